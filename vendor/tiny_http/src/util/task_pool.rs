@@ -69,7 +69,10 @@ impl TaskPool {
     pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
         let mut queue = self.sharing.todo.lock().unwrap();
 
-        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 {
+        // PATCH (perf study): a woken idle thread stays counted in `waiting_tasks` until it
+        // re-takes the lock, so a burst of connections was queued behind a handful of threads
+        // and keep-alive connections starved. Spawn unless there is an idle thread per queued task.
+        if self.sharing.waiting_tasks.load(Ordering::Acquire) <= queue.len() {
             self.add_thread(Some(code));
         } else {
             queue.push_back(code);
