@@ -1,0 +1,157 @@
+//! Mattermost REST API v4, mounted at `/api/v4`.
+//!
+//! This file is the route table: every endpoint we serve appears exactly once below, as
+//! `(method, pattern, handler)`. `{x}` segments are captures, passed to the handler in order
+//! as `p[0]`, `p[1]`… The first matching row wins, so literal segments ("me", "name", "ids")
+//! come before captures. The authorization matrix test walks `ROUTES`, so a new endpoint
+//! cannot escape authentication.
+
+use crate::app::Ctx;
+use crate::auth::{self, Session};
+use crate::http::{ApiError, Method, Method::*, Req, Resp};
+
+mod channels;
+mod posts;
+mod system;
+mod teams;
+mod users;
+
+/// A handler for a route that works without a session.
+pub type PublicHandler = fn(&Ctx, &Req, &[&str]) -> Result<Resp, ApiError>;
+/// A handler for a route that needs a session.
+pub type Handler = fn(&Ctx, &Session, &Req, &[&str]) -> Result<Resp, ApiError>;
+
+/// Endpoints that work without a session.
+#[rustfmt::skip]
+pub const PUBLIC_ROUTES: &[(Method, &str, PublicHandler)] = &[
+    (Get,  "/system/ping",    |c, r, _| system::ping(c, r)),
+    (Get,  "/config/client",  |c, r, _| system::client_config(c, r)),
+    (Get,  "/license/client", |c, r, _| system::client_license(c, r)),
+    (Post, "/users/login",    |c, r, _| users::login(c, r)),
+    (Post, "/users/logout",   |c, r, _| users::logout(c, r)),
+    (Post, "/users",          |c, r, _| users::create(c, r)),
+];
+
+/// Endpoints that need a session.
+#[rustfmt::skip]
+pub const ROUTES: &[(Method, &str, Handler)] = &[
+    // users
+    (Get,    "/users",                                |c, s, r, _| users::list(c, s, r)),
+    (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
+    (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
+    (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),
+    (Put,    "/users/{uid}/roles",                    |c, s, r, p| users::update_roles(c, s, r, p[0])),
+    (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),
+    // teams
+    (Post,   "/teams",                                |c, s, r, _| teams::create(c, s, r)),
+    (Get,    "/teams",                                |c, s, r, _| teams::list(c, s, r)),
+    (Get,    "/teams/name/{team}/channels/name/{ch}", |c, s, r, p| channels::get_by_team_name(c, s, r, p[0], p[1])),
+    (Get,    "/teams/name/{name}",                    |c, s, _, p| teams::get_by_name(c, s, p[0])),
+    (Get,    "/teams/{tid}/channels/name/{name}",     |c, s, r, p| channels::get_by_name(c, s, r, p[0], p[1])),
+    (Get,    "/teams/{tid}/channels",                 |c, s, r, p| channels::list_public(c, s, r, p[0])),
+    (Get,    "/teams/{tid}/members",                  |c, s, r, p| teams::list_members(c, s, r, p[0])),
+    (Post,   "/teams/{tid}/members",                  |c, s, r, p| teams::add_member(c, s, r, p[0])),
+    (Get,    "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::get_member(c, s, p[0], p[1])),
+    (Delete, "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::remove_member(c, s, p[0], p[1])),
+    (Put,    "/teams/{tid}/members/{uid}/roles",      |c, s, r, p| teams::update_member_roles(c, s, r, p[0], p[1])),
+    (Get,    "/teams/{tid}",                          |c, s, _, p| teams::get(c, s, p[0])),
+    // channels
+    (Post,   "/channels",                             |c, s, r, _| channels::create(c, s, r)),
+    (Post,   "/channels/direct",                      |c, s, r, _| channels::create_direct(c, s, r)),
+    (Get,    "/channels/{cid}/posts",                 |c, s, r, p| posts::list_for_channel(c, s, r, p[0])),
+    (Get,    "/channels/{cid}/members",               |c, s, r, p| channels::list_members(c, s, r, p[0])),
+    (Post,   "/channels/{cid}/members",               |c, s, r, p| channels::add_member(c, s, r, p[0])),
+    (Get,    "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::get_member(c, s, p[0], p[1])),
+    (Delete, "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::remove_member(c, s, p[0], p[1])),
+    (Put,    "/channels/{cid}/members/{uid}/roles",   |c, s, r, p| channels::update_member_roles(c, s, r, p[0], p[1])),
+    (Put,    "/channels/{cid}/patch",                 |c, s, r, p| channels::patch(c, s, r, p[0])),
+    (Get,    "/channels/{cid}",                       |c, s, _, p| channels::get(c, s, p[0])),
+    (Delete, "/channels/{cid}",                       |c, s, _, p| channels::delete(c, s, p[0])),
+    // posts
+    (Post,   "/posts",                                |c, s, r, _| posts::create(c, s, r)),
+    (Post,   "/posts/ids",                            |c, s, r, _| posts::get_by_ids(c, s, r)),
+    (Get,    "/posts/{pid}/thread",                   |c, s, _, p| posts::get_thread(c, s, p[0])),
+    (Put,    "/posts/{pid}/patch",                    |c, s, r, p| posts::patch(c, s, r, p[0])),
+    (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
+    (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
+    (Delete, "/posts/{pid}",                          |c, s, r, p| posts::delete(c, s, r, p[0])),
+];
+
+/// Dispatches one `/api/v4/...` request.
+pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let owned = req.segments_after("/api/v4");
+    let seg: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut params = Vec::with_capacity(4);
+    for (method, pattern, handler) in PUBLIC_ROUTES {
+        if *method == req.method && matches(pattern, &seg, &mut params) {
+            return handler(ctx, req, &params);
+        }
+    }
+    for (method, pattern, handler) in ROUTES {
+        if *method == req.method && matches(pattern, &seg, &mut params) {
+            let s = auth::authenticate(ctx, req)?;
+            return handler(ctx, &s, req, &params);
+        }
+    }
+    // Mattermost's catch-all answers unknown routes with 404 whatever the credentials.
+    Err(ApiError::not_found_route(&req.path))
+}
+
+/// Matches `pattern` against the segments, collecting captures into `params`.
+pub fn matches<'a>(pattern: &str, seg: &[&'a str], params: &mut Vec<&'a str>) -> bool {
+    params.clear();
+    let mut n = 0;
+    for part in pattern.split('/').filter(|p| !p.is_empty()) {
+        let Some(s) = seg.get(n) else { return false };
+        if part.starts_with('{') {
+            params.push(s);
+        } else if part != *s {
+            return false;
+        }
+        n += 1;
+    }
+    n == seg.len()
+}
+
+/// A path user id, where `me` means the caller.
+pub(crate) fn user_id_param<'a>(s: &'a Session, raw: &'a str) -> Result<&'a str, ApiError> {
+    if raw == "me" {
+        return Ok(s.user_id());
+    }
+    id_param(raw, "user_id")
+}
+
+/// A 26-char id from the path, or `400 invalid_url_param` naming it.
+pub(crate) fn id_param<'a>(raw: &'a str, name: &str) -> Result<&'a str, ApiError> {
+    if crate::model::is_valid_id(raw) {
+        Ok(raw)
+    } else {
+        Err(ApiError::invalid_url_param(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        let mut p = Vec::new();
+        assert!(matches("/users/{uid}/teams", &["users", "me", "teams"], &mut p));
+        assert_eq!(p, vec!["me"]);
+        assert!(!matches("/users/{uid}", &["users", "me", "teams"], &mut p));
+        assert!(!matches("/users/{uid}/teams", &["users", "me"], &mut p));
+    }
+
+    #[test]
+    fn literal_routes_come_before_captures() {
+        // Each route must be reachable: no earlier row may match its literal form.
+        for (i, (m, pat, _)) in ROUTES.iter().enumerate() {
+            let seg: Vec<&str> = pat.split('/').filter(|s| !s.is_empty()).collect();
+            let mut p = Vec::new();
+            let first = ROUTES.iter().position(|(m2, pat2, _)| m2 == m && matches(pat2, &seg, &mut p));
+            assert_eq!(first, Some(i), "{pat} is shadowed");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Posts, threads and channel post lists (mattermost `api4/post.go`).
+
+use super::channels::{load, load_readable};
+use super::id_param;
+use crate::app::Ctx;
+use crate::auth::Session;
+use crate::http::{ApiError, Req, Resp};
+use crate::model::post::{check_post_type, hashtags, Post, MAX_MESSAGE_RUNES};
+use crate::model::now_ms;
+use crate::permissions;
+use crate::posting::{self, NewPost};
+use crate::store;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PostBody {
+    id: String,
+    channel_id: String,
+    message: String,
+    root_id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    props: Option<Map<String, Value>>,
+    file_ids: Option<Vec<String>>,
+    pending_post_id: String,
+    create_at: i64,
+    is_pinned: Option<bool>,
+}
+
+fn post_not_found() -> ApiError {
+    ApiError::not_found("app.post.get.app_error", "Unable to get the post.")
+}
+
+/// `POST /api/v4/posts`: creates a post as the caller. Messages over the limit are refused
+/// (only webhook and command paths split them).
+pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
+    let b: PostBody = req.json("post")?;
+    if !crate::model::is_valid_id(&b.channel_id) {
+        return Err(ApiError::invalid_body("channel_id"));
+    }
+    if let Err((id, name)) = check_post_type(&b.kind) {
+        return Err(if id == "api.context.invalid_param.app_error" {
+            ApiError::invalid_param(name)
+        } else {
+            ApiError::bad_request(id, "Invalid type.")
+        });
+    }
+    let channel = store::channels::find(ctx.db, &b.channel_id)?.ok_or_else(|| ApiError::invalid_param("post.channel_id"))?;
+    if !permissions::can_post(ctx.db, s, &channel)? {
+        return Err(ApiError::permissions("create_post"));
+    }
+    let len = b.message.chars().count();
+    if len > MAX_MESSAGE_RUNES {
+        return Err(posting::message_too_long(len));
+    }
+    if !b.pending_post_id.is_empty() {
+        if let Some(p) = store::posts::find_pending(ctx.db, s.user_id(), &b.pending_post_id, now_ms() - 30_000)? {
+            return Ok(Resp::created(&p));
+        }
+    }
+    let mut file_ids = b.file_ids.unwrap_or_default();
+    file_ids.dedup();
+    let create_at = (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
+    let post = posting::create(
+        ctx.app,
+        ctx.db,
+        NewPost {
+            channel_id: b.channel_id,
+            user_id: s.user_id().to_string(),
+            author_is_bot: s.user.is_bot(),
+            message: b.message,
+            root_id: b.root_id,
+            kind: b.kind,
+            props: b.props.unwrap_or_default(),
+            file_ids,
+            pending_post_id: b.pending_post_id,
+            create_at,
+        },
+    )?;
+    Ok(Resp::created(&post))
+}
+
+fn readable_post(ctx: &Ctx, s: &Session, raw: &str, include_deleted: bool) -> Result<Post, ApiError> {
+    let id = id_param(raw, "post_id")?;
+    let p = store::posts::find(ctx.db, id)?.ok_or_else(post_not_found)?;
+    if p.delete_at != 0 && !include_deleted {
+        return Err(post_not_found());
+    }
+    let ch = load(ctx, &p.channel_id)?;
+    if !permissions::can_read_channel(ctx.db, s, &ch)? {
+        return Err(ApiError::permissions("read_channel"));
+    }
+    Ok(p)
+}
+
+/// `GET /api/v4/posts/{post_id}`
+pub fn get(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiError> {
+    let include_deleted = req.query_bool("include_deleted");
+    if include_deleted {
+        permissions::require_system(s, "manage_system")?;
+    }
+    Ok(Resp::ok(&readable_post(ctx, s, pid, include_deleted)?))
+}
+
+/// `POST /api/v4/posts/ids`: body `["post_id", …]`; posts the caller cannot read are left out.
+pub fn get_by_ids(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
+    let ids: Vec<String> = req.json("post_ids")?;
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(ApiError::invalid_body("post_ids"));
+    }
+    let mut out = Vec::new();
+    for id in &ids {
+        if let Ok(p) = readable_post(ctx, s, id, false) {
+            out.push(p);
+        }
+    }
+    Ok(Resp::ok(&out))
+}
+
+/// Mattermost's PostList: `order` newest first, `posts` by id.
+fn post_list(order_posts: Vec<Post>, extra: Vec<Post>) -> Value {
+    let order: Vec<&str> = order_posts.iter().map(|p| p.id.as_str()).collect();
+    let mut posts = Map::new();
+    for p in order_posts.iter().chain(extra.iter()) {
+        posts.insert(p.id.clone(), serde_json::to_value(p).unwrap_or(Value::Null));
+    }
+    json!({
+        "order": order,
+        "posts": posts,
+        "next_post_id": "",
+        "prev_post_id": "",
+        "has_next": false,
+        "first_inaccessible_post_time": 0,
+    })
+}
+
+/// `GET /api/v4/channels/{channel_id}/posts`: `since` > `after` > `before` > plain paging.
+pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
+    let ch = load_readable(ctx, s, cid)?;
+    let (page, per_page) = req.paging();
+    let posts = if let Some(since) = req.query("since").filter(|v| !v.is_empty()) {
+        let since: i64 = since.parse().map_err(|_| ApiError::invalid_url_param("since"))?;
+        store::posts::list_since(ctx.db, &ch.id, since)?
+    } else if let Some(after) = req.query("after").filter(|v| !v.is_empty()) {
+        let anchor = anchor(ctx, &ch.id, after, "after")?;
+        let mut v = store::posts::list_around(ctx.db, &ch.id, anchor, false, page * per_page, per_page)?;
+        v.reverse();
+        v
+    } else if let Some(before) = req.query("before").filter(|v| !v.is_empty()) {
+        let anchor = anchor(ctx, &ch.id, before, "before")?;
+        store::posts::list_around(ctx.db, &ch.id, anchor, true, page * per_page, per_page)?
+    } else {
+        store::posts::list_for_channel(ctx.db, &ch.id, page * per_page, per_page)?
+    };
+    let mut extra = Vec::new();
+    if !req.query_bool("skipFetchThreads") {
+        for p in &posts {
+            if !p.root_id.is_empty()
+                && !posts.iter().any(|q| q.id == p.root_id)
+                && !extra.iter().any(|q: &Post| q.id == p.root_id)
+            {
+                if let Some(root) = store::posts::find(ctx.db, &p.root_id)? {
+                    extra.push(root);
+                }
+            }
+        }
+    }
+    Ok(Resp::ok(&post_list(posts, extra)))
+}
+
+fn anchor(ctx: &Ctx, channel_id: &str, raw: &str, name: &str) -> Result<i64, ApiError> {
+    let id = id_param(raw, name)?;
+    match store::posts::find(ctx.db, id)? {
+        Some(p) if p.channel_id == channel_id => Ok(p.create_at),
+        _ => Err(ApiError::invalid_url_param(name)),
+    }
+}
+
+/// `GET /api/v4/posts/{post_id}/thread`: the root and all replies.
+pub fn get_thread(ctx: &Ctx, s: &Session, pid: &str) -> Result<Resp, ApiError> {
+    let p = readable_post(ctx, s, pid, false)?;
+    let root = if p.root_id.is_empty() { p.id.clone() } else { p.root_id.clone() };
+    let mut posts = store::posts::list_thread(ctx.db, &root)?;
+    posts.reverse();
+    Ok(Resp::ok(&post_list(posts, Vec::new())))
+}
+
+/// Loads a post the caller may edit (`edit_post` own, `edit_others_posts` others).
+fn editable(ctx: &Ctx, s: &Session, pid: &str) -> Result<Post, ApiError> {
+    let id = id_param(pid, "post_id")?;
+    let p = store::posts::find(ctx.db, id)?.filter(|p| p.delete_at == 0).ok_or_else(post_not_found)?;
+    let ch = load(ctx, &p.channel_id)?;
+    let perm = if p.user_id == s.user_id() { "edit_post" } else { "edit_others_posts" };
+    permissions::require_channel(ctx.db, s, &ch, perm)?;
+    if ch.delete_at != 0 {
+        return Err(ApiError::bad_request("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel."));
+    }
+    if p.kind.starts_with("system_") {
+        return Err(ApiError::bad_request("api.post.update_post.system_message.app_error", "Unable to update system message."));
+    }
+    let limit = ctx.app.config.service.post_edit_time_limit;
+    if limit >= 0 && now_ms() - p.create_at > limit * 1000 && !s.is_admin() {
+        return Err(ApiError::bad_request("api.post.update_post.permissions_time_limit.app_error", "Post edit is only allowed for a limited time."));
+    }
+    Ok(p)
+}
+
+fn save_edit(ctx: &Ctx, mut p: Post, message: Option<String>, props: Option<Map<String, Value>>, pinned: Option<bool>, files: Option<Vec<String>>) -> Result<Post, ApiError> {
+    let now = now_ms();
+    if let Some(m) = message {
+        let len = m.chars().count();
+        if len > MAX_MESSAGE_RUNES {
+            return Err(posting::message_too_long(len));
+        }
+        if m != p.message {
+            p.edit_at = now;
+        }
+        p.hashtags = hashtags(&m);
+        p.message = m;
+    }
+    if let Some(mut props) = props {
+        // Server-set props survive client edits.
+        for k in ["from_webhook", "from_bot", "override_username", "override_icon_url", "webhook_display_name"] {
+            if let Some(v) = p.props.get(k) {
+                props.insert(k.to_string(), v.clone());
+            }
+        }
+        p.props = props;
+    }
+    if let Some(b) = pinned {
+        p.is_pinned = b;
+    }
+    if let Some(f) = files {
+        p.file_ids = f;
+    }
+    p.update_at = now;
+    let stored = p.clone();
+    ctx.app.store.write(move |c| store::posts::update(c, &stored))?;
+    Ok(p)
+}
+
+/// `PUT /api/v4/posts/{post_id}/patch`: only the given fields change.
+pub fn patch(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiError> {
+    let b: PostBody = req.json("post")?;
+    let raw: Map<String, Value> = req.json("post")?;
+    let p = editable(ctx, s, pid)?;
+    let message = raw.contains_key("message").then_some(b.message);
+    let p = save_edit(ctx, p, message, b.props, b.is_pinned, b.file_ids)?;
+    Ok(Resp::ok(&p))
+}
+
+/// `PUT /api/v4/posts/{post_id}`: body is the whole post, whose `id` must match the path.
+pub fn update(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiError> {
+    let b: PostBody = req.json("post")?;
+    if b.id != pid {
+        return Err(ApiError::invalid_body("id"));
+    }
+    let p = editable(ctx, s, pid)?;
+    let p = save_edit(ctx, p, Some(b.message), b.props, b.is_pinned, b.file_ids)?;
+    Ok(Resp::ok(&p))
+}
+
+/// `DELETE /api/v4/posts/{post_id}`: soft delete (a root takes its replies with it).
+pub fn delete(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiError> {
+    let id = id_param(pid, "post_id")?.to_string();
+    let p = store::posts::find(ctx.db, &id)?.filter(|p| p.delete_at == 0).ok_or_else(post_not_found)?;
+    let ch = load(ctx, &p.channel_id)?;
+    let perm = if p.user_id == s.user_id() { "delete_post" } else { "delete_others_posts" };
+    permissions::require_channel(ctx.db, s, &ch, perm)?;
+    if req.query_bool("permanent") {
+        if !ctx.app.config.service.enable_api_post_deletion {
+            return Err(ApiError::not_implemented("api.post.delete_post.not_enabled.app_error", "Permanent post deletion is disabled."));
+        }
+        permissions::require_system(s, "manage_system")?;
+    }
+    ctx.app.store.write(move |c| store::posts::delete(c, &id, now_ms()))?;
+    Ok(Resp::status_ok())
+}

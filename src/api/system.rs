@@ -1,0 +1,90 @@
+//! System endpoints clients call at start-up (mattermost `api4/system.go`, `config.go`,
+//! `license.go`): ping, the client config and the client license.
+
+use crate::app::Ctx;
+use crate::http::{ApiError, Req, Resp};
+use crate::model::post::MAX_MESSAGE_RUNES;
+use serde_json::{json, Value};
+
+/// `GET /api/v4/system/ping`: liveness, with the fields the mobile and desktop apps read.
+pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let mut body = json!({
+        "status": "OK",
+        "AndroidLatestVersion": "",
+        "AndroidMinVersion": "",
+        "IosLatestVersion": "",
+        "IosMinVersion": "",
+        "ActiveSearchBackend": "database",
+    });
+    if req.query_bool("get_server_status") {
+        let db_ok = ctx.db.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).is_ok();
+        let status = if db_ok { "OK" } else { "UNHEALTHY" };
+        body["database_status"] = Value::from(status);
+        body["filestore_status"] = Value::from("OK");
+        if !db_ok {
+            return Ok(Resp::json(500, &body));
+        }
+    }
+    Ok(Resp::ok(&body))
+}
+
+/// `GET /api/v4/config/client?format=old`: the subset of settings clients read, all strings.
+pub fn client_config(ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
+    let c = &ctx.app.config;
+    let b = |v: bool| if v { "true" } else { "false" };
+    Ok(Resp::ok(&json!({
+        "Version": crate::MM_VERSION,
+        "BuildNumber": crate::VERSION,
+        "BuildDate": option_env!("PERCH_BUILD_DATE").unwrap_or(""),
+        "BuildHash": option_env!("PERCH_BUILD_HASH").unwrap_or(""),
+        "BuildHashEnterprise": "none",
+        "BuildEnterpriseReady": "false",
+        "SiteURL": ctx.app.site_url,
+        "SiteName": c.team.site_name,
+        "DiagnosticsEnabled": "false",
+        "TelemetryId": "",
+        "EnableSignUpWithEmail": b(c.email.enable_sign_up_with_email),
+        "EnableSignInWithEmail": b(c.email.enable_sign_in_with_email),
+        "EnableSignInWithUsername": b(c.email.enable_sign_in_with_username),
+        "EnableOpenServer": b(c.team.enable_open_server),
+        "EnableUserCreation": b(c.team.enable_user_creation),
+        "EnableIncomingWebhooks": b(c.service.enable_incoming_webhooks),
+        "EnableOutgoingWebhooks": b(c.service.enable_outgoing_webhooks),
+        "EnableCommands": b(c.service.enable_commands),
+        "EnablePostUsernameOverride": b(c.service.enable_post_username_override),
+        "EnablePostIconOverride": b(c.service.enable_post_icon_override),
+        "EnableUserAccessTokens": b(c.service.enable_user_access_tokens),
+        "EnableBotAccountCreation": b(c.service.enable_bot_account_creation),
+        "EnableMultifactorAuthentication": "false",
+        "EnforceMultifactorAuthentication": "false",
+        "PasswordMinimumLength": c.password.minimum_length.to_string(),
+        "PasswordRequireLowercase": b(c.password.lowercase),
+        "PasswordRequireUppercase": b(c.password.uppercase),
+        "PasswordRequireNumber": b(c.password.number),
+        "PasswordRequireSymbol": b(c.password.symbol),
+        "ShowEmailAddress": b(c.privacy.show_email_address),
+        "ShowFullName": b(c.privacy.show_full_name),
+        "RestrictDirectMessage": c.team.restrict_direct_message,
+        "TeammateNameDisplay": "username",
+        "MaxPostSize": MAX_MESSAGE_RUNES.to_string(),
+        "MaxFileSize": "104857600",
+        "EnableFileAttachments": "false",
+        "ExtendSessionLengthWithActivity": b(c.service.extend_session_length_with_activity),
+        "PostEditTimeLimit": c.service.post_edit_time_limit.to_string(),
+        "ExperimentalEnableHardenedMode": "false",
+        "FeatureFlagCollapsedThreads": "false",
+        "CollapsedThreads": "disabled",
+        "WebsocketURL": "",
+        "EnableCustomEmoji": "false",
+        "EnableLinkPreviews": "false",
+        "DefaultClientLocale": "en",
+        "AvailableLocales": "",
+        "IsDefaultMarketplace": "false",
+        "NoAccounts": "false",
+    })))
+}
+
+/// `GET /api/v4/license/client?format=old`: Perch is unlicensed (team edition).
+pub fn client_license(_ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
+    Ok(Resp::ok(&json!({"IsLicensed": "false"})))
+}

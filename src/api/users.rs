@@ -1,0 +1,241 @@
+//! Users, login and logout (mattermost `api4/user.go`).
+
+use super::{id_param, user_id_param};
+use crate::accounts::{self, Creator};
+use crate::app::Ctx;
+use crate::auth::{self, Session};
+use crate::http::{ApiError, Req, Resp};
+use crate::model::user::{NewUser, User, Viewer};
+use crate::model::{new_id, new_token, now_ms};
+use crate::permissions;
+use crate::store::{self, sessions::SessionRow};
+use serde_json::{Map, Value};
+
+/// How `viewer` may see `user`.
+pub(crate) fn viewer(ctx: &Ctx, s: &Session, user: &User) -> Viewer {
+    if s.user_id() == user.id {
+        Viewer::Own
+    } else if s.is_admin() {
+        Viewer::Admin
+    } else {
+        Viewer::Other {
+            show_email: ctx.app.config.privacy.show_email_address,
+            show_full_name: ctx.app.config.privacy.show_full_name,
+        }
+    }
+}
+
+fn missing_account() -> ApiError {
+    ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
+}
+
+/// `POST /api/v4/users`: sign up, or (as a system admin) create an account.
+pub fn create(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let nu: NewUser = req.json("user")?;
+    let caller = auth::authenticate_optional(ctx, req);
+    let cfg = &ctx.app.config;
+    let creator = match &caller {
+        Some(s) if s.is_admin() => Creator::Admin { make_admin: false },
+        _ => {
+            if !cfg.email.enable_sign_up_with_email || !cfg.team.enable_user_creation {
+                return Err(ApiError::not_implemented(
+                    "api.user.create_user.signup_email_disabled.app_error",
+                    "User sign-up with email is disabled.",
+                ));
+            }
+            Creator::SignUp
+        }
+    };
+    let u = accounts::create_user(&ctx.app.store, &ctx.app.hasher, cfg, nu, creator)?;
+    Ok(Resp::created(&u.to_json(Viewer::Own)))
+}
+
+fn invalid_credentials(ctx: &Ctx) -> ApiError {
+    let e = &ctx.app.config.email;
+    let id = match (e.enable_sign_in_with_email, e.enable_sign_in_with_username) {
+        (true, false) => "api.user.login.invalid_credentials_email",
+        (false, true) => "api.user.login.invalid_credentials_username",
+        _ => "api.user.login.invalid_credentials_email_username",
+    };
+    ApiError::unauthorized(id, "Enter a valid email or username and/or password.")
+}
+
+/// `POST /api/v4/users/login`: password login. Answers 200 with the session token in the
+/// `Token` header; cookies only for the web app (`X-Requested-With: XMLHttpRequest`).
+pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    if let Some(l) = &ctx.app.limits.login {
+        let d = l.check(&crate::http::router::client_ip(ctx, req));
+        if !d.allowed {
+            return Ok(Resp {
+                status: 429,
+                headers: vec![
+                    ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+                    ("Retry-After".into(), d.retry_after_secs.to_string()),
+                    ("X-Ratelimit-Limit".into(), d.limit.to_string()),
+                    ("X-Ratelimit-Remaining".into(), "0".into()),
+                    ("X-Ratelimit-Reset".into(), d.reset_secs.to_string()),
+                ],
+                body: b"limit exceeded\n".to_vec(),
+            });
+        }
+    }
+    // Mattermost decodes a map of strings: values of other types are dropped.
+    let body: Map<String, Value> = req.json("login")?;
+    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let (login_id, id, password, device_id) = (field("login_id"), field("id"), field("password"), field("device_id"));
+    if password.is_empty() {
+        return Err(ApiError::bad_request("api.user.login.blank_pwd.app_error", "Password field must not be blank"));
+    }
+    let email_cfg = &ctx.app.config.email;
+    let user = if !id.is_empty() {
+        store::users::find(ctx.db, &id)?
+    } else {
+        store::users::find_by_login(
+            ctx.db,
+            login_id.trim(),
+            email_cfg.enable_sign_in_with_username,
+            email_cfg.enable_sign_in_with_email,
+        )?
+    };
+    let Some(user) = user else { return Err(invalid_credentials(ctx)) };
+    if user.delete_at != 0 {
+        return Err(ApiError::unauthorized("api.user.login.inactive.app_error", "Login failed because your account has been deactivated."));
+    }
+    if user.is_bot() {
+        return Err(ApiError::unauthorized("api.user.login.bot_login_forbidden.app_error", "Bot login is forbidden."));
+    }
+    let max = ctx.app.config.service.maximum_login_attempts;
+    if max > 0 && user.failed_attempts >= max {
+        return Err(ApiError::unauthorized(
+            "api.user.check_user_login_attempts.too_many.app_error",
+            "Your account is locked because of too many failed password attempts. Please reset your password.",
+        ));
+    }
+    if user.password_hash.is_empty() || !ctx.app.hasher.verify(&password, &user.password_hash) {
+        let uid = user.id.clone();
+        ctx.app.store.write(move |c| store::users::increment_failed_attempts(c, &uid))?;
+        return Err(invalid_credentials(ctx));
+    }
+    let token = new_token();
+    let csrf = new_token();
+    let now = now_ms();
+    let svc = &ctx.app.config.service;
+    let ua = req.header("User-Agent").unwrap_or("");
+    let mobile = !device_id.is_empty() || ua.contains("Mobile") || ua.contains("Android") || ua.contains("iPhone");
+    let hours = if mobile { svc.session_length_mobile_in_hours } else { svc.session_length_web_in_hours };
+    let mut props = Map::new();
+    props.insert("csrf".into(), csrf.clone().into());
+    props.insert("is_mobile".into(), mobile.to_string().into());
+    props.insert("is_oauth".into(), "false".into());
+    props.insert("is_saml".into(), "false".into());
+    props.insert("is_guest".into(), "false".into());
+    props.insert("platform".into(), "".into());
+    let row = SessionRow {
+        id: new_id(),
+        user_id: user.id.clone(),
+        create_at: now,
+        expires_at: now + hours * 3_600_000,
+        last_activity_at: now,
+        device_id: device_id.clone(),
+        roles: user.roles.clone(),
+        props,
+    };
+    let hash = auth::digest(&token);
+    ctx.app.store.write(move |c| {
+        if !row.device_id.is_empty() {
+            store::sessions::delete_for_device(c, &row.user_id, &row.device_id)?;
+        }
+        store::sessions::insert(c, &row, &hash)?;
+        store::users::update_login(c, &row.user_id, now)
+    })?;
+    let mut user = user;
+    user.failed_attempts = 0;
+    let mut resp = Resp::ok(&user.to_json(Viewer::Own)).header("Token", token.clone());
+    if req.header("X-Requested-With") == Some("XMLHttpRequest") {
+        let age = hours * 3600;
+        let secure = if req.header("X-Forwarded-Proto") == Some("https") { "; Secure" } else { "" };
+        resp = resp
+            .header("Set-Cookie", format!("MMAUTHTOKEN={token}; Path=/; Max-Age={age}; HttpOnly{secure}"))
+            .header("Set-Cookie", format!("MMUSERID={}; Path=/; Max-Age={age}{secure}", user.id))
+            .header("Set-Cookie", format!("MMCSRF={csrf}; Path=/; Max-Age={age}{secure}"));
+    }
+    Ok(resp)
+}
+
+/// `POST /api/v4/users/logout`: revokes the current session (a personal access token's own
+/// record stays valid) and clears the cookie.
+pub fn logout(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    if let Some(s) = auth::authenticate_optional(ctx, req) {
+        if s.token_id.is_none() {
+            let id = s.id.clone();
+            ctx.app.store.write(move |c| store::sessions::delete(c, &id))?;
+        }
+    }
+    Ok(Resp::status_ok().header("Set-Cookie", "MMAUTHTOKEN=; Path=/; Max-Age=0; HttpOnly"))
+}
+
+/// `GET /api/v4/users/{user_id}` (also `me`).
+pub fn get(ctx: &Ctx, s: &Session, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = user_id_param(s, raw_id)?;
+    let user = if id == s.user_id() { Some(s.user.clone()) } else { store::users::find(ctx.db, id)? };
+    let user = user.ok_or_else(missing_account)?;
+    Ok(Resp::ok(&user.to_json(viewer(ctx, s, &user))))
+}
+
+/// `GET /api/v4/users/username/{username}`
+pub fn get_by_username(ctx: &Ctx, s: &Session, name: &str) -> Result<Resp, ApiError> {
+    let user = store::users::find_by_username(ctx.db, name)?.ok_or_else(missing_account)?;
+    Ok(Resp::ok(&user.to_json(viewer(ctx, s, &user))))
+}
+
+/// `POST /api/v4/users/ids`: body `["id", …]`.
+pub fn get_by_ids(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
+    let ids: Vec<String> = req.json("user_ids")?;
+    if ids.is_empty() || ids.iter().any(|i| !crate::model::is_valid_id(i)) {
+        return Err(ApiError::invalid_body("user_ids"));
+    }
+    let users = store::users::list_by_ids(ctx.db, &ids)?;
+    let out: Vec<Value> = users.iter().map(|u| u.to_json(viewer(ctx, s, u))).collect();
+    Ok(Resp::ok(&out))
+}
+
+/// `GET /api/v4/users?page&per_page&in_team&in_channel`
+pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
+    let (page, per_page) = req.paging();
+    let in_team = req.query("in_team").filter(|v| !v.is_empty());
+    let in_channel = req.query("in_channel").filter(|v| !v.is_empty());
+    if let Some(t) = in_team {
+        id_param(t, "in_team")?;
+        permissions::require_team(ctx.db, s, t, "view_team")?;
+    }
+    if let Some(ch) = in_channel {
+        id_param(ch, "in_channel")?;
+        let channel = store::channels::find(ctx.db, ch)?
+            .ok_or_else(|| ApiError::not_found("app.channel.get.existing.app_error", "Unable to find the existing channel."))?;
+        if !permissions::can_read_channel(ctx.db, s, &channel)? {
+            return Err(ApiError::permissions("read_channel"));
+        }
+    }
+    let users = store::users::list(ctx.db, in_team, in_channel, page, per_page)?;
+    let out: Vec<Value> = users.iter().map(|u| u.to_json(viewer(ctx, s, u))).collect();
+    Ok(Resp::ok(&out))
+}
+
+/// `PUT /api/v4/users/{user_id}/roles`: body `{"roles": "system_user system_admin"}`;
+/// needs `manage_roles` (system admins).
+pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = user_id_param(s, raw_id)?.to_string();
+    let body: Map<String, Value> = req.json("roles")?;
+    let roles = body.get("roles").and_then(Value::as_str).ok_or_else(|| ApiError::invalid_body("roles"))?;
+    let roles: Vec<&str> = roles.split_whitespace().collect();
+    if roles.iter().any(|r| !permissions::is_known_role("system", r)) {
+        return Err(ApiError::invalid_param("roles"));
+    }
+    permissions::require_system(s, "manage_roles")?;
+    let roles = roles.join(" ");
+    let n = ctx.app.store.write(move |c| store::users::update_roles(c, &id, &roles, now_ms()))?;
+    if n == 0 {
+        return Err(missing_account());
+    }
+    Ok(Resp::status_ok())
+}

@@ -1,0 +1,219 @@
+//! Who is calling: argon2id password hashing (bounded, never inside a DB write), token digests,
+//! and `authenticate`, the only way to obtain a `Session`.
+
+use crate::app::Ctx;
+use crate::http::{ApiError, Req};
+use crate::model::{now_ms, user::User};
+use crate::store;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sha2::{Digest, Sha256};
+use std::sync::{Condvar, Mutex};
+
+/// An authenticated caller. Only `authenticate` makes one.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The login session's id, or the personal access token's id.
+    pub id: String,
+    pub user: User,
+    /// Set when the caller used a personal access token.
+    pub token_id: Option<String>,
+    /// True when the token came from the `MMAUTHTOKEN` cookie.
+    pub from_cookie: bool,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn user_id(&self) -> &str {
+        &self.user.id
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user.has_role("system_admin")
+    }
+}
+
+/// SHA-256 hex digest of a secret: what we store instead of the secret.
+pub fn digest(secret: &str) -> String {
+    let d = Sha256::digest(secret.as_bytes());
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Hashes and verifies passwords with argon2id, at most `permits` at a time (each hash holds
+/// `memory` KiB; unbounded concurrency would let a login burst exhaust a small box).
+pub struct PasswordHasherPool {
+    params: Params,
+    permits: Mutex<i64>,
+    freed: Condvar,
+}
+
+impl PasswordHasherPool {
+    pub fn new(memory_kib: u32, iterations: u32, permits: i64) -> PasswordHasherPool {
+        let params = Params::new(memory_kib, iterations, 1, None)
+            .unwrap_or_else(|_| Params::default());
+        PasswordHasherPool { params, permits: Mutex::new(permits.max(1)), freed: Condvar::new() }
+    }
+
+    /// The parameters in force, e.g. for the benchmark report.
+    pub fn describe(&self) -> String {
+        format!("argon2id m={}KiB t={} p={}", self.params.m_cost(), self.params.t_cost(), self.params.p_cost())
+    }
+
+    fn with_permit<T>(&self, f: impl FnOnce(&Argon2) -> T) -> T {
+        {
+            let mut n = self.permits.lock().unwrap_or_else(|e| e.into_inner());
+            while *n == 0 {
+                n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
+            }
+            *n -= 1;
+        }
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
+        let out = f(&argon);
+        *self.permits.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.freed.notify_one();
+        out
+    }
+
+    pub fn hash(&self, password: &str) -> Result<String, ApiError> {
+        let mut salt = [0u8; 16];
+        crate::model::ids::fill_random(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+        self.with_permit(|a| {
+            a.hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(ApiError::internal)
+        })
+    }
+
+    /// True if `password` matches the stored PHC string (its own parameters are used).
+    pub fn verify(&self, password: &str, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else { return false };
+        self.with_permit(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+    }
+}
+
+/// The token a request carries, in Mattermost's order: cookie, `Authorization: Bearer`,
+/// `Authorization: Token`. Returns the token and whether it came from the cookie.
+pub fn token_from(req: &Req) -> Option<(String, bool)> {
+    if let Some(cookies) = req.header("Cookie") {
+        for part in cookies.split(';') {
+            if let Some(v) = part.trim().strip_prefix("MMAUTHTOKEN=") {
+                if !v.is_empty() {
+                    return Some((truncate(v), true));
+                }
+            }
+        }
+    }
+    let auth = req.header("Authorization")?.trim();
+    let lower = auth.get(..7).map(|p| p.to_ascii_lowercase());
+    if lower.as_deref() == Some("bearer ") {
+        return Some((truncate(auth[7..].trim()), false));
+    }
+    if auth.get(..6).map(|p| p.to_ascii_lowercase()).as_deref() == Some("token ") {
+        return Some((truncate(auth[6..].trim()), false));
+    }
+    None
+}
+
+fn truncate(t: &str) -> String {
+    t.chars().take(50).collect()
+}
+
+/// Resolves the caller or fails with `401 api.context.session_expired.app_error`.
+/// Also applies the CSRF rule to cookie-authenticated non-GET requests.
+pub fn authenticate(ctx: &Ctx, req: &Req) -> Result<Session, ApiError> {
+    if req.query("access_token").is_some() && req.header("Authorization").is_none() {
+        return Err(ApiError::unauthorized(
+            "api.context.token_provided.app_error",
+            "Session is not OAuth but token was provided in the query string.",
+        ));
+    }
+    let Some((token, from_cookie)) = token_from(req) else {
+        return Err(ApiError::session_expired());
+    };
+    let session = resolve(ctx, &token, from_cookie)?.ok_or_else(ApiError::session_expired)?;
+    if from_cookie && req.method != crate::http::Method::Get {
+        let header_ok = !session.csrf.is_empty() && req.header("X-CSRF-Token") == Some(session.csrf.as_str());
+        let xhr = req.header("X-Requested-With") == Some("XMLHttpRequest")
+            && !ctx.app.config.service.experimental_strict_csrf_enforcement;
+        if !header_ok && !xhr {
+            return Err(ApiError::session_expired());
+        }
+    }
+    Ok(session)
+}
+
+/// Like `authenticate`, but a missing or bad token yields `None` (routes that work without one).
+pub fn authenticate_optional(ctx: &Ctx, req: &Req) -> Option<Session> {
+    let (token, from_cookie) = token_from(req)?;
+    resolve(ctx, &token, from_cookie).ok().flatten()
+}
+
+fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>, ApiError> {
+    let hash = digest(token);
+    let now = now_ms();
+    if let Some(row) = store::sessions::find_by_token_hash(ctx.db, &hash)? {
+        if row.expires_at != 0 && row.expires_at < now {
+            return Ok(None);
+        }
+        let Some(user) = store::users::find(ctx.db, &row.user_id)? else { return Ok(None) };
+        if user.delete_at != 0 {
+            return Ok(None);
+        }
+        let csrf = row.props.get("csrf").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        return Ok(Some(Session { id: row.id, user, token_id: None, from_cookie, csrf }));
+    }
+    // Not a session: maybe a personal access token.
+    let Some(tok) = store::sessions::find_access_token(ctx.db, &hash)? else { return Ok(None) };
+    if !tok.is_active {
+        return Ok(None);
+    }
+    let Some(user) = store::users::find(ctx.db, &tok.user_id)? else { return Ok(None) };
+    if user.delete_at != 0 {
+        return Ok(None);
+    }
+    if !ctx.app.config.service.enable_user_access_tokens && !user.is_bot() {
+        return Ok(None);
+    }
+    Ok(Some(Session { id: tok.id.clone(), user, token_id: Some(tok.id), from_cookie, csrf: String::new() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    fn req(headers: &[(&str, &str)]) -> Req {
+        Req::new(
+            Method::Get,
+            "/api/v4/users/me",
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            vec![],
+        )
+    }
+
+    #[test]
+    fn token_sources_and_order() {
+        assert_eq!(token_from(&req(&[("Authorization", "Bearer abc")])), Some(("abc".into(), false)));
+        assert_eq!(token_from(&req(&[("Authorization", "BEARER abc")])), Some(("abc".into(), false)));
+        assert_eq!(token_from(&req(&[("authorization", "token abc")])), Some(("abc".into(), false)));
+        assert_eq!(
+            token_from(&req(&[("Authorization", "Bearer abc"), ("Cookie", "a=b; MMAUTHTOKEN=zzz")])),
+            Some(("zzz".into(), true))
+        );
+        assert_eq!(token_from(&req(&[("Authorization", "Basic abc")])), None);
+    }
+
+    #[test]
+    fn hashing_round_trip() {
+        let pool = PasswordHasherPool::new(64, 1, 1);
+        let h = pool.hash("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(pool.verify("correct horse", &h));
+        assert!(!pool.verify("wrong", &h));
+        assert!(!pool.verify("x", "not a hash"));
+    }
+}

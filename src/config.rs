@@ -1,0 +1,546 @@
+//! Configuration: Mattermost's `config.json` section and key names for every setting we share,
+//! Perch's own keys under `PerchSettings`. Layers, later winning: built-in defaults, the file,
+//! `MM_<SECTION>_<KEY>` environment variables, CLI flags. A known key with a value of the wrong
+//! type stops startup naming the key; unknown keys are warned about once and ignored.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    #[serde(rename = "ServiceSettings")]
+    pub service: ServiceSettings,
+    #[serde(rename = "TeamSettings")]
+    pub team: TeamSettings,
+    #[serde(rename = "EmailSettings")]
+    pub email: EmailSettings,
+    #[serde(rename = "PasswordSettings")]
+    pub password: PasswordSettings,
+    #[serde(rename = "PrivacySettings")]
+    pub privacy: PrivacySettings,
+    #[serde(rename = "RateLimitSettings")]
+    pub rate_limit: RateLimitSettings,
+    #[serde(rename = "SqlSettings")]
+    pub sql: SqlSettings,
+    #[serde(rename = "LogSettings")]
+    pub log: LogSettings,
+    #[serde(rename = "PerchSettings")]
+    pub perch: PerchSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct ServiceSettings {
+    /// Public base URL; needed for slash-command `response_url`s. Empty: derived from the
+    /// listen address.
+    #[serde(rename = "SiteURL")]
+    pub site_url: String,
+    /// Where to listen, Mattermost style (`:8065` means every interface).
+    pub listen_address: String,
+    /// Wrong passwords in a row before an account is locked (admin reset needed).
+    pub maximum_login_attempts: i64,
+    pub enable_incoming_webhooks: bool,
+    pub enable_outgoing_webhooks: bool,
+    pub enable_commands: bool,
+    /// Seconds an outgoing webhook or slash command may take (capped at 30).
+    pub outgoing_integration_requests_timeout: i64,
+    pub enable_post_username_override: bool,
+    pub enable_post_icon_override: bool,
+    pub enable_user_access_tokens: bool,
+    pub enable_bot_account_creation: bool,
+    pub disable_bots_when_owner_is_deactivated: bool,
+    /// Hosts and CIDRs outgoing calls may reach although they are internal
+    /// (e.g. `"127.0.0.1 localhost 192.168.0.0/16"`).
+    pub allowed_untrusted_internal_connections: String,
+    pub enable_insecure_outgoing_connections: bool,
+    /// When on, error bodies carry `detailed_error`.
+    pub enable_developer: bool,
+    pub session_length_web_in_hours: i64,
+    pub session_length_mobile_in_hours: i64,
+    pub extend_session_length_with_activity: bool,
+    pub maximum_payload_size_bytes: i64,
+    #[serde(rename = "MaximumURLLength")]
+    pub maximum_url_length: i64,
+    /// Seconds after which a post may no longer be edited; -1 = never.
+    pub post_edit_time_limit: i64,
+    #[serde(rename = "EnableAPIPostDeletion")]
+    pub enable_api_post_deletion: bool,
+    /// Accepted for compatibility with old configs and ignored, as in Mattermost (role
+    /// permissions replaced it).
+    pub enable_only_admin_integrations: bool,
+    #[serde(rename = "TrustedProxyIPHeader")]
+    pub trusted_proxy_ip_header: Vec<String>,
+    #[serde(rename = "ExperimentalStrictCSRFEnforcement")]
+    pub experimental_strict_csrf_enforcement: bool,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings {
+            site_url: String::new(),
+            listen_address: ":8065".into(),
+            maximum_login_attempts: 10,
+            enable_incoming_webhooks: true,
+            enable_outgoing_webhooks: true,
+            enable_commands: true,
+            outgoing_integration_requests_timeout: 30,
+            enable_post_username_override: false,
+            enable_post_icon_override: false,
+            enable_user_access_tokens: false,
+            enable_bot_account_creation: false,
+            disable_bots_when_owner_is_deactivated: true,
+            allowed_untrusted_internal_connections: String::new(),
+            enable_insecure_outgoing_connections: false,
+            enable_developer: false,
+            session_length_web_in_hours: 720,
+            session_length_mobile_in_hours: 720,
+            extend_session_length_with_activity: true,
+            maximum_payload_size_bytes: 300_000,
+            maximum_url_length: 2048,
+            post_edit_time_limit: -1,
+            enable_api_post_deletion: false,
+            enable_only_admin_integrations: true,
+            trusted_proxy_ip_header: Vec::new(),
+            experimental_strict_csrf_enforcement: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct TeamSettings {
+    pub site_name: String,
+    pub max_users_per_team: i64,
+    pub enable_user_creation: bool,
+    /// Anyone may sign up (the first account may always be created).
+    pub enable_open_server: bool,
+    pub max_channels_per_team: i64,
+    pub restrict_direct_message: String,
+    pub experimental_default_channels: Vec<String>,
+}
+
+impl Default for TeamSettings {
+    fn default() -> Self {
+        TeamSettings {
+            site_name: "Perch".into(),
+            max_users_per_team: 50,
+            enable_user_creation: true,
+            enable_open_server: false,
+            max_channels_per_team: 2000,
+            restrict_direct_message: "any".into(),
+            experimental_default_channels: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct EmailSettings {
+    pub enable_sign_up_with_email: bool,
+    pub enable_sign_in_with_email: bool,
+    pub enable_sign_in_with_username: bool,
+    pub require_email_verification: bool,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            enable_sign_up_with_email: true,
+            enable_sign_in_with_email: true,
+            enable_sign_in_with_username: true,
+            require_email_verification: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PasswordSettings {
+    pub minimum_length: i64,
+    pub lowercase: bool,
+    pub uppercase: bool,
+    pub number: bool,
+    pub symbol: bool,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        PasswordSettings { minimum_length: 8, lowercase: false, uppercase: false, number: false, symbol: false }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PrivacySettings {
+    pub show_email_address: bool,
+    pub show_full_name: bool,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        PrivacySettings { show_email_address: true, show_full_name: true }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct RateLimitSettings {
+    pub enable: bool,
+    pub per_sec: i64,
+    pub max_burst: i64,
+    pub memory_store_size: i64,
+    pub vary_by_remote_addr: bool,
+    pub vary_by_user: bool,
+    pub vary_by_header: String,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            enable: false,
+            per_sec: 10,
+            max_burst: 100,
+            memory_store_size: 10000,
+            vary_by_remote_addr: true,
+            vary_by_user: false,
+            vary_by_header: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct SqlSettings {
+    /// Always `sqlite3` for Perch (not a Mattermost value).
+    pub driver_name: String,
+    /// The SQLite file. Relative paths are relative to the working directory.
+    pub data_source: String,
+}
+
+impl Default for SqlSettings {
+    fn default() -> Self {
+        SqlSettings { driver_name: "sqlite3".into(), data_source: "data/perch.db".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct LogSettings {
+    pub enable_console: bool,
+    /// `DEBUG`, `INFO`, `WARN` or `ERROR`.
+    pub console_level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { enable_console: true, console_level: "INFO".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PerchSettings {
+    /// HTTP worker threads. With the group-committing writer, the write batch size equals the
+    /// number of workers waiting, so run about as many as concurrent clients (32 measured well).
+    pub http_workers: i64,
+    /// Threads delivering outgoing webhooks.
+    pub outgoing_workers: i64,
+    /// argon2id cost. The defaults are OWASP's (19 MiB, 2 passes): ~14 ms per login here.
+    #[serde(rename = "Argon2MemoryKiB")]
+    pub argon2_memory_kib: i64,
+    pub argon2_iterations: i64,
+    /// Concurrent password hashes allowed (each holds `Argon2MemoryKiB` of memory).
+    pub argon2_permits: i64,
+    /// Serve `static/` from this directory instead of the copy inside the binary (development).
+    pub static_dir: String,
+    /// The login rate limiter (per client IP) is on by default even when the general limiter
+    /// is off, because small installs face password guessing first.
+    pub login_rate_limit_enable: bool,
+}
+
+impl Default for PerchSettings {
+    fn default() -> Self {
+        PerchSettings {
+            http_workers: 32,
+            outgoing_workers: 4,
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+            argon2_permits: 2,
+            static_dir: String::new(),
+            login_rate_limit_enable: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            service: ServiceSettings::default(),
+            team: TeamSettings::default(),
+            email: EmailSettings::default(),
+            password: PasswordSettings::default(),
+            privacy: PrivacySettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            sql: SqlSettings::default(),
+            log: LogSettings::default(),
+            perch: PerchSettings::default(),
+        }
+    }
+}
+
+/// A configuration problem that stops startup.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "config: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Loads `path` (writing defaults there first if it does not exist), then applies the
+    /// `MM_*` environment overrides from `env`.
+    pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let file_value = if path.exists() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            serde_json::from_str::<Value>(&text)
+                .map_err(|e| ConfigError(format!("{} is not valid JSON: {e}", path.display())))?
+        } else {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let defaults = serde_json::to_string_pretty(&Config::default())
+                .map_err(|e| ConfigError(e.to_string()))?;
+            write_private(path, &defaults)
+                .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+            log::info!("wrote a default configuration to {}", path.display());
+            Value::Object(Map::new())
+        };
+        Self::from_layers(&file_value, env)
+    }
+
+    /// Defaults, then `file`, then environment overrides.
+    pub fn from_layers(file: &Value, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let defaults = serde_json::to_value(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let Value::Object(mut merged) = defaults.clone() else {
+            return Err(ConfigError("defaults are not an object".into()));
+        };
+        let Some(file) = file.as_object() else {
+            return Err(ConfigError("the file must hold a JSON object".into()));
+        };
+        let mut unknown = Vec::new();
+        for (section, keys) in file {
+            let Some(Value::Object(target)) = merged.get_mut(section) else {
+                unknown.push(section.clone());
+                continue;
+            };
+            let Some(keys) = keys.as_object() else {
+                return Err(ConfigError(format!("{section} must be an object")));
+            };
+            for (key, value) in keys {
+                match target.get(key) {
+                    Some(default) => {
+                        check_type(section, key, default, value)?;
+                        target.insert(key.clone(), value.clone());
+                    }
+                    None => unknown.push(format!("{section}.{key}")),
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            log::warn!("config: ignoring unknown keys: {}", unknown.join(", "));
+        }
+        for (name, raw) in env {
+            let Some(rest) = name.strip_prefix("MM_") else { continue };
+            if let Some((section, key, default)) = find_env_key(&merged, rest) {
+                let value = parse_env(&section, &key, &default, raw)?;
+                if let Some(Value::Object(target)) = merged.get_mut(&section) {
+                    target.insert(key, value);
+                }
+            }
+        }
+        let config: Config = serde_json::from_value(Value::Object(merged))
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        if self.perch.http_workers < 1 || self.perch.http_workers > 1024 {
+            return Err(ConfigError("PerchSettings.HttpWorkers must be between 1 and 1024".into()));
+        }
+        if self.perch.argon2_memory_kib < 8 || self.perch.argon2_iterations < 1 || self.perch.argon2_permits < 1 {
+            return Err(ConfigError(
+                "PerchSettings.Argon2MemoryKiB must be ≥ 8, Argon2Iterations and Argon2Permits ≥ 1".into(),
+            ));
+        }
+        if !["DEBUG", "INFO", "WARN", "ERROR"].contains(&self.log.console_level.to_uppercase().as_str()) {
+            return Err(ConfigError(
+                "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
+            ));
+        }
+        if self.service.maximum_payload_size_bytes < 1024 {
+            return Err(ConfigError("ServiceSettings.MaximumPayloadSizeBytes must be ≥ 1024".into()));
+        }
+        Ok(())
+    }
+
+    /// The socket address to bind, from `ServiceSettings.ListenAddress`.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        let raw = self.service.listen_address.trim();
+        let full = if raw.starts_with(':') { format!("0.0.0.0{raw}") } else { raw.to_string() };
+        full.to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "ServiceSettings.ListenAddress {raw:?} is not HOST:PORT or :PORT"
+                ))
+            })
+    }
+
+    /// The SQLite file path.
+    pub fn db_path(&self) -> PathBuf {
+        let ds = self.sql.data_source.trim_start_matches("file:");
+        PathBuf::from(ds)
+    }
+
+    /// A configuration for tests: a temp dir, port 0, cheap argon2, developer errors on.
+    pub fn for_tests(dir: &Path) -> Config {
+        let mut c = Config::default();
+        c.service.listen_address = "127.0.0.1:0".into();
+        c.service.enable_developer = true;
+        c.sql.data_source = dir.join("perch.db").to_string_lossy().into_owned();
+        c.perch.http_workers = 8;
+        c.perch.outgoing_workers = 2;
+        c.perch.argon2_memory_kib = 64;
+        c.perch.argon2_iterations = 1;
+        c.log.console_level = "WARN".into();
+        c
+    }
+
+    /// The effective config as JSON with secrets blanked, for the startup log.
+    pub fn redacted(&self) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(s) = v.pointer_mut("/SqlSettings/DataSource") {
+            if s.as_str().is_some_and(|s| s.contains('@')) {
+                *s = Value::from("***");
+            }
+        }
+        v.to_string()
+    }
+}
+
+fn check_type(section: &str, key: &str, default: &Value, value: &Value) -> Result<(), ConfigError> {
+    let ok = match default {
+        Value::Bool(_) => value.is_boolean(),
+        Value::Number(_) => value.is_i64(),
+        Value::String(_) => value.is_string(),
+        Value::Array(_) => value.as_array().is_some_and(|a| a.iter().all(|x| x.is_string())),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError(format!("{section}.{key} must be {}, got {value}", kind(default))))
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a whole number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list of strings",
+        _ => "a value",
+    }
+}
+
+/// Matches `SECTION_KEY` (upper-case, as Mattermost's env names are) against known keys.
+fn find_env_key(merged: &Map<String, Value>, rest: &str) -> Option<(String, String, Value)> {
+    for (section, keys) in merged {
+        let prefix = format!("{}_", section.to_uppercase());
+        let Some(key_part) = rest.strip_prefix(&prefix) else { continue };
+        let keys = keys.as_object()?;
+        for (key, default) in keys {
+            if key.to_uppercase() == key_part {
+                return Some((section.clone(), key.clone(), default.clone()));
+            }
+        }
+    }
+    None
+}
+
+fn parse_env(section: &str, key: &str, default: &Value, raw: &str) -> Result<Value, ConfigError> {
+    let bad = || ConfigError(format!("MM_{}_{} ({section}.{key}) must be {}, got {raw:?}", section.to_uppercase(), key.to_uppercase(), kind(default)));
+    Ok(match default {
+        Value::Bool(_) => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => return Err(bad()),
+        },
+        Value::Number(_) => Value::from(raw.trim().parse::<i64>().map_err(|_| bad())?),
+        Value::Array(_) => Value::from(raw.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+        _ => Value::from(raw),
+    })
+}
+
+/// Writes a file readable only by its owner (it may hold secrets).
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        f.write_all(text.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn file_then_env() {
+        let file = json!({"ServiceSettings": {"SiteURL": "http://x", "EnableCommands": false}, "Nope": {}});
+        let env = vec![("MM_SERVICESETTINGS_LISTENADDRESS".to_string(), "127.0.0.1:0".to_string()),
+                       ("MM_TEAMSETTINGS_MAXUSERSPERTEAM".to_string(), "7".to_string())];
+        let c = Config::from_layers(&file, &env).unwrap();
+        assert_eq!(c.service.site_url, "http://x");
+        assert!(!c.service.enable_commands);
+        assert_eq!(c.service.listen_address, "127.0.0.1:0");
+        assert_eq!(c.team.max_users_per_team, 7);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Config::from_layers(&json!({"ServiceSettings": {"EnableCommands": "yes"}}), &[]).unwrap_err();
+        assert!(e.0.contains("ServiceSettings.EnableCommands"), "{}", e.0);
+        let env = vec![("MM_SERVICESETTINGS_MAXIMUMLOGINATTEMPTS".to_string(), "lots".to_string())];
+        let e = Config::from_layers(&json!({}), &env).unwrap_err();
+        assert!(e.0.contains("MaximumLoginAttempts"), "{}", e.0);
+        let e = Config::from_layers(&json!({"ServiceSettings": {"ListenAddress": "nowhere"}}), &[]).unwrap_err();
+        assert!(e.0.contains("ListenAddress"), "{}", e.0);
+    }
+
+    #[test]
+    fn mattermost_names() {
+        let v = serde_json::to_value(Config::default()).unwrap();
+        assert!(v["ServiceSettings"].get("SiteURL").is_some());
+        assert!(v["ServiceSettings"].get("EnableAPIPostDeletion").is_some());
+        assert_eq!(v["ServiceSettings"]["ListenAddress"], ":8065");
+    }
+}

@@ -1,0 +1,156 @@
+//! The only place that knows tiny_http: worker threads, bounded body reading, panic recovery,
+//! the common response headers, and the access log.
+
+pub mod error;
+pub mod limits;
+pub mod request;
+pub mod response;
+pub mod router;
+pub mod static_files;
+
+pub use error::ApiError;
+pub use request::{Method, Req};
+pub use response::Resp;
+
+use crate::app::{App, Ctx};
+use std::io::Read;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+/// Starts `n` named worker threads, each with its own read-only database connection.
+pub fn spawn_workers(
+    app: Arc<App>,
+    server: Arc<tiny_http::Server>,
+    n: usize,
+) -> std::io::Result<Vec<JoinHandle<()>>> {
+    (0..n)
+        .map(|i| {
+            let app = app.clone();
+            let server = server.clone();
+            thread::Builder::new().name(format!("http-{i}")).spawn(move || worker(&app, &server))
+        })
+        .collect()
+}
+
+fn worker(app: &App, server: &tiny_http::Server) {
+    let db = match app.store.reader() {
+        Ok(db) => db,
+        Err(e) => {
+            log::error!("cannot open a database reader: {e}");
+            return;
+        }
+    };
+    loop {
+        if app.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        let raw = match server.recv() {
+            Ok(r) => r,
+            Err(e) => {
+                log::error!("accept failed: {e}");
+                continue;
+            }
+        };
+        handle(app, &db, raw);
+    }
+}
+
+fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
+    let started = Instant::now();
+    let rid = crate::model::new_id();
+    let method = Method::parse(raw.method().as_str());
+    let url = raw.url().to_string();
+    let headers: Vec<(String, String)> = raw
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
+        .collect();
+    let limit = app.config.service.maximum_payload_size_bytes as u64 + 512;
+    let mut body = Vec::new();
+    let read = raw.as_reader().take(limit + 1).read_to_end(&mut body);
+    let mut req = Req::new(method, &url, headers, body);
+    req.remote = raw.remote_addr().copied();
+
+    let resp = if read.is_err() {
+        ApiError::bad_request("api.context.invalid_body_param.app_error", "Could not read the request body.")
+            .to_response(&rid, app.config.service.enable_developer)
+    } else if url.len() as i64 > app.config.service.maximum_url_length {
+        ApiError::new(414, "basic_security_check.url.too_long_error", "URL is too long.")
+            .to_response(&rid, app.config.service.enable_developer)
+    } else if req.body.len() as u64 > limit {
+        // The webhook endpoint answers 400 here in Mattermost (it fails parsing the truncated
+        // body); everywhere else it is a 413.
+        let e = if req.path.starts_with("/hooks/") {
+            ApiError::bad_request("api.webhook.incoming.too_large.app_error", "Request body is too large.")
+        } else {
+            ApiError::too_large()
+        };
+        e.to_response(&rid, app.config.service.enable_developer)
+    } else {
+        let ctx = Ctx { app, db, request_id: &rid };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::dispatch(&ctx, &req))) {
+            Ok(r) => r,
+            Err(_) => {
+                log::error!("[{rid}] handler panicked");
+                ApiError::internal("panic").to_response(&rid, false)
+            }
+        }
+    };
+    let status = resp.status;
+    respond(app, raw, resp, &rid, method);
+    log::info!(
+        "[{rid}] {:?} {} -> {status} in {}µs",
+        method,
+        redact_path(&req.path),
+        started.elapsed().as_micros()
+    );
+}
+
+fn respond(app: &App, raw: tiny_http::Request, resp: Resp, rid: &str, method: Method) {
+    let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
+    let mut add = |k: &str, v: &str| {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            out.add_header(h);
+        }
+    };
+    for (k, v) in &resp.headers {
+        add(k, v);
+    }
+    add("X-Request-Id", rid);
+    add("X-Version-Id", &app.version_id);
+    add("X-Content-Type-Options", "nosniff");
+    add("Referrer-Policy", "no-referrer");
+    if method == Method::Get {
+        add("Expires", "0");
+    }
+    if let Err(e) = raw.respond(out) {
+        log::debug!("[{rid}] client went away: {e}");
+    }
+}
+
+/// Hook ids and command response ids in URLs are credentials: never log them.
+pub fn redact_path(path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("/hooks/") {
+        let tail = rest.split_once('/').map(|(_, t)| format!("/{t}")).unwrap_or_default();
+        if rest.starts_with("commands/") {
+            return "/hooks/commands/****".into();
+        }
+        return format!("/hooks/****{tail}");
+    }
+    path.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_ids_are_redacted() {
+        assert_eq!(redact_path("/hooks/abc123"), "/hooks/****");
+        assert_eq!(redact_path("/hooks/abc123/github"), "/hooks/****/github");
+        assert_eq!(redact_path("/hooks/commands/xyz"), "/hooks/commands/****");
+        assert_eq!(redact_path("/api/v4/users/me"), "/api/v4/users/me");
+    }
+}

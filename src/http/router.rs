@@ -1,0 +1,107 @@
+//! The top-level table: `/api/v4/…` → `api::route`, `/hooks/…` → webhook endpoints, everything
+//! else → static files. Also where errors become responses and the general rate limit applies.
+
+use super::{static_files, ApiError, Method, Req, Resp};
+use crate::app::Ctx;
+
+pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
+    let limits = &ctx.app.limits;
+    let mut rate_headers = None;
+    if let Some(g) = &limits.general {
+        let key = rate_key(ctx, req);
+        let d = g.check(&key);
+        if !d.allowed {
+            return Resp {
+                status: 429,
+                headers: vec![
+                    ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+                    ("X-Ratelimit-Limit".into(), d.limit.to_string()),
+                    ("X-Ratelimit-Remaining".into(), "0".into()),
+                    ("X-Ratelimit-Reset".into(), d.reset_secs.to_string()),
+                    ("Retry-After".into(), d.retry_after_secs.to_string()),
+                ],
+                body: b"limit exceeded\n".to_vec(),
+            };
+        }
+        rate_headers = Some(d);
+    }
+    let path = req.path.as_str();
+    let result = if path == "/api/v4" || path.starts_with("/api/v4/") {
+        crate::api::route(ctx, req)
+    } else if path.starts_with("/hooks/") {
+        hooks(ctx, req)
+    } else {
+        static_files::serve(ctx, req)
+    };
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            log_error(ctx, req, &e);
+            e.to_response(ctx.request_id, ctx.app.config.service.enable_developer)
+        }
+    };
+    if let Some(d) = rate_headers {
+        resp.headers.push(("X-Ratelimit-Limit".into(), d.limit.to_string()));
+        resp.headers.push(("X-Ratelimit-Remaining".into(), d.remaining.to_string()));
+        resp.headers.push(("X-Ratelimit-Reset".into(), d.reset_secs.to_string()));
+    }
+    resp
+}
+
+/// `/hooks/{id}` (incoming webhooks) and `/hooks/commands/{id}` (slash-command response URLs).
+fn hooks(_ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let seg = req.segments_after("/hooks");
+    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
+    match (req.method, seg.as_slice()) {
+        _ => Err(ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.")),
+    }
+}
+
+/// The general limiter's key, as Mattermost builds it.
+fn rate_key(ctx: &Ctx, req: &Req) -> String {
+    let l = &ctx.app.limits;
+    let mut key = String::new();
+    if l.vary_by_user {
+        if let Some((t, _)) = crate::auth::token_from(req) {
+            key = crate::auth::digest(&t);
+        }
+    }
+    if key.is_empty() && l.vary_by_remote_addr {
+        key = client_ip(ctx, req);
+    }
+    if !l.vary_by_header.is_empty() {
+        key.push('|');
+        key.push_str(&req.header(&l.vary_by_header).unwrap_or("").to_ascii_lowercase());
+    }
+    key
+}
+
+/// The client IP, honouring `ServiceSettings.TrustedProxyIPHeader`.
+pub fn client_ip(ctx: &Ctx, req: &Req) -> String {
+    for h in &ctx.app.config.service.trusted_proxy_ip_header {
+        if let Some(v) = req.header(h) {
+            if let Some(first) = v.split(',').next() {
+                let ip = first.trim();
+                if !ip.is_empty() {
+                    return ip.to_string();
+                }
+            }
+        }
+    }
+    req.remote_ip()
+}
+
+fn log_error(ctx: &Ctx, req: &Req, e: &ApiError) {
+    let rid = ctx.request_id;
+    let path = super::redact_path(&req.path);
+    match e.status {
+        500.. => log::error!("[{rid}] {path}: {} ({})", e.id, e.cause.as_deref().unwrap_or(&e.detail)),
+        401 | 403 => log::info!("[{rid}] {path}: {} {}", e.status, e.id),
+        _ => log::debug!("[{rid}] {path}: {} {}", e.status, e.id),
+    }
+}
+
+/// Answers `405`-free: Mattermost gives the catch-all 404 for a known path with another method.
+pub fn method_is_read(m: Method) -> bool {
+    matches!(m, Method::Get | Method::Head)
+}

@@ -1,0 +1,28 @@
+//! Perch: a single-binary server speaking Mattermost's REST API v4 for integrations.
+//!
+//! `start(config)` is the whole server: the binary calls it once, tests call it many times
+//! in one process (there is no global state).
+
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod permissions;
+pub mod posting;
+pub mod store;
+
+pub use app::{start, Running, StartError};
+pub use config::Config;
+
+/// The Perch release, from Cargo.toml.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Mattermost server version we present to clients (`X-Version-Id`, client config).
+/// The mobile app refuses servers below 9.11.0; we implement the 10.x API surface.
+pub const MM_VERSION: &str = "10.11.0";

@@ -1,0 +1,17 @@
+//! Wire types with Mattermost's JSON names, plus ids and time. No I/O here.
+
+pub mod channel;
+pub mod ids;
+pub mod post;
+pub mod team;
+pub mod user;
+
+pub use ids::{is_valid_id, new_id, new_token};
+
+/// Milliseconds since the Unix epoch, as every Mattermost timestamp is.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,83 @@
+//! The post object and PostList (`teams-channels-posts.md` §3).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Maximum message length in runes (Unicode scalar values).
+pub const MAX_MESSAGE_RUNES: usize = 16383;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Post {
+    pub id: String,
+    pub create_at: i64,
+    pub update_at: i64,
+    pub edit_at: i64,
+    pub delete_at: i64,
+    pub is_pinned: bool,
+    pub user_id: String,
+    pub channel_id: String,
+    pub root_id: String,
+    pub original_id: String,
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub props: Map<String, Value>,
+    pub hashtags: String,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+    pub reply_count: i64,
+    pub last_reply_at: i64,
+    pub participants: Option<Value>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub metadata: Map<String, Value>,
+}
+
+/// Post types a client may create (besides `custom_*`).
+const ALLOWED_TYPES: &[&str] =
+    &["", "slack_attachment", "me", "reminder", "add_bot_teams_channels"];
+
+/// Checks a client-supplied post type; returns the Mattermost error id on failure.
+pub fn check_post_type(kind: &str) -> Result<(), (&'static str, &'static str)> {
+    if kind.starts_with("system_") {
+        return Err(("api.context.invalid_param.app_error", "post.type"));
+    }
+    if ALLOWED_TYPES.contains(&kind) || kind.starts_with("custom_") {
+        return Ok(());
+    }
+    Err(("model.post.is_valid.type.app_error", "type"))
+}
+
+/// Space-separated `#hashtags` in a message, as Mattermost computes them.
+pub fn hashtags(message: &str) -> String {
+    let mut tags: Vec<&str> = Vec::new();
+    for word in message.split_whitespace() {
+        let w = word.trim_end_matches(|c: char| ".,;:!?".contains(c));
+        if w.len() > 3
+            && w.starts_with('#')
+            && w[1..].chars().next().is_some_and(|c| c.is_alphabetic())
+            && w[1..].chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && !tags.contains(&w)
+        {
+            tags.push(w);
+        }
+    }
+    tags.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types() {
+        assert!(check_post_type("").is_ok());
+        assert!(check_post_type("custom_x").is_ok());
+        assert!(check_post_type("system_join_channel").is_err());
+        assert_eq!(check_post_type("weird").unwrap_err().0, "model.post.is_valid.type.app_error");
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(hashtags("hello #world and #rust-lang. #a"), "#world #rust-lang");
+    }
+}

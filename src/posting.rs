@@ -1,0 +1,188 @@
+//! The one path every post takes — REST `POST /posts`, incoming webhooks, slash-command and
+//! outgoing-webhook responses: validation, the durable write, then what happens after commit.
+
+use crate::app::App;
+use crate::http::ApiError;
+use crate::model::channel::Channel;
+use crate::model::post::{hashtags, Post, MAX_MESSAGE_RUNES};
+use crate::model::{new_id, now_ms};
+use crate::store::{self, Reader};
+use serde_json::{Map, Value};
+
+/// What a caller wants posted. The author has already been authorized.
+#[derive(Debug, Clone, Default)]
+pub struct NewPost {
+    pub channel_id: String,
+    pub user_id: String,
+    pub author_is_bot: bool,
+    pub message: String,
+    pub root_id: String,
+    pub kind: String,
+    pub props: Map<String, Value>,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+    /// Honoured only for callers with `manage_system` (checked by the caller).
+    pub create_at: Option<i64>,
+}
+
+/// Checks the target channel and thread root of a post; returns the channel.
+pub fn check_target(db: &Reader, channel_id: &str, root_id: &str) -> Result<Channel, ApiError> {
+    let Some(channel) = store::channels::find(db, channel_id)? else {
+        return Err(ApiError::invalid_param("post.channel_id"));
+    };
+    if channel.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.create_post.can_not_post_to_deleted.error",
+            "Can not post to deleted channel.",
+        ));
+    }
+    if !root_id.is_empty() {
+        let root = store::posts::find(db, root_id)?;
+        match root {
+            Some(r) if r.delete_at == 0 => {
+                if r.channel_id != channel.id {
+                    return Err(ApiError::bad_request(
+                        "api.post.create_post.channel_root_id.app_error",
+                        "Invalid ChannelId for RootId parameter.",
+                    ));
+                }
+                if !r.root_id.is_empty() {
+                    return Err(ApiError::invalid_param("root_id"));
+                }
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "api.post.create_post.root_id.app_error",
+                    "Invalid RootId parameter.",
+                ))
+            }
+        }
+    }
+    Ok(channel)
+}
+
+/// Builds the stored post from a request (id, times, hashtags, server props).
+fn build(p: NewPost) -> Post {
+    let now = now_ms();
+    let at = p.create_at.filter(|t| *t > 0).unwrap_or(now);
+    let mut props = p.props;
+    props.remove("add_channel_member");
+    props.remove("force_notification");
+    if p.author_is_bot {
+        props.insert("from_bot".into(), Value::from("true"));
+    }
+    Post {
+        id: new_id(),
+        create_at: at,
+        update_at: at,
+        user_id: p.user_id,
+        channel_id: p.channel_id,
+        root_id: p.root_id,
+        hashtags: hashtags(&p.message),
+        message: p.message,
+        kind: p.kind,
+        props,
+        file_ids: p.file_ids,
+        pending_post_id: p.pending_post_id,
+        ..Default::default()
+    }
+}
+
+/// Validates, stores durably and fans out one post. The message must already be within the
+/// limit (REST rejects longer ones; webhook paths split first with `split_message`).
+pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
+    let channel = check_target(db, &p.channel_id, &p.root_id)?;
+    if p.message.chars().count() > MAX_MESSAGE_RUNES {
+        return Err(message_too_long(p.message.chars().count()));
+    }
+    let post = build(p);
+    let stored = post.clone();
+    app.store.write(move |c| store::posts::insert(c, &stored))?;
+    after_commit(app, &channel, &post);
+    Ok(post)
+}
+
+/// Stores several posts in one transaction (a split webhook message): all or none.
+pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Post>, ApiError> {
+    let Some(first) = posts.first() else { return Ok(Vec::new()) };
+    let channel = check_target(db, &first.channel_id, &first.root_id)?;
+    let base = now_ms();
+    let built: Vec<Post> = posts
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            // Consecutive create_at values keep the parts in order.
+            p.create_at = Some(base + i as i64);
+            build(p)
+        })
+        .collect();
+    let stored = built.clone();
+    app.store.write(move |c| {
+        for p in &stored {
+            store::posts::insert(c, p)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    for p in &built {
+        after_commit(app, &channel, p);
+    }
+    Ok(built)
+}
+
+/// Runs after the post is durably committed (outgoing webhooks and other fan-out hook in here).
+fn after_commit(_app: &App, _channel: &Channel, _post: &Post) {}
+
+pub fn message_too_long(len: usize) -> ApiError {
+    ApiError::bad_request(
+        "model.post.is_valid.message_length.app_error",
+        format!("Message length is {len} characters, more than the maximum of {MAX_MESSAGE_RUNES}."),
+    )
+}
+
+/// Splits a long message into parts of at most `MAX_MESSAGE_RUNES`, preferring to break at
+/// a newline, then a space, as Mattermost's webhook path does.
+pub fn split_message(message: &str) -> Vec<String> {
+    let chars: Vec<char> = message.chars().collect();
+    if chars.len() <= MAX_MESSAGE_RUNES {
+        return vec![message.to_string()];
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let end = (start + MAX_MESSAGE_RUNES).min(chars.len());
+        if end == chars.len() {
+            parts.push(chars[start..end].iter().collect());
+            break;
+        }
+        let window = &chars[start..end];
+        let cut = window
+            .iter()
+            .rposition(|c| *c == '\n')
+            .or_else(|| window.iter().rposition(|c| *c == ' '))
+            .map(|i| start + i + 1)
+            .filter(|i| *i > start)
+            .unwrap_or(end);
+        parts.push(chars[start..cut].iter().collect());
+        start = cut;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_everything_and_respects_the_limit() {
+        let long = "word ".repeat(10_000);
+        let parts = split_message(&long);
+        assert!(parts.len() >= 4);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_MESSAGE_RUNES));
+        assert_eq!(parts.concat(), long);
+        let nospace = "x".repeat(MAX_MESSAGE_RUNES + 5);
+        let parts = split_message(&nospace);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].len(), 5);
+        assert_eq!(split_message("short"), vec!["short"]);
+    }
+}

@@ -1,0 +1,196 @@
+//! Channels and channel members.
+
+use super::{optional, Result};
+use crate::model::channel::{Channel, ChannelMember};
+use rusqlite::{params, Connection, Row};
+
+const COLS: &str = "id, create_at, update_at, delete_at, team_id, type, display_name, name, \
+    header, purpose, last_post_at, last_root_post_at, total_msg_count, total_msg_count_root, creator_id";
+
+fn from_row(r: &Row) -> rusqlite::Result<Channel> {
+    Ok(Channel {
+        id: r.get(0)?,
+        create_at: r.get(1)?,
+        update_at: r.get(2)?,
+        delete_at: r.get(3)?,
+        team_id: r.get(4)?,
+        kind: r.get(5)?,
+        display_name: r.get(6)?,
+        name: r.get(7)?,
+        header: r.get(8)?,
+        purpose: r.get(9)?,
+        last_post_at: r.get(10)?,
+        last_root_post_at: r.get(11)?,
+        total_msg_count: r.get(12)?,
+        total_msg_count_root: r.get(13)?,
+        creator_id: r.get(14)?,
+        ..Default::default()
+    })
+}
+
+pub fn insert(c: &Connection, ch: &Channel) -> Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO channels ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    ))?
+    .execute(params![
+        ch.id,
+        ch.create_at,
+        ch.update_at,
+        ch.delete_at,
+        ch.team_id,
+        ch.kind,
+        ch.display_name,
+        ch.name,
+        ch.header,
+        ch.purpose,
+        ch.last_post_at,
+        ch.last_root_post_at,
+        ch.total_msg_count,
+        ch.total_msg_count_root,
+        ch.creator_id
+    ])?;
+    Ok(())
+}
+
+pub fn find(c: &Connection, id: &str) -> Result<Option<Channel>> {
+    optional(c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?.query_row([id], from_row))
+}
+
+/// By team and name; DM/GM channels are found with `team_id` `""`.
+pub fn find_by_name(c: &Connection, team_id: &str, name: &str) -> Result<Option<Channel>> {
+    optional(
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM channels WHERE (team_id = ?1 OR team_id = '') AND name = ?2 \
+             ORDER BY team_id DESC LIMIT 1"
+        ))?
+        .query_row(params![team_id, name], from_row),
+    )
+}
+
+pub fn list_public(c: &Connection, team_id: &str, page: i64, per_page: i64) -> Result<Vec<Channel>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM channels WHERE team_id = ?1 AND type = 'O' AND delete_at = 0 \
+         ORDER BY display_name, id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(params![team_id, per_page, page * per_page], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The user's channels in a team, plus their DM/GM channels.
+pub fn list_for_member(c: &Connection, user_id: &str, team_id: &str) -> Result<Vec<Channel>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, c.display_name, \
+         c.name, c.header, c.purpose, c.last_post_at, c.last_root_post_at, c.total_msg_count, \
+         c.total_msg_count_root, c.creator_id FROM channels c \
+         JOIN channel_members m ON m.channel_id = c.id \
+         WHERE m.user_id = ?1 AND (c.team_id = ?2 OR c.team_id = '') AND c.delete_at = 0 \
+         ORDER BY c.display_name, c.id",
+    )?;
+    let rows = stmt.query_map(params![user_id, team_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn count_in_team(c: &Connection, team_id: &str) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT COUNT(*) FROM channels WHERE team_id = ?1 AND delete_at = 0",
+        [team_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64) -> Result<usize> {
+    Ok(c.prepare_cached("UPDATE channels SET delete_at = ?2, update_at = ?2 WHERE id = ?1")?
+        .execute(params![id, delete_at])?)
+}
+
+/// Updates display name, name, header and purpose.
+pub fn update(c: &Connection, ch: &Channel) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE channels SET display_name = ?2, name = ?3, header = ?4, purpose = ?5, update_at = ?6 WHERE id = ?1",
+    )?
+    .execute(params![ch.id, ch.display_name, ch.name, ch.header, ch.purpose, ch.update_at])?)
+}
+
+/// Records a new post in the channel's counters.
+pub fn bump_for_post(c: &Connection, id: &str, at: i64, is_root: bool) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE channels SET last_post_at = MAX(last_post_at, ?2), total_msg_count = total_msg_count + 1, \
+         last_root_post_at = CASE WHEN ?3 THEN MAX(last_root_post_at, ?2) ELSE last_root_post_at END, \
+         total_msg_count_root = total_msg_count_root + CASE WHEN ?3 THEN 1 ELSE 0 END WHERE id = ?1",
+    )?
+    .execute(params![id, at, is_root])?;
+    Ok(())
+}
+
+pub fn upsert_member(c: &Connection, m: &ChannelMember) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO channel_members (channel_id, user_id, roles, last_viewed_at, msg_count, notify_props, last_update_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (channel_id, user_id) DO UPDATE SET roles = excluded.roles, last_update_at = excluded.last_update_at",
+    )?
+    .execute(params![
+        m.channel_id,
+        m.user_id,
+        m.roles,
+        m.last_viewed_at,
+        m.msg_count,
+        m.notify_props.to_string(),
+        m.last_update_at
+    ])?;
+    Ok(())
+}
+
+fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
+    let notify: String = r.get(3)?;
+    let mut m = ChannelMember::new(
+        &r.get::<_, String>(0)?,
+        &r.get::<_, String>(1)?,
+        &r.get::<_, String>(2)?,
+        serde_json::from_str(&notify).unwrap_or(serde_json::Value::Null),
+    );
+    m.last_viewed_at = r.get(4)?;
+    m.msg_count = r.get(5)?;
+    m.last_update_at = r.get(6)?;
+    Ok(m)
+}
+
+const MCOLS: &str = "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
+
+pub fn find_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<Option<ChannelMember>> {
+    optional(
+        c.prepare_cached(&format!(
+            "SELECT {MCOLS} FROM channel_members WHERE channel_id = ?1 AND user_id = ?2"
+        ))?
+        .query_row(params![channel_id, user_id], member_from_row),
+    )
+}
+
+pub fn list_members(c: &Connection, channel_id: &str, page: i64, per_page: i64) -> Result<Vec<ChannelMember>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {MCOLS} FROM channel_members WHERE channel_id = ?1 ORDER BY user_id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(params![channel_id, per_page, page * per_page], member_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn delete_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<usize> {
+    Ok(c.prepare_cached("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2")?
+        .execute(params![channel_id, user_id])?)
+}
+
+/// Removes a user from every channel of a team (when they leave the team).
+pub fn delete_member_in_team(c: &Connection, team_id: &str, user_id: &str) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "DELETE FROM channel_members WHERE user_id = ?2 AND channel_id IN (SELECT id FROM channels WHERE team_id = ?1)",
+    )?
+    .execute(params![team_id, user_id])?)
+}
+
+pub fn mark_viewed(c: &Connection, channel_id: &str, user_id: &str, now: i64) -> Result<()> {
+    c.prepare_cached(
+        "UPDATE channel_members SET last_viewed_at = ?3, msg_count = (SELECT total_msg_count FROM channels WHERE id = ?1) \
+         WHERE channel_id = ?1 AND user_id = ?2",
+    )?
+    .execute(params![channel_id, user_id, now])?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! The only place with SQL. `Store` owns the writer thread (group commit); `Reader` is one
+//! worker's read-only connection. Store functions take `&Connection`, so the same query runs
+//! on a reader or inside a write.
+
+pub mod channels;
+pub mod migrate;
+pub mod posts;
+pub mod sessions;
+pub mod teams;
+pub mod users;
+
+use rusqlite::{Connection, OpenFlags};
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+
+pub use rusqlite::Connection as Conn;
+
+/// How many queued writes one transaction (one fsync) may cover.
+const MAX_BATCH: usize = 256;
+
+#[derive(Debug)]
+pub enum StoreError {
+    Sqlite(rusqlite::Error),
+    SchemaTooNew { have: i64, known: i64 },
+    WriterGone,
+    Panicked,
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            StoreError::SchemaTooNew { have, known } => write!(
+                f,
+                "the database schema is version {have}, newer than this binary knows ({known}); \
+                 run a newer perch or restore a backup"
+            ),
+            StoreError::WriterGone => write!(f, "the database writer has stopped"),
+            StoreError::Panicked => write!(f, "a database write panicked"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl StoreError {
+    /// True when the error is a UNIQUE/PRIMARY KEY violation.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Called once the batch holding a job has committed (true) or failed (false).
+type Done = Box<dyn FnOnce(std::result::Result<(), StoreError>) + Send>;
+/// A queued write: runs inside a savepoint; returns whether it succeeded and its completion.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Done) + Send>;
+
+/// The database: a writer thread fed through a channel, and a factory for readers.
+pub struct Store {
+    path: PathBuf,
+    tx: SyncSender<Job>,
+    synchronous: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, applies migrations and starts the writer.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate::run(&mut conn)?;
+        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let synchronous = match synchronous {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            _ => "EXTRA",
+        }
+        .to_string();
+        let (tx, rx) = mpsc::sync_channel::<Job>(4096);
+        thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(Store { path: path.to_path_buf(), tx, synchronous })
+    }
+
+    /// The `PRAGMA synchronous` level in force on the writer.
+    pub fn synchronous(&self) -> &str {
+        &self.synchronous
+    }
+
+    /// A new read-only connection, for one worker thread.
+    pub fn reader(&self) -> Result<Reader> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Reader(conn))
+    }
+
+    /// Runs `f` in the writer thread, inside its own savepoint of a group-committed transaction,
+    /// and returns its result once the transaction is durably committed. If `f` fails, only its
+    /// own changes are rolled back. Nothing slow (network, password hashing) may run inside `f`.
+    pub fn write<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+    {
+        let (reply_tx, reply_rx) = mpsc::sync_channel::<std::result::Result<T, E>>(1);
+        let job: Job = Box::new(move |conn: &Connection| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+            let result = match outcome {
+                Ok(r) => r,
+                Err(_) => Err(E::from(StoreError::Panicked)),
+            };
+            let ok = result.is_ok();
+            let done: Done = Box::new(move |commit| {
+                let answer = match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(E::from(e)),
+                };
+                let _ = reply_tx.send(answer);
+            });
+            (ok, done)
+        });
+        self.tx.send(job).map_err(|_| E::from(StoreError::WriterGone))?;
+        reply_rx.recv().map_err(|_| E::from(StoreError::WriterGone))?
+    }
+
+    /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`), safe while serving.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        let dest = dest.to_string_lossy().to_string();
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.execute("VACUUM INTO ?1", [dest])?;
+        Ok(())
+    }
+}
+
+fn writer_loop(conn: Connection, rx: Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            log::error!("db-writer: cannot begin a transaction: {e}");
+            for job in batch {
+                // Run nothing; tell every caller.
+                let (_, done) = job_refusal(job);
+                done(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)));
+            }
+            continue;
+        }
+        let mut dones = Vec::with_capacity(batch.len());
+        for job in batch {
+            let sp_ok = conn.execute_batch("SAVEPOINT job").is_ok();
+            let (ok, done) = job(&conn);
+            if sp_ok {
+                let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                if let Err(e) = conn.execute_batch(end) {
+                    log::error!("db-writer: savepoint end failed: {e}");
+                }
+            }
+            dones.push(done);
+        }
+        let commit = conn.execute_batch("COMMIT");
+        match commit {
+            Ok(()) => dones.into_iter().for_each(|d| d(Ok(()))),
+            Err(e) => {
+                log::error!("db-writer: commit failed: {e}");
+                let _ = conn.execute_batch("ROLLBACK");
+                dones.into_iter().for_each(|d| d(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))));
+            }
+        }
+    }
+}
+
+/// A job we could not run still owes its caller an answer. Running it against nothing is not
+/// possible, so we run it on a throwaway in-memory connection only to obtain its `Done`.
+fn job_refusal(job: Job) -> (bool, Done) {
+    match Connection::open_in_memory() {
+        Ok(c) => job(&c),
+        Err(_) => (false, Box::new(|_| {})),
+    }
+}
+
+/// One worker's read-only connection.
+pub struct Reader(Connection);
+
+impl Deref for Reader {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+/// Helpers for mapping JSON text columns.
+pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,159 @@
+//! Posts, threads and channel post lists.
+
+use super::{json_map, optional, Result};
+use crate::model::post::Post;
+use rusqlite::{params, Connection, Row};
+
+const COLS: &str = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, \
+    root_id, original_id, message, type, props, hashtags, file_ids, pending_post_id, reply_count, last_reply_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<Post> {
+    Ok(Post {
+        id: r.get(0)?,
+        create_at: r.get(1)?,
+        update_at: r.get(2)?,
+        edit_at: r.get(3)?,
+        delete_at: r.get(4)?,
+        is_pinned: r.get(5)?,
+        user_id: r.get(6)?,
+        channel_id: r.get(7)?,
+        root_id: r.get(8)?,
+        original_id: r.get(9)?,
+        message: r.get(10)?,
+        kind: r.get(11)?,
+        props: json_map(&r.get::<_, String>(12)?),
+        hashtags: r.get(13)?,
+        file_ids: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
+        pending_post_id: r.get(15)?,
+        reply_count: r.get(16)?,
+        last_reply_at: r.get(17)?,
+        ..Default::default()
+    })
+}
+
+/// Inserts a post and keeps the channel counters and the thread root's reply count current.
+pub fn insert(c: &Connection, p: &Post) -> Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO posts ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ))?
+    .execute(params![
+        p.id,
+        p.create_at,
+        p.update_at,
+        p.edit_at,
+        p.delete_at,
+        p.is_pinned,
+        p.user_id,
+        p.channel_id,
+        p.root_id,
+        p.original_id,
+        p.message,
+        p.kind,
+        serde_json::Value::Object(p.props.clone()).to_string(),
+        p.hashtags,
+        serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
+        p.pending_post_id,
+        p.reply_count,
+        p.last_reply_at
+    ])?;
+    if !p.root_id.is_empty() {
+        c.prepare_cached(
+            "UPDATE posts SET reply_count = reply_count + 1, last_reply_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![p.root_id, p.create_at])?;
+    }
+    super::channels::bump_for_post(c, &p.channel_id, p.create_at, p.root_id.is_empty())?;
+    Ok(())
+}
+
+pub fn find(c: &Connection, id: &str) -> Result<Option<Post>> {
+    optional(c.prepare_cached(&format!("SELECT {COLS} FROM posts WHERE id = ?1"))?.query_row([id], from_row))
+}
+
+/// A recent post by the same user with the same `pending_post_id` (client retry de-duplication).
+pub fn find_pending(c: &Connection, user_id: &str, pending_id: &str, since: i64) -> Result<Option<Post>> {
+    optional(
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM posts WHERE user_id = ?1 AND pending_post_id = ?2 AND create_at > ?3 LIMIT 1"
+        ))?
+        .query_row(params![user_id, pending_id, since], from_row),
+    )
+}
+
+/// A page of a channel's posts, newest first.
+pub fn list_for_channel(c: &Connection, channel_id: &str, offset: i64, limit: i64) -> Result<Vec<Post>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 \
+         ORDER BY create_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(params![channel_id, limit, offset], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Posts created strictly before (`older = true`) or after a given time, nearest first.
+pub fn list_around(
+    c: &Connection,
+    channel_id: &str,
+    at: i64,
+    older: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let sql = if older {
+        format!("SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at < ?2 ORDER BY create_at DESC, id DESC LIMIT ?3 OFFSET ?4")
+    } else {
+        format!("SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at > ?2 ORDER BY create_at ASC, id ASC LIMIT ?3 OFFSET ?4")
+    };
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![channel_id, at, limit, offset], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every post changed after `since` (created, edited or deleted), at most 1000.
+pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Post>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND update_at > ?2 ORDER BY create_at DESC LIMIT 1000"
+    ))?;
+    let rows = stmt.query_map(params![channel_id, since], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The root and every live reply of a thread, oldest first.
+pub fn list_thread(c: &Connection, root_id: &str) -> Result<Vec<Post>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM posts WHERE (id = ?1 OR root_id = ?1) AND delete_at = 0 ORDER BY create_at ASC"
+    ))?;
+    let rows = stmt.query_map([root_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Writes back message, props, pinned state, file ids and times.
+pub fn update(c: &Connection, p: &Post) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE posts SET message = ?2, props = ?3, is_pinned = ?4, file_ids = ?5, update_at = ?6, \
+         edit_at = ?7, hashtags = ?8 WHERE id = ?1",
+    )?
+    .execute(params![
+        p.id,
+        p.message,
+        serde_json::Value::Object(p.props.clone()).to_string(),
+        p.is_pinned,
+        serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
+        p.update_at,
+        p.edit_at,
+        p.hashtags
+    ])?)
+}
+
+/// Soft-deletes a post and, if it is a root, its replies.
+pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
+    let n = c
+        .prepare_cached("UPDATE posts SET delete_at = ?2, update_at = ?2 WHERE (id = ?1 OR root_id = ?1) AND delete_at = 0")?
+        .execute(params![id, now])?;
+    Ok(n)
+}
+
+/// Total size and count of posts, for the benchmark's bytes-per-post figure.
+pub fn count(c: &Connection) -> Result<i64> {
+    Ok(c.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0))?)
+}

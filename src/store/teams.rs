@@ -1,0 +1,126 @@
+//! Teams and team members.
+
+use super::{optional, Result};
+use crate::model::team::{Team, TeamMember};
+use rusqlite::{params, Connection, Row};
+
+const COLS: &str = "id, create_at, update_at, delete_at, display_name, name, description, email, \
+    type, company_name, allowed_domains, invite_id, allow_open_invite";
+
+fn from_row(r: &Row) -> rusqlite::Result<Team> {
+    Ok(Team {
+        id: r.get(0)?,
+        create_at: r.get(1)?,
+        update_at: r.get(2)?,
+        delete_at: r.get(3)?,
+        display_name: r.get(4)?,
+        name: r.get(5)?,
+        description: r.get(6)?,
+        email: r.get(7)?,
+        kind: r.get(8)?,
+        company_name: r.get(9)?,
+        allowed_domains: r.get(10)?,
+        invite_id: r.get(11)?,
+        allow_open_invite: r.get(12)?,
+        ..Default::default()
+    })
+}
+
+pub fn insert(c: &Connection, t: &Team) -> Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO teams ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    ))?
+    .execute(params![
+        t.id,
+        t.create_at,
+        t.update_at,
+        t.delete_at,
+        t.display_name,
+        t.name,
+        t.description,
+        t.email,
+        t.kind,
+        t.company_name,
+        t.allowed_domains,
+        t.invite_id,
+        t.allow_open_invite
+    ])?;
+    Ok(())
+}
+
+pub fn find(c: &Connection, id: &str) -> Result<Option<Team>> {
+    optional(c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE id = ?1"))?.query_row([id], from_row))
+}
+
+pub fn find_by_name(c: &Connection, name: &str) -> Result<Option<Team>> {
+    optional(
+        c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE name = ?1"))?
+            .query_row([name.to_lowercase()], from_row),
+    )
+}
+
+pub fn list(c: &Connection, page: i64, per_page: i64) -> Result<Vec<Team>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM teams WHERE delete_at = 0 ORDER BY display_name, id LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(params![per_page, page * per_page], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<Team>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, t.create_at, t.update_at, t.delete_at, t.display_name, t.name, t.description, \
+         t.email, t.type, t.company_name, t.allowed_domains, t.invite_id, t.allow_open_invite \
+         FROM teams t JOIN team_members m ON m.team_id = t.id \
+         WHERE m.user_id = ?1 AND m.delete_at = 0 AND t.delete_at = 0 ORDER BY t.display_name",
+    )?;
+    let rows = stmt.query_map([user_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Sets a membership (inserting, reviving or changing roles).
+pub fn upsert_member(c: &Connection, team_id: &str, user_id: &str, roles: &str) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO team_members (team_id, user_id, roles, delete_at) VALUES (?1, ?2, ?3, 0) \
+         ON CONFLICT (team_id, user_id) DO UPDATE SET roles = excluded.roles, delete_at = 0",
+    )?
+    .execute(params![team_id, user_id, roles])?;
+    Ok(())
+}
+
+pub fn find_member(c: &Connection, team_id: &str, user_id: &str) -> Result<Option<TeamMember>> {
+    optional(
+        c.prepare_cached(
+            "SELECT roles, delete_at FROM team_members WHERE team_id = ?1 AND user_id = ?2 AND delete_at = 0",
+        )?
+        .query_row(params![team_id, user_id], |r| {
+            Ok(TeamMember::new(team_id, user_id, &r.get::<_, String>(0)?, r.get(1)?))
+        }),
+    )
+}
+
+pub fn list_members(c: &Connection, team_id: &str, page: i64, per_page: i64) -> Result<Vec<TeamMember>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
+         ORDER BY user_id LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = stmt.query_map(params![team_id, per_page, page * per_page], |r| {
+        Ok(TeamMember::new(team_id, &r.get::<_, String>(0)?, &r.get::<_, String>(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn count_members(c: &Connection, team_id: &str) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT COUNT(*) FROM team_members WHERE team_id = ?1 AND delete_at = 0",
+        [team_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn delete_member(c: &Connection, team_id: &str, user_id: &str, now: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE team_members SET delete_at = ?3 WHERE team_id = ?1 AND user_id = ?2 AND delete_at = 0",
+    )?
+    .execute(params![team_id, user_id, now])?)
+}

@@ -1,0 +1,11 @@
+//! The API integration tests: one crate, one module per resource, each test starting its own
+//! server on an ephemeral port with a temp data dir.
+
+mod common;
+
+mod burst;
+mod channels;
+mod posts;
+mod system;
+mod teams;
+mod users;

@@ -1,0 +1,69 @@
+//! `api/system.rs`, the common headers, static files, routing odds and ends.
+
+use crate::common::*;
+
+#[test]
+fn ping_answers_with_common_headers() {
+    let ts = TestServer::start();
+    let r = ts.anon().get("/api/v4/system/ping");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
+    assert_eq!(r.json()["status"], "OK");
+    let rid = r.header("X-Request-Id").unwrap();
+    assert_eq!(rid.len(), 26);
+    let ver = r.header("X-Version-Id").unwrap();
+    let parts: Vec<&str> = ver.split('.').collect();
+    assert!(parts.len() >= 4, "{ver}");
+    let (major, minor): (u32, u32) = (parts[0].parse().unwrap(), parts[1].parse().unwrap());
+    assert!(major > 9 || (major == 9 && minor >= 11), "{ver}");
+    let r = ts.anon().get("/api/v4/system/ping?get_server_status=true");
+    assert_eq!(r.json()["database_status"], "OK");
+}
+
+#[test]
+fn client_config_and_license() {
+    let ts = TestServer::start();
+    let r = ts.anon().get("/api/v4/config/client?format=old");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["MaxPostSize"], "16383");
+    assert!(v["Version"].as_str().unwrap().starts_with("10."));
+    let r = ts.anon().get("/api/v4/license/client?format=old");
+    assert_eq!(r.json()["IsLicensed"], "false");
+}
+
+#[test]
+fn unknown_routes_are_404_even_without_a_token() {
+    let ts = TestServer::start();
+    ts.anon().get("/api/v4/nothing/here").assert_error(404, "api.context.404.app_error");
+    ts.anon().delete("/api/v4/system/ping").assert_error(404, "api.context.404.app_error");
+}
+
+#[test]
+fn index_page_is_served() {
+    let ts = TestServer::start();
+    let r = ts.anon().get("/");
+    assert_eq!(r.status, 200);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    assert!(r.body.contains("Perch"));
+    assert!(r.body.contains(env!("CARGO_PKG_VERSION")));
+    let r = ts.anon().get("/README.md");
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Quick start"));
+}
+
+#[test]
+fn oversized_bodies_are_413() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    let big = vec![b'x'; 400_000];
+    admin.post_raw("/api/v4/posts", "application/json", &big).assert_error(413, "api.context.request_body_too_large.app_error");
+}
+
+#[test]
+fn malformed_json_is_400_invalid_body() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    admin.post_raw("/api/v4/teams", "application/json", b"{not json").assert_error(400, "api.context.invalid_body_param.app_error");
+    admin.post_raw("/api/v4/posts", "application/json", br#"{"channel_id": 5}"#).assert_error(400, "api.context.invalid_body_param.app_error");
+}
