@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod model;
+pub mod outbound;
 pub mod permissions;
 pub mod posting;
 pub mod store;
