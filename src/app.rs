@@ -46,7 +46,7 @@ impl std::error::Error for StartError {}
 pub struct Running {
     pub addr: SocketAddr,
     pub app: Arc<App>,
-    server: Arc<tiny_http::Server>,
+    server: crate::http::Listener,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -99,7 +99,7 @@ impl Drop for Running {
 /// Stops a running server from another thread.
 pub struct Stopper {
     app: Arc<App>,
-    server: Arc<tiny_http::Server>,
+    server: crate::http::Listener,
     workers: usize,
 }
 
@@ -122,11 +122,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let db_path = config.db_path();
     let store = Store::open(&db_path)
         .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
-    let server = tiny_http::Server::http(addr)
+    let server = crate::http::Listener::bind(addr)
         .map_err(|e| StartError(format!("cannot listen on {addr}: {e}")))?;
     let bound = server
-        .server_addr()
-        .to_ip()
+        .addr()
         .ok_or_else(|| StartError("listener has no IP address".into()))?;
     let site_url = if config.service.site_url.is_empty() {
         let host = if bound.ip().is_unspecified() {
@@ -163,8 +162,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         outbound,
         shutting_down: AtomicBool::new(false),
     });
-    let server = Arc::new(server);
-    let handles = crate::http::spawn_workers(app.clone(), server.clone(), workers)
+    let handles = crate::http::spawn_workers(app.clone(), &server, workers)
         .map_err(|e| StartError(format!("cannot start worker threads: {e}")))?;
     log::info!("listening on http://{bound}");
     Ok(Running {

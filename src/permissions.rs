@@ -5,7 +5,7 @@ use crate::auth::Session;
 use crate::http::ApiError;
 use crate::model::channel::Channel;
 use crate::store;
-use rusqlite::Connection;
+use crate::store::Conn as Connection;
 
 /// Default permissions of each role (a fresh install, no schemes).
 fn role_permissions(role: &str) -> &'static [&'static str] {

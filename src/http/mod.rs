@@ -19,16 +19,38 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
+/// The bound listening socket.
+#[derive(Clone)]
+pub struct Listener(Arc<tiny_http::Server>);
+
+impl Listener {
+    pub fn bind(addr: std::net::SocketAddr) -> Result<Listener, String> {
+        tiny_http::Server::http(addr)
+            .map(|s| Listener(Arc::new(s)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The real address (also when bound to port 0).
+    pub fn addr(&self) -> Option<std::net::SocketAddr> {
+        self.0.server_addr().to_ip()
+    }
+
+    /// Wakes one worker blocked in `recv` (used once per worker at shutdown).
+    pub fn unblock(&self) {
+        self.0.unblock();
+    }
+}
+
 /// Starts `n` named worker threads, each with its own read-only database connection.
 pub fn spawn_workers(
     app: Arc<App>,
-    server: Arc<tiny_http::Server>,
+    listener: &Listener,
     n: usize,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     (0..n)
         .map(|i| {
             let app = app.clone();
-            let server = server.clone();
+            let server = listener.0.clone();
             thread::Builder::new()
                 .name(format!("http-{i}"))
                 .spawn(move || worker(&app, &server))

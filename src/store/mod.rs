@@ -234,6 +234,11 @@ impl Deref for Reader {
     }
 }
 
+/// True if the database answers a trivial query.
+pub fn healthy(c: &Connection) -> bool {
+    c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).is_ok()
+}
+
 /// Helpers for mapping JSON text columns.
 pub(crate) fn json_map(s: &str) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_str(s).unwrap_or_default()
@@ -244,5 +249,115 @@ pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
         Ok(v) => Ok(Some(v)),
         Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp() -> PathBuf {
+        let p = std::env::temp_dir().join(format!("perch-store-{}", crate::model::new_id()));
+        std::fs::create_dir_all(&p).unwrap();
+        p.join("t.db")
+    }
+
+    #[test]
+    fn a_failing_write_rolls_back_only_itself() {
+        let path = tmp();
+        let st = Store::open(&path).unwrap();
+        st.write(|c| {
+            c.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let oks: Vec<bool> = (0..20)
+            .map(|i| {
+                st.write(move |c| {
+                    c.execute("INSERT INTO t (x) VALUES (?1)", [i % 10])?;
+                    Ok::<_, StoreError>(())
+                })
+                .is_ok()
+            })
+            .collect();
+        assert_eq!(oks.iter().filter(|ok| **ok).count(), 10);
+        let r = st.reader().unwrap();
+        let n: i64 = r
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 10);
+        assert_eq!(st.synchronous(), "FULL");
+    }
+
+    #[test]
+    fn concurrent_writers_are_batched_and_all_answered() {
+        let path = tmp();
+        let st = std::sync::Arc::new(Store::open(&path).unwrap());
+        st.write(|c| {
+            c.execute_batch("CREATE TABLE t (x INTEGER)")?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let st = st.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        st.write(move |c| {
+                            c.execute("INSERT INTO t (x) VALUES (?1)", [i])?;
+                            Ok::<_, StoreError>(())
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let n: i64 = st
+            .reader()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 400);
+    }
+
+    #[test]
+    fn a_panicking_write_is_reported_and_the_writer_survives() {
+        let st = Store::open(&tmp()).unwrap();
+        let r: std::result::Result<(), StoreError> = st.write(|_| panic!("boom"));
+        assert!(matches!(r, Err(StoreError::Panicked)));
+        assert!(st.write(|_| Ok::<_, StoreError>(())).is_ok());
+    }
+
+    #[test]
+    fn a_database_newer_than_the_binary_is_refused() {
+        let path = tmp();
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 999).unwrap();
+        drop(c);
+        match Store::open(&path) {
+            Err(e @ StoreError::SchemaTooNew { .. }) => assert!(e.to_string().contains("newer")),
+            Err(other) => panic!("unexpected {other}"),
+            Ok(_) => panic!("opened a too-new database"),
+        }
+    }
+
+    #[test]
+    fn reopening_migrates_nothing_and_backup_works() {
+        let path = tmp();
+        drop(Store::open(&path).unwrap());
+        let st = Store::open(&path).unwrap();
+        let v: i64 = st
+            .reader()
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, migrate::SCHEMA_VERSION);
+        let dest = path.with_file_name("backup.db");
+        st.backup(&dest).unwrap();
+        assert!(dest.exists());
     }
 }
