@@ -112,8 +112,13 @@ impl ApiError {
 
     /// 404 for an unknown `/api/v4` route.
     pub fn not_found_route(path: &str) -> Self {
-        Self::not_found("api.context.404.app_error", "Sorry, we could not find the page.")
-            .with_detail(format!("There doesn't appear to be an api call for the url='{path}'."))
+        Self::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        )
+        .with_detail(format!(
+            "There doesn't appear to be an api call for the url='{path}'."
+        ))
     }
 
     /// Renders the AppError JSON body with this request's id.

@@ -47,7 +47,10 @@ pub enum Viewer {
     /// A system admin looking at someone else.
     Admin,
     /// Anyone else.
-    Other { show_email: bool, show_full_name: bool },
+    Other {
+        show_email: bool,
+        show_full_name: bool,
+    },
 }
 
 impl User {
@@ -78,10 +81,17 @@ impl User {
         put(
             &mut m,
             "auth_service",
-            if other { "" } else { self.auth_service.as_str() }.into(),
+            if other {
+                ""
+            } else {
+                self.auth_service.as_str()
+            }
+            .into(),
         );
         let email = match viewer {
-            Viewer::Other { show_email: false, .. } => String::new(),
+            Viewer::Other {
+                show_email: false, ..
+            } => String::new(),
             _ => self.email.clone(),
         };
         put(&mut m, "email", email.into());
@@ -90,7 +100,10 @@ impl User {
         }
         put(&mut m, "nickname", self.nickname.clone().into());
         let (first, last) = match viewer {
-            Viewer::Other { show_full_name: false, .. } => (String::new(), String::new()),
+            Viewer::Other {
+                show_full_name: false,
+                ..
+            } => (String::new(), String::new()),
             _ => (self.first_name.clone(), self.last_name.clone()),
         };
         put(&mut m, "first_name", first.into());
@@ -101,10 +114,18 @@ impl User {
             put(&mut m, "props", Value::Object(self.props.clone()));
         }
         if !other && !self.notify_props.is_empty() {
-            put(&mut m, "notify_props", Value::Object(self.notify_props.clone()));
+            put(
+                &mut m,
+                "notify_props",
+                Value::Object(self.notify_props.clone()),
+            );
         }
         if viewer == Viewer::Own && self.last_password_update != 0 {
-            put(&mut m, "last_password_update", self.last_password_update.into());
+            put(
+                &mut m,
+                "last_password_update",
+                self.last_password_update.into(),
+            );
         }
         if !other && self.failed_attempts != 0 {
             put(&mut m, "failed_attempts", self.failed_attempts.into());
@@ -157,13 +178,23 @@ pub fn default_notify_props() -> Map<String, Value> {
         ("email_threads", "all"),
         ("push_threads", "all"),
     ];
-    pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect()
 }
 
 /// Mattermost's default timezone object.
 pub fn default_timezone() -> Map<String, Value> {
-    let pairs = [("useAutomaticTimezone", "true"), ("automaticTimezone", ""), ("manualTimezone", "")];
-    pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    let pairs = [
+        ("useAutomaticTimezone", "true"),
+        ("automaticTimezone", ""),
+        ("manualTimezone", ""),
+    ];
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect()
 }
 
 /// Usernames Mattermost reserves.
@@ -235,7 +266,10 @@ mod tests {
         assert_eq!(own["email"], "a@b.c");
         assert!(own.get("notify_props").is_some());
         assert!(own.get("password").is_none());
-        let other = u.to_json(Viewer::Other { show_email: false, show_full_name: false });
+        let other = u.to_json(Viewer::Other {
+            show_email: false,
+            show_full_name: false,
+        });
         assert_eq!(other["email"], "");
         assert_eq!(other["first_name"], "");
         assert!(other.get("notify_props").is_none());
