@@ -34,6 +34,14 @@ async function rejects(promise, what) {
     throw new Mismatch(`${what} did not reject`);
 }
 
+// Waits until the wall clock has left the post's millisecond, so the next post gets a later
+// create_at (posts in the same millisecond have no defined order, in Mattermost too).
+async function past(post) {
+    while (Date.now() <= post.create_at) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+}
+
 async function main(argv) {
     if (argv.length !== 6) {
         throw new Mismatch('usage: client4_core.mjs NODE_MODULES BASE_URL LOGIN_ID PASSWORD TEAM CHANNEL');
@@ -86,6 +94,7 @@ async function main(argv) {
     eq(root.props.via, 'client4', 'createPost props');
     check(root.id.length === 26, 'createPost id');
 
+    await past(root);
     const reply = await client.createPost({ channel_id: channelId, message: 'a Client4 reply', root_id: root.id });
     eq(reply.root_id, root.id, 'reply root_id');
 

@@ -8,6 +8,7 @@ a wrong password, and logs out. Exits non-zero with a message on the first misma
 """
 
 import sys
+import time
 import traceback
 
 from mattermostdriver import Driver
@@ -26,6 +27,13 @@ def check(cond, what):
 def eq(got, want, what):
     if got != want:
         raise Mismatch(f"{what}: got {got!r}, want {want!r}")
+
+
+def past(post):
+    """Waits until the wall clock has left the post's millisecond, so the next post gets a later
+    create_at (posts in the same millisecond have no defined order, in Mattermost too)."""
+    while time.time() * 1000 <= post["create_at"]:
+        time.sleep(0.001)
 
 
 def driver(scheme, host, port, login_id, password):
@@ -87,6 +95,7 @@ def main(argv):
     eq(p1["root_id"], "", "post root_id")
     eq(len(p1["id"]), 26, "post id length")
 
+    past(p1)
     p2 = d.posts.create_post({
         "channel_id": channel_id,
         "message": "with props",
@@ -94,6 +103,7 @@ def main(argv):
     })
     eq(p2["props"].get("custom"), {"n": 1}, "post props")
 
+    past(p2)
     reply = d.posts.create_post({"channel_id": channel_id, "message": "a reply", "root_id": p1["id"]})
     eq(reply["root_id"], p1["id"], "reply root_id")
 
