@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
     #[serde(rename = "ServiceSettings")]
@@ -286,22 +286,6 @@ impl Default for PerchSettings {
             argon2_permits: 2,
             static_dir: String::new(),
             login_rate_limit_enable: true,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            service: ServiceSettings::default(),
-            team: TeamSettings::default(),
-            email: EmailSettings::default(),
-            password: PasswordSettings::default(),
-            privacy: PrivacySettings::default(),
-            rate_limit: RateLimitSettings::default(),
-            sql: SqlSettings::default(),
-            log: LogSettings::default(),
-            perch: PerchSettings::default(),
         }
     }
 }

@@ -231,6 +231,40 @@ pub struct Status {
     pub last_activity_at: i64,
 }
 
+/// Mattermost's password rules; the error id names every failed rule, e.g.
+/// `model.user.is_valid.pwd_lowercase_number.app_error`.
+pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(), String> {
+    if pw.len() > 72 {
+        return Err("model.user.is_valid.pwd_max_length.app_error".into());
+    }
+    let mut id = String::from("model.user.is_valid.pwd");
+    let mut failed = (pw.chars().count() as i64) < s.minimum_length;
+    if s.lowercase {
+        id.push_str("_lowercase");
+        failed |= !pw.chars().any(|c| c.is_lowercase());
+    }
+    if s.uppercase {
+        id.push_str("_uppercase");
+        failed |= !pw.chars().any(|c| c.is_uppercase());
+    }
+    if s.number {
+        id.push_str("_number");
+        failed |= !pw.chars().any(|c| c.is_ascii_digit());
+    }
+    if s.symbol {
+        id.push_str("_symbol");
+        failed |= !pw.chars().any(|c| c.is_ascii_punctuation() || c == ' ');
+    }
+    if !failed {
+        return Ok(());
+    }
+    if id.len() == "model.user.is_valid.pwd".len() {
+        id.push_str("_min_length");
+    }
+    id.push_str(".app_error");
+    Err(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,38 +309,4 @@ mod tests {
         assert!(other.get("notify_props").is_none());
         assert!(other.get("failed_attempts").is_none());
     }
-}
-
-/// Mattermost's password rules; the error id names every failed rule, e.g.
-/// `model.user.is_valid.pwd_lowercase_number.app_error`.
-pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(), String> {
-    if pw.len() > 72 {
-        return Err("model.user.is_valid.pwd_max_length.app_error".into());
-    }
-    let mut id = String::from("model.user.is_valid.pwd");
-    let mut failed = (pw.chars().count() as i64) < s.minimum_length;
-    if s.lowercase {
-        id.push_str("_lowercase");
-        failed |= !pw.chars().any(|c| c.is_lowercase());
-    }
-    if s.uppercase {
-        id.push_str("_uppercase");
-        failed |= !pw.chars().any(|c| c.is_uppercase());
-    }
-    if s.number {
-        id.push_str("_number");
-        failed |= !pw.chars().any(|c| c.is_ascii_digit());
-    }
-    if s.symbol {
-        id.push_str("_symbol");
-        failed |= !pw.chars().any(|c| c.is_ascii_punctuation() || c == ' ');
-    }
-    if !failed {
-        return Ok(());
-    }
-    if id.len() == "model.user.is_valid.pwd".len() {
-        id.push_str("_min_length");
-    }
-    id.push_str(".app_error");
-    Err(id)
 }
