@@ -8,6 +8,7 @@ mod common;
 mod burst;
 mod channels;
 mod posts;
+mod real_clients;
 mod system;
 mod teams;
 mod users;
