@@ -73,6 +73,12 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         }
     };
     permissions::require_team(ctx.db, s, &nc.team_id, perm)?;
+    if store::teams::find(ctx.db, &nc.team_id)?.is_none_or(|t| t.delete_at != 0) {
+        return Err(ApiError::not_found(
+            "app.team.get.find.app_error",
+            "We couldn't find the existing team.",
+        ));
+    }
     if let Err(id) = check_channel_name(&nc.name) {
         return Err(ApiError::bad_request(id, "Invalid channel name."));
     }

@@ -40,6 +40,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
     (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
     (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/members",            |c, s, _, p| teams::list_members_for_user(c, s, p[0])),
+    (Get,    "/users/{uid}/teams/unread",             |c, s, _, p| teams::list_unread_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),
     (Put,    "/users/{uid}/roles",                    |c, s, r, p| users::update_roles(c, s, r, p[0])),
     (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),

@@ -334,3 +334,32 @@ pub fn update_member_roles(
     })?;
     Ok(Resp::status_ok())
 }
+
+/// `GET /api/v4/users/{user_id}/teams/members`: the user's team memberships.
+pub fn list_members_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?;
+    if uid != s.user_id() && !permissions::has_system(s, "manage_system") {
+        return Err(ApiError::permissions("manage_system"));
+    }
+    let mut out = Vec::new();
+    for t in store::teams::list_for_user(ctx.db, uid)? {
+        if let Some(m) = store::teams::find_member(ctx.db, &t.id, uid)? {
+            out.push(m);
+        }
+    }
+    Ok(Resp::ok(&out))
+}
+
+/// `GET /api/v4/users/{user_id}/teams/unread`: per-team unread counts (Perch keeps no unread
+/// state yet, so every count is zero).
+pub fn list_unread_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?;
+    if uid != s.user_id() && !permissions::has_system(s, "manage_system") {
+        return Err(ApiError::permissions("manage_system"));
+    }
+    let out: Vec<Value> = store::teams::list_for_user(ctx.db, uid)?
+        .iter()
+        .map(|t| serde_json::json!({"team_id": t.id, "msg_count": 0, "mention_count": 0, "mention_count_root": 0, "msg_count_root": 0, "thread_count": 0, "thread_mention_count": 0, "thread_urgent_mention_count": 0}))
+        .collect();
+    Ok(Resp::ok(&out))
+}

@@ -47,9 +47,17 @@ impl Req {
     /// Builds a request from its parts (the server does this; tests may too).
     pub fn new(method: Method, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> Req {
         let (path, qs) = url.split_once('?').unwrap_or((url, ""));
+        // A client configured with a trailing slash asks for `//api/v4/...`; Mattermost
+        // redirects (which breaks POSTs), we simply collapse repeated slashes.
+        let mut clean = String::with_capacity(path.len());
+        for c in path.chars() {
+            if !(c == '/' && clean.ends_with('/')) {
+                clean.push(c);
+            }
+        }
         Req {
             method,
-            path: path.to_string(),
+            path: clean,
             query: parse_query(qs),
             headers,
             body,

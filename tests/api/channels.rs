@@ -215,3 +215,14 @@ fn patch_channel_header() {
         "p"
     );
 }
+
+#[test]
+fn creating_a_channel_in_a_missing_team_is_404() {
+    let (_ts, admin, _bob, _tid) = setup();
+    admin
+        .post(
+            "/api/v4/channels",
+            &json!({"team_id": "t".repeat(26), "name": "x1", "display_name": "x", "type": "O"}),
+        )
+        .assert_error(404, "app.team.get.find.app_error");
+}

@@ -77,3 +77,11 @@ fn malformed_json_is_400_invalid_body() {
         .post_raw("/api/v4/posts", "application/json", br#"{"channel_id": 5}"#)
         .assert_error(400, "api.context.invalid_body_param.app_error");
 }
+
+#[test]
+fn a_trailing_slash_in_the_client_base_url_still_works() {
+    // Client4.setUrl("http://host:8065/") requests `//api/v4/...`.
+    let ts = TestServer::start();
+    let r = ts.anon().get("//api/v4/system/ping");
+    assert_eq!(r.status, 200);
+}

@@ -170,3 +170,18 @@ fn team_is_full() {
         )
         .assert_error(400, "app.team.join_user_to_team.max_accounts.app_error");
 }
+
+#[test]
+fn my_team_members_and_unread() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    let tid = admin.create_team("acme")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = admin.get("/api/v4/users/me/teams/members").json();
+    assert_eq!(m[0]["team_id"], tid.as_str());
+    let u = admin.get("/api/v4/users/me/teams/unread").json();
+    assert_eq!(u[0]["team_id"], tid.as_str());
+    assert_eq!(u[0]["msg_count"], 0);
+}
