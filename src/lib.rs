@@ -14,6 +14,7 @@ pub mod config;
 pub mod http;
 pub mod model;
 pub mod outbound;
+pub mod outgoing;
 pub mod permissions;
 pub mod posting;
 pub mod store;
