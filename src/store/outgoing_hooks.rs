@@ -274,7 +274,7 @@ pub fn list_deliveries(
 ) -> Result<Vec<Delivery>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {DCOLS} FROM outgoing_deliveries WHERE hook_id = ?1 \
-         ORDER BY create_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+         ORDER BY create_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
     ))?;
     let rows = stmt.query_map(params![hook_id, limit, offset], delivery_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -306,7 +306,7 @@ pub fn delete_old_deliveries(c: &Connection, hook_id: &str, keep: i64) -> Result
     Ok(c.prepare_cached(
         "DELETE FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 AND id NOT IN \
          (SELECT id FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 \
-          ORDER BY create_at DESC, id DESC LIMIT ?3)",
+          ORDER BY create_at DESC, rowid DESC LIMIT ?3)",
     )?
     .execute(params![hook_id, state::PENDING, keep])?)
 }
