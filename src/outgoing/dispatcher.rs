@@ -148,9 +148,14 @@ impl Dispatcher {
     }
 }
 
-/// Starts the delivery workers and the scanner. They run until `Dispatcher::stop`.
+/// Starts the delivery workers and the scanner. They run until `Dispatcher::stop`. With
+/// `EnableOutgoingWebhooks` off nothing fires and nothing is delivered: no thread is started,
+/// and deliveries left pending by an earlier run wait until the feature is back on.
 pub fn spawn(app: &Arc<App>) -> std::io::Result<Vec<JoinHandle<()>>> {
     let mut handles = Vec::new();
+    if !app.config.service.enable_outgoing_webhooks {
+        return Ok(handles);
+    }
     let workers = app.config.perch.outgoing_workers.max(1);
     for i in 0..=workers {
         let a = app.clone();
@@ -326,7 +331,18 @@ fn deliver(app: &App, db: &Reader, id: &str) -> Result<(), ApiError> {
             .write(move |c| store::outgoing_hooks::update_delivery(c, &d))?;
         return Ok(());
     };
-    let mut fields: Payload = serde_json::from_str(&d.payload).map_err(ApiError::internal)?;
+    let mut fields: Payload = match serde_json::from_str(&d.payload) {
+        Ok(p) => p,
+        Err(e) => {
+            // Never happens for rows we wrote; without this the scan would retry it forever.
+            d.state = state::FAILED.into();
+            d.update_at = started_at;
+            d.last_error = format!("unreadable payload: {e}");
+            app.store
+                .write(move |c| store::outgoing_hooks::update_delivery(c, &d))?;
+            return Ok(());
+        }
+    };
     fields.token = hook.token.clone();
     let (content_type, body) = fields.encode(hook.is_json());
     let timestamp = started_at / 1000;
