@@ -20,6 +20,8 @@ pub struct App {
     pub limits: crate::http::limits::Limits,
     /// The only HTTP client (outgoing webhooks, slash commands), with the internal-address rule.
     pub outbound: crate::outbound::Outbound,
+    /// The outgoing-webhook delivery queue, fed after each post commits.
+    pub outgoing: crate::outgoing::Dispatcher,
     pub shutting_down: AtomicBool,
 }
 
@@ -48,6 +50,8 @@ pub struct Running {
     pub app: Arc<App>,
     server: crate::http::Listener,
     workers: Vec<JoinHandle<()>>,
+    /// Outgoing-webhook delivery threads, stopped after the HTTP workers.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -69,6 +73,16 @@ impl Running {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        self.stop_background();
+    }
+
+    /// Once no request can make a post any more: stops the delivery threads (each finishes
+    /// the call in hand; what is still pending stays in the database for the next start).
+    fn stop_background(&mut self) {
+        self.app.outgoing.stop();
+        for t in self.background.drain(..) {
+            let _ = t.join();
+        }
     }
 
     /// Blocks until the server stops (after `request_stop` from a signal handler thread).
@@ -76,6 +90,7 @@ impl Running {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        self.stop_background();
     }
 
     /// A handle that stops the server from another thread (signal handling).
@@ -90,7 +105,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if !self.workers.is_empty() {
+        if !self.workers.is_empty() || !self.background.is_empty() {
             self.stop();
         }
     }
@@ -152,6 +167,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let workers = config.perch.http_workers as usize;
     let limits = crate::http::limits::Limits::new(&config);
     let outbound = crate::outbound::Outbound::new(&config);
+    let outgoing = crate::outgoing::Dispatcher::new(config.perch.outgoing_queue_size as usize);
     let app = Arc::new(App {
         config: Arc::new(config),
         store,
@@ -160,16 +176,29 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         site_url,
         limits,
         outbound,
+        outgoing,
         shutting_down: AtomicBool::new(false),
     });
-    let handles = crate::http::spawn_workers(app.clone(), &server, workers)
-        .map_err(|e| StartError(format!("cannot start worker threads: {e}")))?;
+    // Started first, so they resume deliveries left pending by the previous run.
+    let background = crate::outgoing::dispatcher::spawn(&app)
+        .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
+    let handles = match crate::http::spawn_workers(app.clone(), &server, workers) {
+        Ok(h) => h,
+        Err(e) => {
+            app.outgoing.stop();
+            for t in background {
+                let _ = t.join();
+            }
+            return Err(StartError(format!("cannot start worker threads: {e}")));
+        }
+    };
     log::info!("listening on http://{bound}");
     Ok(Running {
         addr: bound,
         app,
         server,
         workers: handles,
+        background,
     })
 }
 

@@ -261,8 +261,27 @@ pub struct PerchSettings {
     /// HTTP worker threads. With the group-committing writer, the write batch size equals the
     /// number of workers waiting, so run about as many as concurrent clients (32 measured well).
     pub http_workers: i64,
-    /// Threads delivering outgoing webhooks.
+    /// Threads delivering outgoing-webhook callbacks (`hook-out-N`). Each waits for one
+    /// receiver at a time, so this is how many slow receivers can be waited on at once.
     pub outgoing_workers: i64,
+    /// Deliveries handed to the workers in memory. When full, new deliveries simply stay
+    /// pending in the database and the periodic scan picks them up: a post never waits.
+    pub outgoing_queue_size: i64,
+    /// Attempts per callback before it is marked failed (connection errors, timeouts, 5xx and
+    /// 429 are retried; other 4xx answers and refused addresses are final).
+    pub outgoing_max_attempts: i64,
+    /// Backoff before the 2nd attempt; it doubles for each further one, up to
+    /// `OutgoingRetryMaxMillis`. A receiver's `Retry-After` is honoured when longer.
+    pub outgoing_retry_base_millis: i64,
+    pub outgoing_retry_max_millis: i64,
+    /// How often pending deliveries are looked for in the database (those that did not fit in
+    /// the queue, or were pending when the server stopped). Retries are scheduled exactly.
+    pub outgoing_scan_interval_millis: i64,
+    /// Finished deliveries kept per hook in the delivery log (older ones are pruned).
+    pub outgoing_delivery_log_size: i64,
+    /// Lets an outgoing webhook bound to a private channel fire there, when its creator is a
+    /// member (Mattermost only ever fires in public channels). Off by default.
+    pub enable_outgoing_webhooks_in_private_channels: bool,
     /// argon2id cost. The defaults are OWASP's (19 MiB, 2 passes): ~14 ms per login here.
     #[serde(rename = "Argon2MemoryKiB")]
     pub argon2_memory_kib: i64,
@@ -281,6 +300,13 @@ impl Default for PerchSettings {
         PerchSettings {
             http_workers: 32,
             outgoing_workers: 4,
+            outgoing_queue_size: 1024,
+            outgoing_max_attempts: 8,
+            outgoing_retry_base_millis: 10_000,
+            outgoing_retry_max_millis: 3_600_000,
+            outgoing_scan_interval_millis: 5_000,
+            outgoing_delivery_log_size: 200,
+            enable_outgoing_webhooks_in_private_channels: false,
             argon2_memory_kib: 19456,
             argon2_iterations: 2,
             argon2_permits: 2,
@@ -379,6 +405,23 @@ impl Config {
         if self.perch.http_workers < 1 || self.perch.http_workers > 1024 {
             return Err(ConfigError(
                 "PerchSettings.HttpWorkers must be between 1 and 1024".into(),
+            ));
+        }
+        let p = &self.perch;
+        if p.outgoing_workers < 1
+            || p.outgoing_workers > 256
+            || p.outgoing_queue_size < 1
+            || p.outgoing_max_attempts < 1
+            || p.outgoing_retry_base_millis < 1
+            || p.outgoing_retry_max_millis < p.outgoing_retry_base_millis
+            || p.outgoing_scan_interval_millis < 10
+            || p.outgoing_delivery_log_size < 1
+        {
+            return Err(ConfigError(
+                "PerchSettings: OutgoingWorkers must be between 1 and 256; OutgoingQueueSize, \
+                 OutgoingMaxAttempts, OutgoingRetryBaseMillis and OutgoingDeliveryLogSize ≥ 1; \
+                 OutgoingRetryMaxMillis ≥ OutgoingRetryBaseMillis; OutgoingScanIntervalMillis ≥ 10"
+                    .into(),
             ));
         }
         if self.perch.argon2_memory_kib < 8

@@ -15,6 +15,7 @@ pub mod http;
 pub mod integrations;
 pub mod model;
 pub mod outbound;
+pub mod outgoing;
 pub mod permissions;
 pub mod posting;
 pub mod store;

@@ -4,8 +4,10 @@
 use crate::app::App;
 use crate::http::ApiError;
 use crate::model::channel::Channel;
+use crate::model::outgoing_hook::Delivery;
 use crate::model::post::{hashtags, Post, MAX_MESSAGE_RUNES};
 use crate::model::{new_id, now_ms};
+use crate::outgoing;
 use crate::store::{self, Reader};
 use serde_json::{Map, Value};
 
@@ -23,6 +25,10 @@ pub struct NewPost {
     pub pending_post_id: String,
     /// Honoured only for callers with `manage_system` (checked by the caller).
     pub create_at: Option<i64>,
+    /// Whether the post may fire outgoing webhooks: true for what people and bots post (REST,
+    /// `/echo`, in-channel command responses), false (the default) for posts made by incoming
+    /// webhooks, outgoing-webhook responses and `response_url` calls — the loop prevention.
+    pub fire_outgoing_hooks: bool,
 }
 
 /// Checks the target channel and thread root of a post; returns the channel.
@@ -95,10 +101,21 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
     if p.message.chars().count() > MAX_MESSAGE_RUNES {
         return Err(message_too_long(p.message.chars().count()));
     }
+    let fire = p.fire_outgoing_hooks;
     let post = build(p);
-    let stored = post.clone();
-    app.store.write(move |c| store::posts::insert(c, &stored))?;
-    after_commit(app, &channel, &post);
+    // Which outgoing webhooks fire is decided before the write, and their deliveries are
+    // stored in the same transaction as the post, so a crash cannot lose them.
+    let deliveries = if fire {
+        outgoing::plan(app, db, &channel, &post)?
+    } else {
+        Vec::new()
+    };
+    let (stored, rows) = (post.clone(), deliveries.clone());
+    app.store.write(move |c| {
+        store::posts::insert(c, &stored)?;
+        store::outgoing_hooks::insert_deliveries(c, &rows)
+    })?;
+    after_commit(app, &channel, &post, &deliveries);
     Ok(post)
 }
 
@@ -109,30 +126,39 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
     };
     let channel = check_target(db, &first.channel_id, &first.root_id)?;
     let base = now_ms();
-    let built: Vec<Post> = posts
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut p)| {
-            // Consecutive create_at values keep the parts in order.
-            p.create_at = Some(base + i as i64);
-            build(p)
-        })
-        .collect();
-    let stored = built.clone();
+    let mut built = Vec::with_capacity(posts.len());
+    let mut deliveries = Vec::with_capacity(posts.len());
+    for (i, mut p) in posts.into_iter().enumerate() {
+        // Consecutive create_at values keep the parts in order.
+        p.create_at = Some(base + i as i64);
+        let fire = p.fire_outgoing_hooks;
+        let post = build(p);
+        deliveries.push(if fire {
+            outgoing::plan(app, db, &channel, &post)?
+        } else {
+            Vec::new()
+        });
+        built.push(post);
+    }
+    let (stored, rows) = (built.clone(), deliveries.clone());
     app.store.write(move |c| {
-        for p in &stored {
+        for (p, ds) in stored.iter().zip(&rows) {
             store::posts::insert(c, p)?;
+            store::outgoing_hooks::insert_deliveries(c, ds)?;
         }
         Ok::<_, ApiError>(())
     })?;
-    for p in &built {
-        after_commit(app, &channel, p);
+    for (p, ds) in built.iter().zip(&deliveries) {
+        after_commit(app, &channel, p, ds);
     }
     Ok(built)
 }
 
-/// Runs after the post is durably committed (outgoing webhooks and other fan-out hook in here).
-fn after_commit(_app: &App, _channel: &Channel, _post: &Post) {}
+/// Runs after the post is durably committed: its outgoing-webhook deliveries go to the
+/// delivery workers (never blocking; a full queue leaves them to the periodic scan).
+fn after_commit(app: &App, _channel: &Channel, _post: &Post, deliveries: &[Delivery]) {
+    app.outgoing.offer_all(deliveries);
+}
 
 pub fn message_too_long(len: usize) -> ApiError {
     ApiError::bad_request(

@@ -571,6 +571,7 @@ pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
 }
 
 /// What else goes when a channel is archived (inside the same write): its webhooks.
-fn on_archive(_c: &store::Conn, _channel_id: &str) -> Result<(), ApiError> {
+fn on_archive(c: &store::Conn, channel_id: &str) -> Result<(), ApiError> {
+    store::outgoing_hooks::delete_for_channel(c, channel_id, now_ms())?;
     Ok(())
 }

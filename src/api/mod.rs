@@ -11,6 +11,7 @@ use crate::auth::{self, Session};
 use crate::http::{ApiError, Method, Method::*, Req, Resp};
 
 mod channels;
+mod outgoing_hooks;
 mod posts;
 mod system;
 mod teams;
@@ -78,6 +79,15 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
     (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
     (Delete, "/posts/{pid}",                          |c, s, r, p| posts::delete(c, s, r, p[0])),
+    // outgoing webhooks (+ Perch's delivery log)
+    (Post,   "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::create(c, s, r)),
+    (Get,    "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::list(c, s, r)),
+    (Get,    "/hooks/outgoing/{hid}/deliveries",      |c, s, r, p| outgoing_hooks::list_deliveries(c, s, r, p[0])),
+    (Post,   "/hooks/outgoing/{hid}/deliveries/{did}/retry", |c, s, _, p| outgoing_hooks::retry_delivery(c, s, p[0], p[1])),
+    (Post,   "/hooks/outgoing/{hid}/regen_token",     |c, s, _, p| outgoing_hooks::regen_token(c, s, p[0])),
+    (Get,    "/hooks/outgoing/{hid}",                 |c, s, _, p| outgoing_hooks::get(c, s, p[0])),
+    (Put,    "/hooks/outgoing/{hid}",                 |c, s, r, p| outgoing_hooks::update(c, s, r, p[0])),
+    (Delete, "/hooks/outgoing/{hid}",                 |c, s, _, p| outgoing_hooks::delete(c, s, p[0])),
 ];
 
 /// Dispatches one `/api/v4/...` request.

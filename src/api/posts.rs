@@ -81,6 +81,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             file_ids,
             pending_post_id: b.pending_post_id,
             create_at,
+            fire_outgoing_hooks: true,
         },
     )?;
     Ok(Resp::created(&post))

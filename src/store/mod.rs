@@ -4,6 +4,7 @@
 
 pub mod channels;
 pub mod migrate;
+pub mod outgoing_hooks;
 pub mod posts;
 pub mod sessions;
 pub mod teams;

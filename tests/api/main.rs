@@ -7,6 +7,7 @@ mod common;
 
 mod burst;
 mod channels;
+mod outgoing_hooks;
 mod posts;
 mod real_clients;
 mod system;

@@ -1,0 +1,324 @@
+//! How a callback's answer becomes a post (`outgoing-webhooks.md` §5): JSON with `text` or
+//! `attachments` is posted in the triggering post's channel (as a thread reply for
+//! `response_type: "comment"`), authored by the hook's creator and marked `from_webhook`, like an
+//! incoming-webhook post; anything else posts nothing. Response posts never fire outgoing
+//! webhooks themselves (loop prevention).
+
+use super::payload::Payload;
+use crate::app::App;
+use crate::model::new_id;
+use crate::model::outgoing_hook::OutgoingWebhook;
+use crate::model::post::check_post_type;
+use crate::posting::{self, NewPost};
+use crate::store;
+use crate::store::{Conn, Reader};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// The answer's fields; unknown keys are ignored, `null` counts as absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Answer {
+    text: Option<String>,
+    username: Option<String>,
+    icon_url: Option<String>,
+    props: Option<Map<String, Value>>,
+    attachments: Option<Vec<Value>>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    response_type: Option<String>,
+}
+
+/// Posts what the answer asks for; failures are only logged, as in Mattermost.
+pub fn handle(app: &App, db: &Reader, hook: &OutgoingWebhook, trigger: &Payload, body: &[u8]) {
+    let posts = match build(app, db, hook, trigger, body) {
+        Ok(p) => p,
+        Err(why) => {
+            log::info!("outgoing webhook {}: answer not posted: {why}", hook.id);
+            return;
+        }
+    };
+    if posts.is_empty() {
+        return;
+    }
+    if let Err(e) = posting::create_many(app, db, posts) {
+        log::warn!(
+            "outgoing webhook {}: could not post the answer: {} {}",
+            hook.id,
+            e.id,
+            e.cause.as_deref().unwrap_or(&e.message)
+        );
+    }
+}
+
+/// The posts an answer asks for (none for an empty body or JSON without `text` and
+/// `attachments`), or why it cannot be posted.
+fn build(
+    app: &App,
+    db: &Conn,
+    hook: &OutgoingWebhook,
+    trigger: &Payload,
+    body: &[u8],
+) -> Result<Vec<NewPost>, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let answer: Answer =
+        serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    let attachments: Vec<Value> = answer
+        .attachments
+        .unwrap_or_default()
+        .into_iter()
+        .filter(Value::is_object)
+        .collect();
+    // A `text` key, even `""`, makes a post (code-derived Mattermost behaviour).
+    if answer.text.is_none() && attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut kind = answer.kind.unwrap_or_default();
+    check_post_type(&kind).map_err(|(id, _)| format!("post type {kind:?}: {id}"))?;
+
+    let mut props = Map::new();
+    for (k, v) in answer.props.unwrap_or_default() {
+        if !matches!(
+            k.as_str(),
+            "override_icon_url" | "override_username" | "from_webhook" | "attachments"
+        ) {
+            props.insert(k, v);
+        }
+    }
+    props.insert("webhook_display_name".into(), json!(hook.display_name));
+    props.insert("from_webhook".into(), json!("true"));
+    let service = &app.config.service;
+    let non_empty = |s: Option<String>| s.filter(|v| !v.is_empty());
+    if service.enable_post_username_override {
+        let name = non_empty(answer.username)
+            .or_else(|| non_empty(Some(hook.username.clone())))
+            .unwrap_or_else(|| "webhook".into());
+        props.insert("override_username".into(), json!(name));
+    }
+    if service.enable_post_icon_override {
+        if let Some(icon) =
+            non_empty(answer.icon_url).or_else(|| non_empty(Some(hook.icon_url.clone())))
+        {
+            props.insert("override_icon_url".into(), json!(icon));
+        }
+    }
+    let text = slack_links(
+        &slack_text(db, &answer.text.unwrap_or_default()),
+        LinkRule::TopLevel,
+    );
+    let attachments: Vec<Value> = attachments.into_iter().map(|a| attachment(db, a)).collect();
+    if !attachments.is_empty() && kind.is_empty() {
+        kind = "slack_attachment".into();
+    }
+    let root_id = if answer.response_type.as_deref() == Some("comment") {
+        trigger.post_id.clone()
+    } else {
+        String::new()
+    };
+    let author = store::users::find(db, &hook.creator_id)
+        .map_err(|e| e.to_string())?
+        .ok_or("the hook's creator no longer exists")?;
+    let parts = posting::split_message(&text);
+    let last = parts.len().saturating_sub(1);
+    Ok(parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, message)| {
+            let mut props = props.clone();
+            if i == last && !attachments.is_empty() {
+                props.insert("attachments".into(), Value::Array(attachments.clone()));
+            }
+            NewPost {
+                channel_id: trigger.channel_id.clone(),
+                user_id: author.id.clone(),
+                author_is_bot: author.is_bot(),
+                message,
+                root_id: root_id.clone(),
+                kind: kind.clone(),
+                props,
+                fire_outgoing_hooks: false,
+                ..Default::default()
+            }
+        })
+        .collect())
+}
+
+/// Slack's announcements (`<!channel>`, `<!here>`, `<!all>`) and user references (`<@ID>` of an
+/// existing user) become Mattermost mentions.
+fn slack_text(db: &Conn, text: &str) -> String {
+    let text = text
+        .replace("<!channel>", "@channel")
+        .replace("<!here>", "@here")
+        .replace("<!all>", "@all");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("<@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let id_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        let id = &after[..id_len];
+        if id_len > 0 && after[id_len..].starts_with('>') {
+            if let Ok(Some(u)) = store::users::find(db, id) {
+                out.push('@');
+                out.push_str(&u.username);
+                rest = &after[id_len + 1..];
+                continue;
+            }
+        }
+        out.push_str("<@");
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Which of Mattermost's two `<url|label>` patterns applies (`incoming-webhooks.md` §5).
+#[derive(Clone, Copy)]
+enum LinkRule {
+    /// `<([^\n<|>]+)\|([^|\n>]+)>`: the top-level text.
+    TopLevel,
+    /// `<([^<|]+)\|([^>]+)>`: attachment text, pretext and field values.
+    Attachment,
+}
+
+/// `<url|label>` → `[label](url)`.
+fn slack_links(text: &str, rule: LinkRule) -> String {
+    let (url_stop, label_stop): (&[char], &[char]) = match rule {
+        LinkRule::TopLevel => (&['\n', '<', '|', '>'], &['|', '\n', '>']),
+        LinkRule::Attachment => (&['<', '|'], &['>']),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let url_len = after.find(url_stop).unwrap_or(after.len());
+        let tail = &after[url_len..];
+        if url_len > 0 && tail.starts_with('|') {
+            let label_part = &tail[1..];
+            let label_len = label_part.find(label_stop).unwrap_or(label_part.len());
+            if label_len > 0 && label_part[label_len..].starts_with('>') {
+                out.push_str(&format!(
+                    "[{}]({})",
+                    &label_part[..label_len],
+                    &after[..url_len]
+                ));
+                rest = &label_part[label_len + 1..];
+                continue;
+            }
+        }
+        out.push('<');
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One attachment normalized as Mattermost stores it (`incoming-webhooks.md` §6.3): every field
+/// present, Slack text translated, `fields[].value` as strings, action ids filled in.
+fn attachment(db: &Conn, a: Value) -> Value {
+    let get = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let translated = |k: &str| slack_links(&slack_text(db, &get(k)), LinkRule::Attachment);
+    let fields: Vec<Value> = a
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|fs| {
+            fs.iter()
+                .filter(|f| f.is_object())
+                .map(|f| {
+                    let value = match f.get("value") {
+                        Some(Value::String(s)) => {
+                            slack_links(&slack_text(db, s), LinkRule::Attachment)
+                        }
+                        Some(Value::Null) | None => String::new(),
+                        Some(other) => other.to_string(),
+                    };
+                    let short = match f.get("short") {
+                        Some(Value::Bool(b)) => *b,
+                        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+                        _ => false,
+                    };
+                    json!({
+                        "title": f.get("title").and_then(Value::as_str).unwrap_or(""),
+                        "value": value,
+                        "short": short,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = json!({
+        "id": a.get("id").and_then(Value::as_i64).unwrap_or(0),
+        "fallback": get("fallback"),
+        "color": get("color"),
+        "pretext": translated("pretext"),
+        "author_name": get("author_name"),
+        "author_link": get("author_link"),
+        "author_icon": get("author_icon"),
+        "title": slack_text(db, &get("title")),
+        "title_link": get("title_link"),
+        "text": translated("text"),
+        "fields": if fields.is_empty() { Value::Null } else { Value::Array(fields) },
+        "image_url": get("image_url"),
+        "thumb_url": get("thumb_url"),
+        "footer": get("footer"),
+        "footer_icon": get("footer_icon"),
+        "ts": a.get("ts").cloned().unwrap_or(Value::Null),
+    });
+    let actions: Vec<Value> = a
+        .get("actions")
+        .and_then(Value::as_array)
+        .map(|acts| {
+            acts.iter()
+                .filter(|x| x.is_object())
+                .cloned()
+                .map(|mut x| {
+                    if x.get("id").and_then(Value::as_str).unwrap_or("").is_empty() {
+                        x["id"] = json!(new_id());
+                    }
+                    x
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !actions.is_empty() {
+        out["actions"] = Value::Array(actions);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_follow_both_patterns() {
+        let t = LinkRule::TopLevel;
+        assert_eq!(
+            slack_links("see <http://x.io|the docs> now", t),
+            "see [the docs](http://x.io) now"
+        );
+        assert_eq!(slack_links("<http://x.io>", t), "<http://x.io>");
+        assert_eq!(slack_links("a < b <u|l>", t), "a < b [l](u)");
+        assert_eq!(slack_links("<u|multi\nline>", t), "<u|multi\nline>");
+        assert_eq!(slack_links("<u|a|b>", t), "<u|a|b>");
+        let a = LinkRule::Attachment;
+        assert_eq!(slack_links("<u|multi\nline>", a), "[multi\nline](u)");
+        assert_eq!(slack_links("<u|a|b>", a), "[a|b](u)");
+        assert_eq!(slack_links("<é|ü> <", a), "[ü](é) <");
+    }
+
+    #[test]
+    fn announcements() {
+        let db = Conn::open_in_memory().unwrap();
+        // No users table: `<@ID>` lookups fail and the reference stays as written.
+        assert_eq!(
+            slack_text(&db, "<!channel> <!here> <!all> <@abc> <@> <@x"),
+            "@channel @here @all <@abc> <@> <@x"
+        );
+    }
+}
