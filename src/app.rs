@@ -20,6 +20,8 @@ pub struct App {
     pub limits: crate::http::limits::Limits,
     /// The only HTTP client (outgoing webhooks, slash commands), with the internal-address rule.
     pub outbound: crate::outbound::Outbound,
+    /// Slash-command state: pending delayed echoes, the trigger-id key.
+    pub commands: crate::commands::State,
     pub shutting_down: AtomicBool,
 }
 
@@ -161,8 +163,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         site_url,
         limits,
         outbound,
+        commands: crate::commands::State::new(),
         shutting_down: AtomicBool::new(false),
     });
+    crate::commands::timer::spawn(&app)
+        .map_err(|e| StartError(format!("cannot start the commands timer: {e}")))?;
     let server = Arc::new(server);
     let handles = crate::http::spawn_workers(app.clone(), server.clone(), workers)
         .map_err(|e| StartError(format!("cannot start worker threads: {e}")))?;

@@ -3,9 +3,12 @@
 //! on a reader or inside a write.
 
 pub mod channels;
+pub mod commands;
 pub mod migrate;
 pub mod posts;
+pub mod preferences;
 pub mod sessions;
+pub mod status;
 pub mod teams;
 pub mod users;
 
