@@ -7,6 +7,7 @@ mod common;
 
 mod burst;
 mod channels;
+mod commands;
 mod posts;
 mod system;
 mod teams;
