@@ -1508,3 +1508,144 @@ fn builtin_trigger_is_case_insensitive_and_text_keeps_spaces() {
     run(&f.bob, &f.dev, "/ECHO  two spaces");
     assert!(find_post(&f.bob, &f.dev, " two spaces").is_some());
 }
+
+// ---------------------------------------------------------------------------------------
+// Real clients: the Python mattermostdriver and Client4 create and execute a command.
+
+/// A command server for the client scripts: answers in the channel with what it received.
+fn reporting_command_server() -> MockReceiver {
+    MockReceiver::start(|_, req| {
+        let raw = if req.method == "GET" {
+            req.url
+                .split_once('?')
+                .map(|(_, q)| q.to_string())
+                .unwrap_or_default()
+        } else {
+            req.body_str()
+        };
+        let f = form(&raw);
+        let get = |k: &str| {
+            f.iter()
+                .find(|(a, _)| a == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Reply::json(json!({
+            "response_type": "in_channel",
+            "text": format!("deployed: {} token={} method={}", get("text"), get("token"), req.method),
+        }))
+    })
+}
+
+fn clients_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clients")
+}
+
+/// Runs a client script (at most 120 s) and fails with its output unless it exits 0.
+fn run_client_script(program: &std::path::Path, args: &[String]) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (stdout, stderr) = (out_t.join().unwrap(), err_t.join().unwrap());
+    match status {
+        Some(st) if st.success() => assert!(stdout.contains("ok"), "stdout: {stdout}"),
+        Some(st) => panic!(
+            "{} {args:?} failed ({st}):\n{stdout}\n{stderr}",
+            program.display()
+        ),
+        None => panic!("{} timed out:\n{stdout}\n{stderr}", program.display()),
+    }
+}
+
+#[test]
+fn real_mattermostdriver_creates_and_executes_a_command() {
+    let python = clients_dir().join("venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-clients first",
+        python.display()
+    );
+    let f = fx();
+    let rx = reporting_command_server();
+    let port = f.ts.url.rsplit(':').next().unwrap().to_string();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/mmdriver_commands.py");
+    run_client_script(
+        &python,
+        &[
+            script.to_string_lossy().into_owned(),
+            "http".into(),
+            "127.0.0.1".into(),
+            port,
+            "admin".into(),
+            "admin-password".into(),
+            f.tid.clone(),
+            f.dev.clone(),
+            format!("{}/py", rx.url),
+        ],
+    );
+    let req = rx
+        .next(5)
+        .expect("the driver's command reached the command server");
+    assert_eq!(req.method, "POST");
+}
+
+#[test]
+fn real_client4_creates_and_executes_a_command() {
+    let modules = clients_dir().join("node/node_modules");
+    assert!(
+        modules.join("@mattermost/client").exists(),
+        "{} has no @mattermost/client: run scripts/install-clients first",
+        modules.display()
+    );
+    let f = fx();
+    let rx = reporting_command_server();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/client4_commands.mjs");
+    run_client_script(
+        std::path::Path::new("node"),
+        &[
+            script.to_string_lossy().into_owned(),
+            modules.to_string_lossy().into_owned(),
+            f.ts.url.clone(),
+            "admin".into(),
+            "admin-password".into(),
+            f.tid.clone(),
+            f.dev.clone(),
+            format!("{}/node", rx.url),
+        ],
+    );
+    let req = rx
+        .next(5)
+        .expect("Client4's command reached the command server");
+    assert_eq!(req.method, "GET");
+}
