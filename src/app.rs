@@ -22,6 +22,8 @@ pub struct App {
     pub outbound: crate::outbound::Outbound,
     /// The outgoing-webhook delivery queue, fed after each post commits.
     pub outgoing: crate::outgoing::Dispatcher,
+    /// Slash-command state: pending delayed echoes, the trigger-id key.
+    pub commands: crate::commands::State,
     pub shutting_down: AtomicBool,
 }
 
@@ -177,8 +179,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         limits,
         outbound,
         outgoing,
+        commands: crate::commands::State::new(),
         shutting_down: AtomicBool::new(false),
     });
+    crate::commands::timer::spawn(&app)
+        .map_err(|e| StartError(format!("cannot start the commands timer: {e}")))?;
     // Started first, so they resume deliveries left pending by the previous run.
     let background = crate::outgoing::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;

@@ -27,6 +27,8 @@ pub struct Config {
     pub sql: SqlSettings,
     #[serde(rename = "LogSettings")]
     pub log: LogSettings,
+    #[serde(rename = "SupportSettings")]
+    pub support: SupportSettings,
     #[serde(rename = "PerchSettings")]
     pub perch: PerchSettings,
 }
@@ -251,6 +253,21 @@ impl Default for LogSettings {
         LogSettings {
             enable_console: true,
             console_level: "INFO".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct SupportSettings {
+    /// Where `/help` sends users; point it at your own documentation.
+    pub help_link: String,
+}
+
+impl Default for SupportSettings {
+    fn default() -> Self {
+        SupportSettings {
+            help_link: "https://mattermost.com/pl/help/".into(),
         }
     }
 }

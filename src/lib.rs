@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod http;
 pub mod integrations;

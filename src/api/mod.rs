@@ -10,9 +10,12 @@ use crate::app::Ctx;
 use crate::auth::{self, Session};
 use crate::http::{ApiError, Method, Method::*, Req, Resp};
 
-mod channels;
+pub(crate) mod channels;
+mod commands;
 mod outgoing_hooks;
 mod posts;
+mod preferences;
+mod status;
 mod system;
 mod teams;
 mod users;
@@ -62,6 +65,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // channels
     (Post,   "/channels",                             |c, s, r, _| channels::create(c, s, r)),
     (Post,   "/channels/direct",                      |c, s, r, _| channels::create_direct(c, s, r)),
+    (Post,   "/channels/group",                       |c, s, r, _| channels::create_group(c, s, r)),
     (Get,    "/channels/{cid}/posts",                 |c, s, r, p| posts::list_for_channel(c, s, r, p[0])),
     (Get,    "/channels/{cid}/members",               |c, s, r, p| channels::list_members(c, s, r, p[0])),
     (Post,   "/channels/{cid}/members",               |c, s, r, p| channels::add_member(c, s, r, p[0])),
@@ -88,6 +92,21 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/hooks/outgoing/{hid}",                 |c, s, _, p| outgoing_hooks::get(c, s, p[0])),
     (Put,    "/hooks/outgoing/{hid}",                 |c, s, r, p| outgoing_hooks::update(c, s, r, p[0])),
     (Delete, "/hooks/outgoing/{hid}",                 |c, s, _, p| outgoing_hooks::delete(c, s, p[0])),
+    // slash commands, user status and preferences (commands branch)
+    (Post,   "/commands",                             |c, s, r, _| commands::create(c, s, r)),
+    (Get,    "/commands",                             |c, s, r, _| commands::list(c, s, r)),
+    (Post,   "/commands/execute",                     |c, s, r, _| commands::execute(c, s, r)),
+    (Put,    "/commands/{cmd}/regen_token",           |c, s, _, p| commands::regen_token(c, s, p[0])),
+    (Get,    "/commands/{cmd}",                       |c, s, _, p| commands::get(c, s, p[0])),
+    (Put,    "/commands/{cmd}",                       |c, s, r, p| commands::update(c, s, r, p[0])),
+    (Delete, "/commands/{cmd}",                       |c, s, _, p| commands::delete(c, s, p[0])),
+    (Get,    "/teams/{tid}/commands/autocomplete",    |c, s, _, p| commands::list_autocomplete(c, s, p[0])),
+    (Get,    "/teams/{tid}/commands/autocomplete_suggestions", |c, s, r, p| commands::list_suggestions(c, s, r, p[0])),
+    (Get,    "/users/{uid}/status",                   |c, s, _, p| status::get(c, s, p[0])),
+    (Put,    "/users/{uid}/status",                   |c, s, r, p| status::update(c, s, r, p[0])),
+    (Get,    "/users/{uid}/preferences",              |c, s, _, p| preferences::list(c, s, p[0])),
+    (Put,    "/users/{uid}/preferences",              |c, s, r, p| preferences::update(c, s, r, p[0])),
+    (Get,    "/users/{uid}/preferences/{category}",   |c, s, _, p| preferences::list_category(c, s, p[0], p[1])),
 ];
 
 /// Dispatches one `/api/v4/...` request.

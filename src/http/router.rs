@@ -52,11 +52,16 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
 }
 
 /// `/hooks/{id}` (incoming webhooks) and `/hooks/commands/{id}` (slash-command response URLs).
-fn hooks(_ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
-    Err(ApiError::not_found(
-        "api.context.404.app_error",
-        "Sorry, we could not find the page.",
-    ))
+fn hooks(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let seg = req.segments_after("/hooks");
+    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
+    match (req.method, seg.as_slice()) {
+        (Method::Post, ["commands", id]) => crate::commands::response_url(ctx, req, id),
+        _ => Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        )),
+    }
 }
 
 /// The general limiter's key, as Mattermost builds it.

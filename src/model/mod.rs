@@ -1,9 +1,11 @@
 //! Wire types with Mattermost's JSON names, plus ids and time. No I/O here.
 
 pub mod channel;
+pub mod command;
 pub mod ids;
 pub mod outgoing_hook;
 pub mod post;
+pub mod preference;
 pub mod team;
 pub mod user;
 

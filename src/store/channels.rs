@@ -219,3 +219,18 @@ pub fn mark_viewed(c: &Connection, channel_id: &str, user_id: &str, now: i64) ->
     .execute(params![channel_id, user_id, now])?;
     Ok(())
 }
+
+/// Replaces a membership's notify props (e.g. `/mute`).
+pub fn update_member_notify_props(
+    c: &Connection,
+    channel_id: &str,
+    user_id: &str,
+    notify_props: &serde_json::Value,
+    now: i64,
+) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE channel_members SET notify_props = ?3, last_update_at = ?4 \
+         WHERE channel_id = ?1 AND user_id = ?2",
+    )?
+    .execute(params![channel_id, user_id, notify_props.to_string(), now])?)
+}

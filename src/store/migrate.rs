@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_outgoing_webhooks.sql"),
+    include_str!("migrations/0003_commands.sql"),
 ];
 
 /// The schema version this binary writes.

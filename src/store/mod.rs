@@ -3,10 +3,13 @@
 //! on a reader or inside a write.
 
 pub mod channels;
+pub mod commands;
 pub mod migrate;
 pub mod outgoing_hooks;
 pub mod posts;
+pub mod preferences;
 pub mod sessions;
+pub mod status;
 pub mod teams;
 pub mod users;
 

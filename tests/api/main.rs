@@ -7,6 +7,7 @@ mod common;
 
 mod burst;
 mod channels;
+mod commands;
 mod outgoing_hooks;
 mod posts;
 mod real_clients;

@@ -1271,3 +1271,60 @@ fn mattermostdriver_creates_lists_and_deletes_outgoing_hooks() {
     let got = rx.next(5).expect("the driver-created hook fired");
     assert_eq!(form(&got.body)["trigger_word"], "mmdriver");
 }
+
+#[test]
+fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
+    // Spec §3: /echo and in_channel command answers fire; response_url posts never do.
+    let w = world();
+    let rx = MockReceiver::start(|_, _| Reply::text(200, ""));
+    create_hook(
+        &w.admin,
+        json!({"team_id": w.tid, "channel_id": w.cid, "display_name": "h", "trigger_words": ["deploy"], "callback_urls": [format!("{}/hook", rx.url)]}),
+    );
+    let r = w.admin.post(
+        "/api/v4/commands/execute",
+        &json!({"channel_id": w.cid, "team_id": w.tid, "command": "/echo deploy now"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = rx.next(10).expect("the /echo post fired the hook");
+    assert!(
+        got.body_str().contains("trigger_word=deploy"),
+        "{}",
+        got.body_str()
+    );
+    // A command whose delayed answer (via response_url) starts with the trigger word.
+    let cmd_rx = MockReceiver::start(|_, _| {
+        Reply::json(json!({"response_type": "ephemeral", "text": "working"}))
+    });
+    let cmd = w.admin.post(
+        "/api/v4/commands",
+        &json!({"team_id": w.tid, "trigger": "later", "method": "P", "url": format!("{}/cmd", cmd_rx.url)}),
+    );
+    assert_eq!(cmd.status, 201, "{}", cmd.body);
+    let r = w.admin.post(
+        "/api/v4/commands/execute",
+        &json!({"channel_id": w.cid, "team_id": w.tid, "command": "/later"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let call = cmd_rx.next(10).expect("command called");
+    let form: HashMap<String, String> = parse_query(&call.body_str()).into_iter().collect();
+    let url = form["response_url"].clone();
+    let path = url
+        .split_once("/hooks/")
+        .map(|(_, p)| format!("/hooks/{p}"))
+        .unwrap();
+    let r = w.ts.anon().post(
+        &path,
+        &json!({"response_type": "in_channel", "text": "deploy finished"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(w
+        .admin
+        .channel_posts(&w.cid)
+        .iter()
+        .any(|p| p["message"] == "deploy finished"));
+    assert!(
+        rx.next(2).is_none(),
+        "a response_url post fired an outgoing hook"
+    );
+}

@@ -1,0 +1,67 @@
+//! User preferences (mattermost `api4/preference.go`); the built-in `/expand` and `/collapse`
+//! commands write `display_settings`/`collapse_previews` here.
+
+use super::user_id_param;
+use crate::app::Ctx;
+use crate::auth::Session;
+use crate::http::{ApiError, Req, Resp};
+use crate::model::preference::Preference;
+use crate::permissions;
+use crate::store;
+
+/// A user's own preferences, or anyone's for `edit_other_users`.
+fn check_access(s: &Session, uid: &str) -> Result<(), ApiError> {
+    if uid == s.user_id() || permissions::has_system(s, "edit_other_users") {
+        Ok(())
+    } else {
+        Err(ApiError::permissions("edit_other_users"))
+    }
+}
+
+/// `GET /api/v4/users/{user_id}/preferences`
+pub fn list(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?;
+    check_access(s, uid)?;
+    Ok(Resp::ok(&store::preferences::list_for_user(
+        ctx.db, uid, None,
+    )?))
+}
+
+/// `GET /api/v4/users/{user_id}/preferences/{category}`: 404 when the category is empty.
+pub fn list_category(ctx: &Ctx, s: &Session, uid: &str, category: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?;
+    check_access(s, uid)?;
+    let prefs = store::preferences::list_for_user(ctx.db, uid, Some(category))?;
+    if prefs.is_empty() {
+        return Err(ApiError::not_found(
+            "api.preference.preferences_category.get.app_error",
+            "Unable to find preferences for this category.",
+        ));
+    }
+    Ok(Resp::ok(&prefs))
+}
+
+/// `PUT /api/v4/users/{user_id}/preferences`: body `[{user_id, category, name, value}, …]`.
+pub fn update(ctx: &Ctx, s: &Session, req: &Req, uid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?.to_string();
+    check_access(s, &uid)?;
+    let prefs: Vec<Preference> = req.json("preferences")?;
+    if prefs.is_empty() || prefs.len() > 100 {
+        return Err(ApiError::invalid_body("preferences"));
+    }
+    for p in &prefs {
+        if p.user_id != uid {
+            return Err(ApiError::permissions("edit_other_users"));
+        }
+        if let Err(id) = p.check() {
+            return Err(ApiError::bad_request(id, "Invalid preference."));
+        }
+    }
+    ctx.app.store.write(move |c| {
+        for p in &prefs {
+            store::preferences::upsert(c, p)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    Ok(Resp::status_ok())
+}

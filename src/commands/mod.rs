@@ -1,0 +1,411 @@
+//! Slash commands (`slash-commands.md` §3–6): parsing `/trigger text`, resolving it to a custom
+//! command of the team or a built-in, turning the `CommandResponse` into posts, and the
+//! delayed-response URL (`POST /hooks/commands/{id}`). Everything runs in the calling HTTP
+//! worker; only delayed `/echo` posts wait on the `commands-timer` thread.
+
+pub mod builtin;
+pub mod custom;
+pub mod slack;
+pub mod timer;
+
+use crate::app::{App, Ctx};
+use crate::auth::Session;
+use crate::http::{ApiError, Req, Resp};
+use crate::model::channel::Channel;
+use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
+use crate::model::post::check_post_type;
+use crate::model::{new_id, now_ms};
+use crate::posting::{self, NewPost};
+use crate::store::{self, Reader};
+use serde_json::Value;
+
+pub use timer::State;
+
+/// How long a response URL stays usable, and how often.
+pub const RESPONSE_URL_LIFETIME_MS: i64 = 30 * 60 * 1000;
+pub const RESPONSE_URL_USES: i64 = 5;
+
+/// Splits `/Trigger the rest` into (`trigger`, `the rest`): the trigger ends at the first
+/// whitespace character and is lower-cased without its `/`; the text is everything after that
+/// one character (further spaces and newlines are kept).
+pub fn parse(command: &str) -> (String, String) {
+    let (head, text) = match command.char_indices().find(|(_, c)| c.is_whitespace()) {
+        Some((i, c)) => (&command[..i], &command[i + c.len_utf8()..]),
+        None => (command, ""),
+    };
+    let trigger = head.to_lowercase();
+    let trigger = trigger.strip_prefix('/').unwrap_or(&trigger).to_string();
+    (trigger, text.to_string())
+}
+
+/// Runs `command` in `channel` for the caller and returns the response after any posts were
+/// made. `team_id` is the channel's team, or (DM/GM) the team the client named.
+pub fn execute(
+    ctx: &Ctx,
+    s: &Session,
+    channel: &Channel,
+    team_id: &str,
+    root_id: &str,
+    command: &str,
+) -> Result<CommandResponse, ApiError> {
+    let (trigger, text) = parse(command);
+    if !ctx.app.config.service.enable_commands {
+        return Err(disabled());
+    }
+    // Looking up the team's commands needs the team, before built-ins are tried (Mattermost
+    // does the same, so a DM without a team_id cannot run built-ins either).
+    let team = store::teams::find(ctx.db, team_id)?.ok_or_else(|| {
+        ApiError::not_found("app.team.get.find.app_error", "Unable to find the team.")
+    })?;
+    let target = |username: &str, icon_url: &str, builtin: bool| Target {
+        user_id: s.user_id().to_string(),
+        author_is_bot: s.user.is_bot(),
+        channel_id: channel.id.clone(),
+        root_id: root_id.to_string(),
+        username: username.to_string(),
+        icon_url: icon_url.to_string(),
+        builtin,
+        trigger: trigger.clone(),
+        fire_outgoing_hooks: true,
+    };
+    if let Some(cmd) = store::commands::find_by_trigger(ctx.db, &team.id, &trigger)? {
+        let (client_id, trigger_id) = ctx.app.commands.trigger_ids(s.user_id());
+        let call = custom::Call {
+            cmd: &cmd,
+            team: &team,
+            channel,
+            root_id,
+            trigger: &trigger,
+            text: &text,
+            trigger_id: &trigger_id,
+        };
+        let mut resp = custom::call(ctx, s, &call)?;
+        resp.trigger_id = client_id;
+        handle_response(
+            ctx.app,
+            ctx.db,
+            &target(&cmd.username, &cmd.icon_url, false),
+            &mut resp,
+        )?;
+        return Ok(resp);
+    }
+    if let Some(b) = builtin::find(&trigger) {
+        let run = builtin::Run {
+            ctx,
+            s,
+            channel,
+            team: &team,
+            root_id,
+        };
+        let mut resp = (b.run)(&run, &text)?;
+        handle_response(ctx.app, ctx.db, &target("", "", true), &mut resp)?;
+        return Ok(resp);
+    }
+    let mut shown: String = trigger.chars().take(512).collect();
+    if shown.len() < trigger.len() {
+        shown.push_str("...");
+    }
+    Err(ApiError::not_found(
+        "api.command.execute_command.not_found.app_error",
+        format!(
+            "No command with the trigger '{shown}' was found. To send a message that starts \
+             with \"/\", begin it with a space."
+        ),
+    ))
+}
+
+/// `501 api.command.disabled.app_error`.
+pub fn disabled() -> ApiError {
+    ApiError::not_implemented(
+        "api.command.disabled.app_error",
+        "Slash commands are disabled on this server.",
+    )
+}
+
+/// Where, as whom and with which overrides a command's responses are posted.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub user_id: String,
+    pub author_is_bot: bool,
+    pub channel_id: String,
+    pub root_id: String,
+    /// The command's configured overrides (custom commands; empty for built-ins).
+    pub username: String,
+    pub icon_url: String,
+    pub builtin: bool,
+    /// For the error message.
+    pub trigger: String,
+    /// In-channel answers to `/commands/execute` fire outgoing webhooks; `response_url`
+    /// answers do not (Mattermost's loop prevention).
+    pub fire_outgoing_hooks: bool,
+}
+
+/// Turns a response (and each of its `extra_responses`, in order) into posts: `in_channel`
+/// becomes a real post as the invoking user, ephemeral text is only returned to the caller
+/// (there is no WebSocket to push it on), anything else posts nothing. A failed post fails
+/// the whole call with `500 create_post_failed`, after the others were tried.
+pub fn handle_response(
+    app: &App,
+    db: &Reader,
+    t: &Target,
+    resp: &mut CommandResponse,
+) -> Result<(), ApiError> {
+    let all_types = std::iter::once(&*resp).chain(resp.extra_responses.iter().flatten());
+    for r in all_types {
+        if r.response_type == RESPONSE_IN_CHANNEL && r.kind.starts_with("system_") {
+            return Err(ApiError::invalid_param("post.type"));
+        }
+    }
+    let mut failed = None;
+    let mut extras = resp.extra_responses.take();
+    for r in std::iter::once(&mut *resp).chain(extras.iter_mut().flatten()) {
+        if let Err(e) = post_response(app, db, t, r) {
+            log::debug!("command response for /{} not posted: {}", t.trigger, e.id);
+            failed = Some(e);
+        }
+    }
+    resp.extra_responses = extras;
+    match failed {
+        None => Ok(()),
+        Some(e) => Err(ApiError::new(
+            500,
+            "api.command.execute_command.create_post_failed.app_error",
+            format!(
+                "The command '{}' could not post its response. Please contact your System \
+                 Administrator.",
+                t.trigger
+            ),
+        )
+        .with_detail(format!("{}: {}", e.id, e.message))),
+    }
+}
+
+fn post_response(
+    app: &App,
+    db: &Reader,
+    t: &Target,
+    r: &mut CommandResponse,
+) -> Result<(), ApiError> {
+    let username_of = |id: &str| {
+        store::users::find(db, id)
+            .ok()
+            .flatten()
+            .map(|u| u.username)
+    };
+    let mut props = r.props.clone().unwrap_or_default();
+    let mut channel_id = t.channel_id.clone();
+    if !r.channel_id.is_empty() {
+        if store::channels::find_member(db, &r.channel_id, &t.user_id)?.is_none() {
+            return Err(ApiError::forbidden(
+                "api.command.command_post.forbidden.app_error",
+                "The invoking user is not a member of the response's channel.",
+            ));
+        }
+        channel_id = r.channel_id.clone();
+    }
+    let service = &app.config.service;
+    let mut from_webhook = !t.builtin;
+    if service.enable_post_username_override {
+        let name = if t.username.is_empty() {
+            &r.username
+        } else {
+            &t.username
+        };
+        if !name.is_empty() {
+            props.insert("override_username".into(), Value::from(name.as_str()));
+            from_webhook = true;
+        }
+    }
+    if service.enable_post_icon_override {
+        let icon = if t.icon_url.is_empty() {
+            &r.icon_url
+        } else {
+            &t.icon_url
+        };
+        props.insert("override_icon_url".into(), Value::from(icon.as_str()));
+        if !icon.is_empty() {
+            from_webhook = true;
+        }
+    }
+    if from_webhook {
+        props.insert("from_webhook".into(), Value::from("true"));
+    }
+    if !r.skip_slack_parsing {
+        r.text = slack::links_to_markdown(&slack::translate(&r.text, &username_of));
+    }
+    let in_channel = r.response_type == RESPONSE_IN_CHANNEL;
+    let ephemeral = r.response_type.is_empty() || r.response_type == RESPONSE_EPHEMERAL;
+    if !in_channel && !ephemeral {
+        return Ok(());
+    }
+    if let Some(a) = r.attachments.as_mut() {
+        a.retain(|v| !v.is_null());
+        slack::process_attachments(a, r.skip_slack_parsing, &username_of);
+    }
+    if !in_channel {
+        return Ok(());
+    }
+    let mut kind = r.kind.clone();
+    if let Some(a) = r.attachments.as_ref().filter(|a| !a.is_empty()) {
+        props.insert("attachments".into(), Value::Array(a.clone()));
+        if kind.is_empty() {
+            kind = "slack_attachment".into();
+        }
+    }
+    if let Err((id, _)) = check_post_type(&kind) {
+        return Err(ApiError::bad_request(id, "Invalid post type."));
+    }
+    posting::create(
+        app,
+        db,
+        NewPost {
+            channel_id,
+            user_id: t.user_id.clone(),
+            author_is_bot: t.author_is_bot,
+            message: r.text.clone(),
+            root_id: t.root_id.clone(),
+            kind,
+            props,
+            fire_outgoing_hooks: t.fire_outgoing_hooks,
+            ..Default::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Records a response URL for one invocation and returns the id that goes into the URL (only
+/// its digest is stored).
+pub fn create_response_url(
+    app: &App,
+    command_id: &str,
+    user_id: &str,
+    channel_id: &str,
+    root_id: &str,
+) -> Result<String, ApiError> {
+    let id = new_id();
+    let hook = store::commands::CommandWebhook {
+        id_hash: crate::auth::digest(&id),
+        create_at: now_ms(),
+        command_id: command_id.to_string(),
+        user_id: user_id.to_string(),
+        channel_id: channel_id.to_string(),
+        root_id: root_id.to_string(),
+        use_count: 0,
+    };
+    app.store
+        .write(move |c| store::commands::insert_webhook(c, &hook))?;
+    Ok(id)
+}
+
+/// `POST /hooks/commands/{id}`: a delayed response to a custom command (JSON
+/// `CommandResponse`, or any other body as its text), posted as the invoking user in the
+/// original channel and thread. No session: the id is the secret.
+pub fn response_url(ctx: &Ctx, req: &Req, id: &str) -> Result<Resp, ApiError> {
+    let mut resp = CommandResponse::from_body(&req.media_type(), &req.body).map_err(|e| {
+        ApiError::bad_request(
+            "web.command_webhook.parse.app_error",
+            "Unable to parse the command response.",
+        )
+        .with_detail(e)
+    })?;
+    // Current servers wrap every failure in one outer id with the inner status.
+    run_response_url(ctx, id, &mut resp).map_err(|inner| {
+        let mut outer = ApiError::new(
+            inner.status,
+            "web.command_webhook.general.app_error",
+            "The command response could not be handled.",
+        )
+        .with_detail(format!("{}: {}", inner.id, inner.message));
+        outer.cause = inner.cause;
+        outer
+    })?;
+    Ok(Resp::text(200, "ok"))
+}
+
+fn run_response_url(ctx: &Ctx, id: &str, resp: &mut CommandResponse) -> Result<(), ApiError> {
+    let hash = crate::auth::digest(id);
+    let since = now_ms() - RESPONSE_URL_LIFETIME_MS;
+    let hook = store::commands::find_webhook(ctx.db, &hash, since)?.ok_or_else(|| {
+        ApiError::not_found(
+            "app.command_webhook.get.missing",
+            "The response URL is unknown or has expired.",
+        )
+    })?;
+    let cmd = store::commands::find(ctx.db, &hook.command_id)?.ok_or_else(|| {
+        ApiError::bad_request(
+            "web.command_webhook.command.app_error",
+            "The command of this response URL no longer exists.",
+        )
+    })?;
+    let used = ctx
+        .app
+        .store
+        .write(move |c| store::commands::try_use_webhook(c, &hash, RESPONSE_URL_USES))?;
+    if !used {
+        return Err(ApiError::bad_request(
+            "app.command_webhook.try_use.invalid",
+            "The response URL has been used the maximum number of times.",
+        ));
+    }
+    let author_is_bot = store::users::find(ctx.db, &hook.user_id)?.is_some_and(|u| u.is_bot());
+    let target = Target {
+        user_id: hook.user_id,
+        author_is_bot,
+        channel_id: hook.channel_id,
+        root_id: hook.root_id,
+        username: cmd.username,
+        icon_url: cmd.icon_url,
+        builtin: false,
+        trigger: cmd.trigger,
+        fire_outgoing_hooks: false,
+    };
+    handle_response(ctx.app, ctx.db, &target, resp)
+}
+
+/// Standard base64 with padding (trigger ids).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse("/Echo hi there"), ("echo".into(), "hi there".into()));
+        assert_eq!(
+            parse("/echo  two\nlines"),
+            ("echo".into(), " two\nlines".into())
+        );
+        assert_eq!(parse("/away"), ("away".into(), String::new()));
+        assert_eq!(parse("/x\ty"), ("x".into(), "y".into()));
+        assert_eq!(parse("/x\u{3000}y"), ("x".into(), "y".into()));
+    }
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
