@@ -32,30 +32,55 @@ pub fn create_user(
     }
     nu.email = nu.email.trim().to_lowercase();
     if !user::is_valid_username(&nu.username) {
-        return Err(ApiError::bad_request("model.user.is_valid.username.app_error", "Invalid username."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.username.app_error",
+            "Invalid username.",
+        ));
     }
     if !user::is_valid_email(&nu.email) {
-        return Err(ApiError::bad_request("model.user.is_valid.email.app_error", "Invalid email."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.email.app_error",
+            "Invalid email.",
+        ));
     }
     let too_long = |s: &str, n: usize| s.chars().count() > n;
     if too_long(&nu.nickname, 64) {
-        return Err(ApiError::bad_request("model.user.is_valid.nickname.app_error", "Invalid nickname."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.nickname.app_error",
+            "Invalid nickname.",
+        ));
     }
     if too_long(&nu.first_name, 64) {
-        return Err(ApiError::bad_request("model.user.is_valid.first_name.app_error", "Invalid first name."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.first_name.app_error",
+            "Invalid first name.",
+        ));
     }
     if too_long(&nu.last_name, 64) {
-        return Err(ApiError::bad_request("model.user.is_valid.last_name.app_error", "Invalid last name."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.last_name.app_error",
+            "Invalid last name.",
+        ));
     }
     if too_long(&nu.position, 128) {
-        return Err(ApiError::bad_request("model.user.is_valid.position.app_error", "Invalid position."));
+        return Err(ApiError::bad_request(
+            "model.user.is_valid.position.app_error",
+            "Invalid position.",
+        ));
     }
     if let Err(id) = user::check_password(&nu.password, &config.password) {
-        return Err(ApiError::bad_request(id, "Your password does not meet the requirements."));
+        return Err(ApiError::bad_request(
+            id,
+            "Your password does not meet the requirements.",
+        ));
     }
     let hash = hasher.hash(&nu.password)?;
     let now = now_ms();
-    let locale = if nu.locale.is_empty() || nu.locale.len() > 5 { "en".to_string() } else { nu.locale.clone() };
+    let locale = if nu.locale.is_empty() || nu.locale.len() > 5 {
+        "en".to_string()
+    } else {
+        nu.locale.clone()
+    };
     let mut notify = user::default_notify_props();
     if let Some(n) = nu.notify_props.take() {
         notify.extend(n);
@@ -118,9 +143,17 @@ pub fn create_user(
 }
 
 /// Adds a user to a team (and its default channels) inside a write. Idempotent.
-pub fn join_team(c: &store::Conn, team_id: &str, user_id: &str, roles: &str, default_channels: &[String]) -> Result<(), StoreError> {
+pub fn join_team(
+    c: &store::Conn,
+    team_id: &str,
+    user_id: &str,
+    roles: &str,
+    default_channels: &[String],
+) -> Result<(), StoreError> {
     let existing = store::teams::find_member(c, team_id, user_id)?;
-    let roles = existing.map(|m| m.roles).unwrap_or_else(|| roles.to_string());
+    let roles = existing
+        .map(|m| m.roles)
+        .unwrap_or_else(|| roles.to_string());
     store::teams::upsert_member(c, team_id, user_id, &roles)?;
     let mut names = vec!["town-square".to_string(), "off-topic".to_string()];
     names.extend(default_channels.iter().cloned());
@@ -135,7 +168,12 @@ pub fn join_team(c: &store::Conn, team_id: &str, user_id: &str, roles: &str, def
 }
 
 /// Adds a channel membership inside a write unless it exists.
-pub fn join_channel(c: &store::Conn, channel_id: &str, user_id: &str, roles: &str) -> Result<ChannelMember, StoreError> {
+pub fn join_channel(
+    c: &store::Conn,
+    channel_id: &str,
+    user_id: &str,
+    roles: &str,
+) -> Result<ChannelMember, StoreError> {
     if let Some(m) = store::channels::find_member(c, channel_id, user_id)? {
         return Ok(m);
     }

@@ -78,7 +78,11 @@ impl Running {
 
     /// A handle that stops the server from another thread (signal handling).
     pub fn stopper(&self) -> Stopper {
-        Stopper { app: self.app.clone(), server: self.server.clone(), workers: self.workers.len() }
+        Stopper {
+            app: self.app.clone(),
+            server: self.server.clone(),
+            workers: self.workers.len(),
+        }
     }
 }
 
@@ -110,7 +114,9 @@ impl Stopper {
 /// accepts connections.
 pub fn start(config: Config) -> Result<Running, StartError> {
     tame_malloc();
-    let addr = config.listen_addr().map_err(|e| StartError(e.to_string()))?;
+    let addr = config
+        .listen_addr()
+        .map_err(|e| StartError(e.to_string()))?;
     let db_path = config.db_path();
     let store = Store::open(&db_path)
         .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
@@ -121,7 +127,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         .to_ip()
         .ok_or_else(|| StartError("listener has no IP address".into()))?;
     let site_url = if config.service.site_url.is_empty() {
-        let host = if bound.ip().is_unspecified() { "localhost".to_string() } else { bound.ip().to_string() };
+        let host = if bound.ip().is_unspecified() {
+            "localhost".to_string()
+        } else {
+            bound.ip().to_string()
+        };
         format!("http://{host}:{}", bound.port())
     } else {
         config.service.site_url.trim_end_matches('/').to_string()
@@ -132,7 +142,12 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         config.perch.argon2_permits,
     );
     let config_hash = crate::auth::digest(&config.redacted());
-    let version_id = format!("{}.{}.{}.false", crate::MM_VERSION, crate::VERSION.replace('.', ""), &config_hash[..16]);
+    let version_id = format!(
+        "{}.{}.{}.false",
+        crate::MM_VERSION,
+        crate::VERSION.replace('.', ""),
+        &config_hash[..16]
+    );
     let workers = config.perch.http_workers as usize;
     let limits = crate::http::limits::Limits::new(&config);
     let app = Arc::new(App {
@@ -148,7 +163,12 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let handles = crate::http::spawn_workers(app.clone(), server.clone(), workers)
         .map_err(|e| StartError(format!("cannot start worker threads: {e}")))?;
     log::info!("listening on http://{bound}");
-    Ok(Running { addr: bound, app, server, workers: handles })
+    Ok(Running {
+        addr: bound,
+        app,
+        server,
+        workers: handles,
+    })
 }
 
 /// argon2 allocates a 19 MiB block per hash. With glibc's dynamic mmap threshold those blocks

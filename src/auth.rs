@@ -52,14 +52,23 @@ pub struct PasswordHasherPool {
 
 impl PasswordHasherPool {
     pub fn new(memory_kib: u32, iterations: u32, permits: i64) -> PasswordHasherPool {
-        let params = Params::new(memory_kib, iterations, 1, None)
-            .unwrap_or_else(|_| Params::default());
-        PasswordHasherPool { params, permits: Mutex::new(permits.max(1)), freed: Condvar::new() }
+        let params =
+            Params::new(memory_kib, iterations, 1, None).unwrap_or_else(|_| Params::default());
+        PasswordHasherPool {
+            params,
+            permits: Mutex::new(permits.max(1)),
+            freed: Condvar::new(),
+        }
     }
 
     /// The parameters in force, e.g. for the benchmark report.
     pub fn describe(&self) -> String {
-        format!("argon2id m={}KiB t={} p={}", self.params.m_cost(), self.params.t_cost(), self.params.p_cost())
+        format!(
+            "argon2id m={}KiB t={} p={}",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        )
     }
 
     fn with_permit<T>(&self, f: impl FnOnce(&Argon2) -> T) -> T {
@@ -90,7 +99,9 @@ impl PasswordHasherPool {
 
     /// True if `password` matches the stored PHC string (its own parameters are used).
     pub fn verify(&self, password: &str, stored: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(stored) else { return false };
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return false;
+        };
         self.with_permit(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
     }
 }
@@ -136,7 +147,8 @@ pub fn authenticate(ctx: &Ctx, req: &Req) -> Result<Session, ApiError> {
     };
     let session = resolve(ctx, &token, from_cookie)?.ok_or_else(ApiError::session_expired)?;
     if from_cookie && req.method != crate::http::Method::Get {
-        let header_ok = !session.csrf.is_empty() && req.header("X-CSRF-Token") == Some(session.csrf.as_str());
+        let header_ok =
+            !session.csrf.is_empty() && req.header("X-CSRF-Token") == Some(session.csrf.as_str());
         let xhr = req.header("X-Requested-With") == Some("XMLHttpRequest")
             && !ctx.app.config.service.experimental_strict_csrf_enforcement;
         if !header_ok && !xhr {
@@ -159,26 +171,49 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
         if row.expires_at != 0 && row.expires_at < now {
             return Ok(None);
         }
-        let Some(user) = store::users::find(ctx.db, &row.user_id)? else { return Ok(None) };
+        let Some(user) = store::users::find(ctx.db, &row.user_id)? else {
+            return Ok(None);
+        };
         if user.delete_at != 0 {
             return Ok(None);
         }
-        let csrf = row.props.get("csrf").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        return Ok(Some(Session { id: row.id, user, token_id: None, from_cookie, csrf }));
+        let csrf = row
+            .props
+            .get("csrf")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        return Ok(Some(Session {
+            id: row.id,
+            user,
+            token_id: None,
+            from_cookie,
+            csrf,
+        }));
     }
     // Not a session: maybe a personal access token.
-    let Some(tok) = store::sessions::find_access_token(ctx.db, &hash)? else { return Ok(None) };
+    let Some(tok) = store::sessions::find_access_token(ctx.db, &hash)? else {
+        return Ok(None);
+    };
     if !tok.is_active {
         return Ok(None);
     }
-    let Some(user) = store::users::find(ctx.db, &tok.user_id)? else { return Ok(None) };
+    let Some(user) = store::users::find(ctx.db, &tok.user_id)? else {
+        return Ok(None);
+    };
     if user.delete_at != 0 {
         return Ok(None);
     }
     if !ctx.app.config.service.enable_user_access_tokens && !user.is_bot() {
         return Ok(None);
     }
-    Ok(Some(Session { id: tok.id.clone(), user, token_id: Some(tok.id), from_cookie, csrf: String::new() }))
+    Ok(Some(Session {
+        id: tok.id.clone(),
+        user,
+        token_id: Some(tok.id),
+        from_cookie,
+        csrf: String::new(),
+    }))
 }
 
 #[cfg(test)]
@@ -190,18 +225,33 @@ mod tests {
         Req::new(
             Method::Get,
             "/api/v4/users/me",
-            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             vec![],
         )
     }
 
     #[test]
     fn token_sources_and_order() {
-        assert_eq!(token_from(&req(&[("Authorization", "Bearer abc")])), Some(("abc".into(), false)));
-        assert_eq!(token_from(&req(&[("Authorization", "BEARER abc")])), Some(("abc".into(), false)));
-        assert_eq!(token_from(&req(&[("authorization", "token abc")])), Some(("abc".into(), false)));
         assert_eq!(
-            token_from(&req(&[("Authorization", "Bearer abc"), ("Cookie", "a=b; MMAUTHTOKEN=zzz")])),
+            token_from(&req(&[("Authorization", "Bearer abc")])),
+            Some(("abc".into(), false))
+        );
+        assert_eq!(
+            token_from(&req(&[("Authorization", "BEARER abc")])),
+            Some(("abc".into(), false))
+        );
+        assert_eq!(
+            token_from(&req(&[("authorization", "token abc")])),
+            Some(("abc".into(), false))
+        );
+        assert_eq!(
+            token_from(&req(&[
+                ("Authorization", "Bearer abc"),
+                ("Cookie", "a=b; MMAUTHTOKEN=zzz")
+            ])),
             Some(("zzz".into(), true))
         );
         assert_eq!(token_from(&req(&[("Authorization", "Basic abc")])), None);

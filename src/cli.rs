@@ -14,10 +14,24 @@ use std::path::PathBuf;
 pub enum Command {
     Serve,
     Version,
-    UserCreate { email: String, username: String, password: String, system_admin: bool },
-    TeamAddMember { team: String, user: String },
-    ChannelAddMember { team: String, channel: String, user: String },
-    Backup { dest: PathBuf },
+    UserCreate {
+        email: String,
+        username: String,
+        password: String,
+        system_admin: bool,
+    },
+    TeamAddMember {
+        team: String,
+        user: String,
+    },
+    ChannelAddMember {
+        team: String,
+        channel: String,
+        user: String,
+    },
+    Backup {
+        dest: PathBuf,
+    },
 }
 
 /// Parsed arguments.
@@ -48,7 +62,9 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
         let a = &args[i];
         let take = |i: &mut usize| -> Result<String, String> {
             *i += 1;
-            args.get(*i).cloned().ok_or_else(|| format!("{a} needs a value"))
+            args.get(*i)
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value"))
         };
         match a.as_str() {
             "--config" | "-c" => config = Some(PathBuf::from(take(&mut i)?)),
@@ -80,30 +96,50 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             password: opt("--password")?,
             system_admin: opts.iter().any(|(k, _)| k == "--system-admin"),
         },
-        ["team", "add-member"] => Command::TeamAddMember { team: opt("--team")?, user: opt("--user")? },
+        ["team", "add-member"] => Command::TeamAddMember {
+            team: opt("--team")?,
+            user: opt("--user")?,
+        },
         ["channel", "add-member"] => Command::ChannelAddMember {
             team: opt("--team")?,
             channel: opt("--channel")?,
             user: opt("--user")?,
         },
-        ["backup"] => Command::Backup { dest: PathBuf::from(opt("--to")?) },
+        ["backup"] => Command::Backup {
+            dest: PathBuf::from(opt("--to")?),
+        },
         _ => return Err(format!("unknown command: {}", rest.join(" "))),
     };
-    Ok(Args { command, config, data_dir, listen })
+    Ok(Args {
+        command,
+        config,
+        data_dir,
+        listen,
+    })
 }
 
 /// Resolves the config file (`--config`, `MM_CONFIG`, `<data dir>/config.json`), loads it and
 /// applies `--data-dir`/`--listen`.
 pub fn load_config(args: &Args, env: &[(String, String)]) -> Result<Config, String> {
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("data"));
     let path = args
         .config
         .clone()
-        .or_else(|| env.iter().find(|(k, _)| k == "MM_CONFIG").map(|(_, v)| PathBuf::from(v)))
+        .or_else(|| {
+            env.iter()
+                .find(|(k, _)| k == "MM_CONFIG")
+                .map(|(_, v)| PathBuf::from(v))
+        })
         .unwrap_or_else(|| data_dir.join("config.json"));
     let mut config = Config::load(&path, env).map_err(|e| e.to_string())?;
     let ds_from_env = env.iter().any(|(k, _)| k == "MM_SQLSETTINGS_DATASOURCE");
-    if args.data_dir.is_some() && !ds_from_env && config.sql.data_source == crate::config::SqlSettings::default().data_source {
+    if args.data_dir.is_some()
+        && !ds_from_env
+        && config.sql.data_source == crate::config::SqlSettings::default().data_source
+    {
         config.sql.data_source = data_dir.join("perch.db").to_string_lossy().into_owned();
     }
     if let Some(l) = &args.listen {
@@ -130,35 +166,64 @@ pub fn version_text() -> String {
 pub fn run_admin(config: &Config, command: Command) -> Result<String, String> {
     let st = Store::open(&config.db_path()).map_err(|e| e.to_string())?;
     match command {
-        Command::UserCreate { email, username, password, system_admin } => {
+        Command::UserCreate {
+            email,
+            username,
+            password,
+            system_admin,
+        } => {
             let hasher = PasswordHasherPool::new(
                 config.perch.argon2_memory_kib as u32,
                 config.perch.argon2_iterations as u32,
                 1,
             );
-            let nu = NewUser { email, username, password, ..Default::default() };
-            let u = accounts::create_user(&st, &hasher, config, nu, Creator::Admin { make_admin: system_admin })
-                .map_err(|e| format!("{}: {}", e.id, e.message))?;
-            Ok(format!("created user {} ({}) with roles \"{}\"", u.username, u.id, u.roles))
+            let nu = NewUser {
+                email,
+                username,
+                password,
+                ..Default::default()
+            };
+            let u = accounts::create_user(
+                &st,
+                &hasher,
+                config,
+                nu,
+                Creator::Admin {
+                    make_admin: system_admin,
+                },
+            )
+            .map_err(|e| format!("{}: {}", e.id, e.message))?;
+            Ok(format!(
+                "created user {} ({}) with roles \"{}\"",
+                u.username, u.id, u.roles
+            ))
         }
         Command::TeamAddMember { team, user } => {
             let (t, u) = (team.clone(), user.clone());
             st.write(move |c| {
-                let team = store::teams::find_by_name(c, &t)?.ok_or_else(|| format!("no team named {t}"))?;
-                let user = store::users::find_by_username(c, &u)?.ok_or_else(|| format!("no user named {u}"))?;
+                let team = store::teams::find_by_name(c, &t)?
+                    .ok_or_else(|| format!("no team named {t}"))?;
+                let user = store::users::find_by_username(c, &u)?
+                    .ok_or_else(|| format!("no user named {u}"))?;
                 accounts::join_team(c, &team.id, &user.id, "team_user", &[])?;
                 Ok::<_, String>(())
             })?;
             Ok(format!("added {user} to team {team}"))
         }
-        Command::ChannelAddMember { team, channel, user } => {
+        Command::ChannelAddMember {
+            team,
+            channel,
+            user,
+        } => {
             let (t, ch, u) = (team.clone(), channel.clone(), user.clone());
             st.write(move |c| {
-                let team = store::teams::find_by_name(c, &t)?.ok_or_else(|| format!("no team named {t}"))?;
+                let team = store::teams::find_by_name(c, &t)?
+                    .ok_or_else(|| format!("no team named {t}"))?;
                 let chan = store::channels::find_by_name(c, &team.id, &ch)?
                     .filter(|x| x.team_id == team.id)
                     .ok_or_else(|| format!("no channel named {ch} in {t}"))?;
-                let user = store::users::find_by_username(c, &u)?.ok_or_else(|| format!("no user named {u}"))?;
+                let user = store::users::find_by_username(c, &u)?
+                    .ok_or_else(|| format!("no user named {u}"))?;
                 if store::teams::find_member(c, &team.id, &user.id)?.is_none() {
                     accounts::join_team(c, &team.id, &user.id, "team_user", &[])?;
                 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
     #[serde(rename = "ServiceSettings")]
@@ -168,7 +168,13 @@ pub struct PasswordSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        PasswordSettings { minimum_length: 8, lowercase: false, uppercase: false, number: false, symbol: false }
+        PasswordSettings {
+            minimum_length: 8,
+            lowercase: false,
+            uppercase: false,
+            number: false,
+            symbol: false,
+        }
     }
 }
 
@@ -181,7 +187,10 @@ pub struct PrivacySettings {
 
 impl Default for PrivacySettings {
     fn default() -> Self {
-        PrivacySettings { show_email_address: true, show_full_name: true }
+        PrivacySettings {
+            show_email_address: true,
+            show_full_name: true,
+        }
     }
 }
 
@@ -222,7 +231,10 @@ pub struct SqlSettings {
 
 impl Default for SqlSettings {
     fn default() -> Self {
-        SqlSettings { driver_name: "sqlite3".into(), data_source: "data/perch.db".into() }
+        SqlSettings {
+            driver_name: "sqlite3".into(),
+            data_source: "data/perch.db".into(),
+        }
     }
 }
 
@@ -236,7 +248,10 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        LogSettings { enable_console: true, console_level: "INFO".into() }
+        LogSettings {
+            enable_console: true,
+            console_level: "INFO".into(),
+        }
     }
 }
 
@@ -271,22 +286,6 @@ impl Default for PerchSettings {
             argon2_permits: 2,
             static_dir: String::new(),
             login_rate_limit_enable: true,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            service: ServiceSettings::default(),
-            team: TeamSettings::default(),
-            email: EmailSettings::default(),
-            password: PasswordSettings::default(),
-            privacy: PrivacySettings::default(),
-            rate_limit: RateLimitSettings::default(),
-            sql: SqlSettings::default(),
-            log: LogSettings::default(),
-            perch: PerchSettings::default(),
         }
     }
 }
@@ -328,7 +327,8 @@ impl Config {
 
     /// Defaults, then `file`, then environment overrides.
     pub fn from_layers(file: &Value, env: &[(String, String)]) -> Result<Config, ConfigError> {
-        let defaults = serde_json::to_value(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let defaults =
+            serde_json::to_value(Config::default()).map_err(|e| ConfigError(e.to_string()))?;
         let Value::Object(mut merged) = defaults.clone() else {
             return Err(ConfigError("defaults are not an object".into()));
         };
@@ -358,7 +358,9 @@ impl Config {
             log::warn!("config: ignoring unknown keys: {}", unknown.join(", "));
         }
         for (name, raw) in env {
-            let Some(rest) = name.strip_prefix("MM_") else { continue };
+            let Some(rest) = name.strip_prefix("MM_") else {
+                continue;
+            };
             if let Some((section, key, default)) = find_env_key(&merged, rest) {
                 let value = parse_env(&section, &key, &default, raw)?;
                 if let Some(Value::Object(target)) = merged.get_mut(&section) {
@@ -375,20 +377,30 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if self.perch.http_workers < 1 || self.perch.http_workers > 1024 {
-            return Err(ConfigError("PerchSettings.HttpWorkers must be between 1 and 1024".into()));
-        }
-        if self.perch.argon2_memory_kib < 8 || self.perch.argon2_iterations < 1 || self.perch.argon2_permits < 1 {
             return Err(ConfigError(
-                "PerchSettings.Argon2MemoryKiB must be ≥ 8, Argon2Iterations and Argon2Permits ≥ 1".into(),
+                "PerchSettings.HttpWorkers must be between 1 and 1024".into(),
             ));
         }
-        if !["DEBUG", "INFO", "WARN", "ERROR"].contains(&self.log.console_level.to_uppercase().as_str()) {
+        if self.perch.argon2_memory_kib < 8
+            || self.perch.argon2_iterations < 1
+            || self.perch.argon2_permits < 1
+        {
+            return Err(ConfigError(
+                "PerchSettings.Argon2MemoryKiB must be ≥ 8, Argon2Iterations and Argon2Permits ≥ 1"
+                    .into(),
+            ));
+        }
+        if !["DEBUG", "INFO", "WARN", "ERROR"]
+            .contains(&self.log.console_level.to_uppercase().as_str())
+        {
             return Err(ConfigError(
                 "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
             ));
         }
         if self.service.maximum_payload_size_bytes < 1024 {
-            return Err(ConfigError("ServiceSettings.MaximumPayloadSizeBytes must be ≥ 1024".into()));
+            return Err(ConfigError(
+                "ServiceSettings.MaximumPayloadSizeBytes must be ≥ 1024".into(),
+            ));
         }
         Ok(())
     }
@@ -396,7 +408,11 @@ impl Config {
     /// The socket address to bind, from `ServiceSettings.ListenAddress`.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         let raw = self.service.listen_address.trim();
-        let full = if raw.starts_with(':') { format!("0.0.0.0{raw}") } else { raw.to_string() };
+        let full = if raw.starts_with(':') {
+            format!("0.0.0.0{raw}")
+        } else {
+            raw.to_string()
+        };
         full.to_socket_addrs()
             .ok()
             .and_then(|mut a| a.next())
@@ -444,13 +460,18 @@ fn check_type(section: &str, key: &str, default: &Value, value: &Value) -> Resul
         Value::Bool(_) => value.is_boolean(),
         Value::Number(_) => value.is_i64(),
         Value::String(_) => value.is_string(),
-        Value::Array(_) => value.as_array().is_some_and(|a| a.iter().all(|x| x.is_string())),
+        Value::Array(_) => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(|x| x.is_string())),
         _ => true,
     };
     if ok {
         Ok(())
     } else {
-        Err(ConfigError(format!("{section}.{key} must be {}, got {value}", kind(default))))
+        Err(ConfigError(format!(
+            "{section}.{key} must be {}, got {value}",
+            kind(default)
+        )))
     }
 }
 
@@ -468,7 +489,9 @@ fn kind(v: &Value) -> &'static str {
 fn find_env_key(merged: &Map<String, Value>, rest: &str) -> Option<(String, String, Value)> {
     for (section, keys) in merged {
         let prefix = format!("{}_", section.to_uppercase());
-        let Some(key_part) = rest.strip_prefix(&prefix) else { continue };
+        let Some(key_part) = rest.strip_prefix(&prefix) else {
+            continue;
+        };
         let keys = keys.as_object()?;
         for (key, default) in keys {
             if key.to_uppercase() == key_part {
@@ -480,7 +503,14 @@ fn find_env_key(merged: &Map<String, Value>, rest: &str) -> Option<(String, Stri
 }
 
 fn parse_env(section: &str, key: &str, default: &Value, raw: &str) -> Result<Value, ConfigError> {
-    let bad = || ConfigError(format!("MM_{}_{} ({section}.{key}) must be {}, got {raw:?}", section.to_uppercase(), key.to_uppercase(), kind(default)));
+    let bad = || {
+        ConfigError(format!(
+            "MM_{}_{} ({section}.{key}) must be {}, got {raw:?}",
+            section.to_uppercase(),
+            key.to_uppercase(),
+            kind(default)
+        ))
+    };
     Ok(match default {
         Value::Bool(_) => match raw.to_ascii_lowercase().as_str() {
             "true" | "1" => Value::Bool(true),
@@ -488,7 +518,9 @@ fn parse_env(section: &str, key: &str, default: &Value, raw: &str) -> Result<Val
             _ => return Err(bad()),
         },
         Value::Number(_) => Value::from(raw.trim().parse::<i64>().map_err(|_| bad())?),
-        Value::Array(_) => Value::from(raw.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+        Value::Array(_) => {
+            Value::from(raw.split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>())
+        }
         _ => Value::from(raw),
     })
 }
@@ -499,7 +531,11 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
         f.write_all(text.as_bytes())
     }
     #[cfg(not(unix))]
@@ -516,8 +552,16 @@ mod tests {
     #[test]
     fn file_then_env() {
         let file = json!({"ServiceSettings": {"SiteURL": "http://x", "EnableCommands": false}, "Nope": {}});
-        let env = vec![("MM_SERVICESETTINGS_LISTENADDRESS".to_string(), "127.0.0.1:0".to_string()),
-                       ("MM_TEAMSETTINGS_MAXUSERSPERTEAM".to_string(), "7".to_string())];
+        let env = vec![
+            (
+                "MM_SERVICESETTINGS_LISTENADDRESS".to_string(),
+                "127.0.0.1:0".to_string(),
+            ),
+            (
+                "MM_TEAMSETTINGS_MAXUSERSPERTEAM".to_string(),
+                "7".to_string(),
+            ),
+        ];
         let c = Config::from_layers(&file, &env).unwrap();
         assert_eq!(c.service.site_url, "http://x");
         assert!(!c.service.enable_commands);
@@ -527,12 +571,20 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let e = Config::from_layers(&json!({"ServiceSettings": {"EnableCommands": "yes"}}), &[]).unwrap_err();
+        let e = Config::from_layers(&json!({"ServiceSettings": {"EnableCommands": "yes"}}), &[])
+            .unwrap_err();
         assert!(e.0.contains("ServiceSettings.EnableCommands"), "{}", e.0);
-        let env = vec![("MM_SERVICESETTINGS_MAXIMUMLOGINATTEMPTS".to_string(), "lots".to_string())];
+        let env = vec![(
+            "MM_SERVICESETTINGS_MAXIMUMLOGINATTEMPTS".to_string(),
+            "lots".to_string(),
+        )];
         let e = Config::from_layers(&json!({}), &env).unwrap_err();
         assert!(e.0.contains("MaximumLoginAttempts"), "{}", e.0);
-        let e = Config::from_layers(&json!({"ServiceSettings": {"ListenAddress": "nowhere"}}), &[]).unwrap_err();
+        let e = Config::from_layers(
+            &json!({"ServiceSettings": {"ListenAddress": "nowhere"}}),
+            &[],
+        )
+        .unwrap_err();
         assert!(e.0.contains("ListenAddress"), "{}", e.0);
     }
 

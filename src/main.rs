@@ -80,7 +80,10 @@ fn level_filter(level: &str) -> log::LevelFilter {
 }
 
 fn init_logging(level: &str) {
-    let _ = simple_logger::SimpleLogger::new().with_level(level_filter(level)).env().init();
+    let _ = simple_logger::SimpleLogger::new()
+        .with_level(level_filter(level))
+        .env()
+        .init();
 }
 
 /// Blocks SIGTERM and SIGINT in this thread (and so in every thread started after it), so the

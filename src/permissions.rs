@@ -11,37 +11,76 @@ use rusqlite::Connection;
 fn role_permissions(role: &str) -> &'static [&'static str] {
     match role {
         "system_user" => &[
-            "create_team", "list_public_teams", "join_public_teams", "create_direct_channel",
-            "create_group_channel", "view_members", "create_emojis", "list_private_teams",
+            "create_team",
+            "list_public_teams",
+            "join_public_teams",
+            "create_direct_channel",
+            "create_group_channel",
+            "view_members",
+            "create_emojis",
+            "list_private_teams",
         ],
         "system_user_access_token" => &[
-            "create_user_access_token", "read_user_access_token", "revoke_user_access_token",
+            "create_user_access_token",
+            "read_user_access_token",
+            "revoke_user_access_token",
         ],
         "system_post_all" => &["create_post", "use_channel_mentions"],
         "system_post_all_public" => &["create_post_public", "use_channel_mentions"],
         "team_user" => &[
-            "list_team_channels", "join_public_channels", "read_public_channel", "view_team",
-            "create_public_channel", "create_private_channel", "invite_user", "add_user_to_team",
+            "list_team_channels",
+            "join_public_channels",
+            "read_public_channel",
+            "view_team",
+            "create_public_channel",
+            "create_private_channel",
+            "invite_user",
+            "add_user_to_team",
         ],
         "team_post_all" => &["create_post", "use_channel_mentions"],
         "team_post_all_public" => &["create_post_public", "use_channel_mentions"],
         "team_admin" => &[
-            "edit_others_posts", "remove_user_from_team", "manage_team", "import_team",
-            "manage_team_roles", "manage_channel_roles", "manage_others_incoming_webhooks",
-            "manage_others_outgoing_webhooks", "manage_slash_commands", "manage_others_slash_commands",
-            "manage_incoming_webhooks", "manage_outgoing_webhooks", "manage_own_incoming_webhooks",
-            "manage_own_outgoing_webhooks", "manage_own_slash_commands",
-            "bypass_incoming_webhook_channel_lock", "delete_post", "delete_others_posts",
-            "manage_public_channel_members", "manage_private_channel_members",
-            "convert_public_channel_to_private", "convert_private_channel_to_public",
+            "edit_others_posts",
+            "remove_user_from_team",
+            "manage_team",
+            "import_team",
+            "manage_team_roles",
+            "manage_channel_roles",
+            "manage_others_incoming_webhooks",
+            "manage_others_outgoing_webhooks",
+            "manage_slash_commands",
+            "manage_others_slash_commands",
+            "manage_incoming_webhooks",
+            "manage_outgoing_webhooks",
+            "manage_own_incoming_webhooks",
+            "manage_own_outgoing_webhooks",
+            "manage_own_slash_commands",
+            "bypass_incoming_webhook_channel_lock",
+            "delete_post",
+            "delete_others_posts",
+            "manage_public_channel_members",
+            "manage_private_channel_members",
+            "convert_public_channel_to_private",
+            "convert_private_channel_to_public",
         ],
         "channel_user" => &[
-            "read_channel", "read_channel_content", "add_reaction", "remove_reaction",
-            "manage_public_channel_members", "manage_private_channel_members",
-            "upload_file", "get_public_link", "create_post", "use_channel_mentions",
-            "use_slash_commands", "manage_public_channel_properties",
-            "manage_private_channel_properties", "delete_public_channel", "delete_private_channel",
-            "edit_post", "delete_post",
+            "read_channel",
+            "read_channel_content",
+            "add_reaction",
+            "remove_reaction",
+            "manage_public_channel_members",
+            "manage_private_channel_members",
+            "upload_file",
+            "get_public_link",
+            "create_post",
+            "use_channel_mentions",
+            "use_slash_commands",
+            "manage_public_channel_properties",
+            "manage_private_channel_properties",
+            "delete_public_channel",
+            "delete_private_channel",
+            "edit_post",
+            "delete_post",
         ],
         "channel_admin" => &["manage_channel_roles", "use_group_mentions"],
         _ => &[],
@@ -49,7 +88,9 @@ fn role_permissions(role: &str) -> &'static [&'static str] {
 }
 
 fn roles_grant(roles: &str, perm: &str) -> bool {
-    roles.split_whitespace().any(|r| role_permissions(r).contains(&perm))
+    roles
+        .split_whitespace()
+        .any(|r| role_permissions(r).contains(&perm))
 }
 
 /// System scope: the caller's system roles.
@@ -69,7 +110,12 @@ pub fn has_team(db: &Connection, s: &Session, team_id: &str, perm: &str) -> Resu
 }
 
 /// Channel scope: system roles, channel-member roles, then team-member roles of its team.
-pub fn has_channel(db: &Connection, s: &Session, channel: &Channel, perm: &str) -> Result<bool, ApiError> {
+pub fn has_channel(
+    db: &Connection,
+    s: &Session,
+    channel: &Channel,
+    perm: &str,
+) -> Result<bool, ApiError> {
     if has_system(s, perm) {
         return Ok(true);
     }
@@ -93,7 +139,12 @@ pub fn require_system(s: &Session, perm: &str) -> Result<(), ApiError> {
     }
 }
 
-pub fn require_team(db: &Connection, s: &Session, team_id: &str, perm: &str) -> Result<(), ApiError> {
+pub fn require_team(
+    db: &Connection,
+    s: &Session,
+    team_id: &str,
+    perm: &str,
+) -> Result<(), ApiError> {
     if has_team(db, s, team_id, perm)? {
         Ok(())
     } else {
@@ -101,7 +152,12 @@ pub fn require_team(db: &Connection, s: &Session, team_id: &str, perm: &str) -> 
     }
 }
 
-pub fn require_channel(db: &Connection, s: &Session, ch: &Channel, perm: &str) -> Result<(), ApiError> {
+pub fn require_channel(
+    db: &Connection,
+    s: &Session,
+    ch: &Channel,
+    perm: &str,
+) -> Result<(), ApiError> {
     if has_channel(db, s, ch, perm)? {
         Ok(())
     } else {
@@ -137,11 +193,23 @@ pub fn can_post(db: &Connection, s: &Session, ch: &Channel) -> Result<bool, ApiE
 pub fn is_known_role(scope: &str, role: &str) -> bool {
     let known: &[&str] = match scope {
         "system" => &[
-            "system_user", "system_admin", "system_guest", "system_user_access_token",
-            "system_post_all", "system_post_all_public", "system_user_manager", "system_manager",
+            "system_user",
+            "system_admin",
+            "system_guest",
+            "system_user_access_token",
+            "system_post_all",
+            "system_post_all_public",
+            "system_user_manager",
+            "system_manager",
             "system_read_only_admin",
         ],
-        "team" => &["team_user", "team_admin", "team_guest", "team_post_all", "team_post_all_public"],
+        "team" => &[
+            "team_user",
+            "team_admin",
+            "team_guest",
+            "team_post_all",
+            "team_post_all_public",
+        ],
         "channel" => &["channel_user", "channel_admin", "channel_guest"],
         _ => &[],
     };

@@ -104,7 +104,9 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
 
 /// Stores several posts in one transaction (a split webhook message): all or none.
 pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Post>, ApiError> {
-    let Some(first) = posts.first() else { return Ok(Vec::new()) };
+    let Some(first) = posts.first() else {
+        return Ok(Vec::new());
+    };
     let channel = check_target(db, &first.channel_id, &first.root_id)?;
     let base = now_ms();
     let built: Vec<Post> = posts
@@ -135,7 +137,9 @@ fn after_commit(_app: &App, _channel: &Channel, _post: &Post) {}
 pub fn message_too_long(len: usize) -> ApiError {
     ApiError::bad_request(
         "model.post.is_valid.message_length.app_error",
-        format!("Message length is {len} characters, more than the maximum of {MAX_MESSAGE_RUNES}."),
+        format!(
+            "Message length is {len} characters, more than the maximum of {MAX_MESSAGE_RUNES}."
+        ),
     )
 }
 

@@ -13,7 +13,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 pub(crate) fn channel_not_found() -> ApiError {
-    ApiError::not_found("app.channel.get.existing.app_error", "Unable to find the existing channel.")
+    ApiError::not_found(
+        "app.channel.get.existing.app_error",
+        "Unable to find the existing channel.",
+    )
 }
 
 /// Loads a channel by path id, or 400/404.
@@ -62,20 +65,34 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
                 "Must use createDirectChannel API service for direct message channel creation.",
             ))
         }
-        _ => return Err(ApiError::bad_request("model.channel.is_valid.type.app_error", "Invalid type.")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "model.channel.is_valid.type.app_error",
+                "Invalid type.",
+            ))
+        }
     };
     permissions::require_team(ctx.db, s, &nc.team_id, perm)?;
     if let Err(id) = check_channel_name(&nc.name) {
         return Err(ApiError::bad_request(id, "Invalid channel name."));
     }
     if nc.display_name.chars().count() > 64 {
-        return Err(ApiError::bad_request("model.channel.is_valid.display_name.app_error", "Invalid display name."));
+        return Err(ApiError::bad_request(
+            "model.channel.is_valid.display_name.app_error",
+            "Invalid display name.",
+        ));
     }
     if nc.header.chars().count() > 1024 {
-        return Err(ApiError::bad_request("model.channel.is_valid.header.app_error", "Invalid header."));
+        return Err(ApiError::bad_request(
+            "model.channel.is_valid.header.app_error",
+            "Invalid header.",
+        ));
     }
     if nc.purpose.chars().count() > 250 {
-        return Err(ApiError::bad_request("model.channel.is_valid.purpose.app_error", "Invalid purpose."));
+        return Err(ApiError::bad_request(
+            "model.channel.is_valid.purpose.app_error",
+            "Invalid purpose.",
+        ));
     }
     let now = now_ms();
     let ch = Channel {
@@ -165,7 +182,10 @@ pub fn create_direct(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError
     permissions::require_system(s, "create_direct_channel")?;
     for id in [&a, &b] {
         if store::users::find(ctx.db, id)?.is_none() {
-            return Err(ApiError::bad_request("api.channel.create_direct_channel.invalid_user.app_error", "Invalid user ID for direct channel creation."));
+            return Err(ApiError::bad_request(
+                "api.channel.create_direct_channel.invalid_user.app_error",
+                "Invalid user ID for direct channel creation.",
+            ));
         }
     }
     let ch = ctx.app.store.write(move |c| ensure_direct(c, &a, &b))?;
@@ -178,7 +198,12 @@ pub fn get(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
 }
 
 fn by_name(ctx: &Ctx, s: &Session, req: &Req, team_id: &str, name: &str) -> Result<Resp, ApiError> {
-    let missing = || ApiError::not_found("app.channel.get_by_name.missing.app_error", "Channel does not exist.");
+    let missing = || {
+        ApiError::not_found(
+            "app.channel.get_by_name.missing.app_error",
+            "Channel does not exist.",
+        )
+    };
     let ch = store::channels::find_by_name(ctx.db, team_id, name)?.ok_or_else(missing)?;
     if ch.delete_at != 0 && !req.query_bool("include_deleted") {
         return Err(missing());
@@ -199,15 +224,30 @@ fn by_name(ctx: &Ctx, s: &Session, req: &Req, team_id: &str, name: &str) -> Resu
 }
 
 /// `GET /api/v4/teams/{team_id}/channels/name/{channel_name}`
-pub fn get_by_name(ctx: &Ctx, s: &Session, req: &Req, tid: &str, name: &str) -> Result<Resp, ApiError> {
+pub fn get_by_name(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    tid: &str,
+    name: &str,
+) -> Result<Resp, ApiError> {
     let tid = id_param(tid, "team_id")?;
     by_name(ctx, s, req, tid, name)
 }
 
 /// `GET /api/v4/teams/name/{team_name}/channels/name/{channel_name}`
-pub fn get_by_team_name(ctx: &Ctx, s: &Session, req: &Req, tname: &str, name: &str) -> Result<Resp, ApiError> {
+pub fn get_by_team_name(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    tname: &str,
+    name: &str,
+) -> Result<Resp, ApiError> {
     let team = store::teams::find_by_name(ctx.db, tname)?.ok_or_else(|| {
-        ApiError::not_found("app.team.get_by_name.missing.app_error", "Unable to find the existing team.")
+        ApiError::not_found(
+            "app.team.get_by_name.missing.app_error",
+            "Unable to find the existing team.",
+        )
     })?;
     by_name(ctx, s, req, &team.id, name)
 }
@@ -217,7 +257,9 @@ pub fn list_public(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp,
     let tid = id_param(tid, "team_id")?;
     permissions::require_team(ctx.db, s, tid, "list_team_channels")?;
     let (page, per_page) = req.paging();
-    Ok(Resp::ok(&store::channels::list_public(ctx.db, tid, page, per_page)?))
+    Ok(Resp::ok(&store::channels::list_public(
+        ctx.db, tid, page, per_page,
+    )?))
 }
 
 /// `GET /api/v4/users/{user_id}/teams/{team_id}/channels`: the user's channels in a team.
@@ -228,14 +270,18 @@ pub fn list_for_member(ctx: &Ctx, s: &Session, uid: &str, tid: &str) -> Result<R
         return Err(ApiError::permissions("manage_system"));
     }
     permissions::require_team(ctx.db, s, tid, "view_team")?;
-    Ok(Resp::ok(&store::channels::list_for_member(ctx.db, uid, tid)?))
+    Ok(Resp::ok(&store::channels::list_for_member(
+        ctx.db, uid, tid,
+    )?))
 }
 
 /// `GET /api/v4/channels/{channel_id}/members`
 pub fn list_members(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
     let ch = load_readable(ctx, s, cid)?;
     let (page, per_page) = req.paging();
-    Ok(Resp::ok(&store::channels::list_members(ctx.db, &ch.id, page, per_page)?))
+    Ok(Resp::ok(&store::channels::list_members(
+        ctx.db, &ch.id, page, per_page,
+    )?))
 }
 
 /// `GET /api/v4/channels/{channel_id}/members/{user_id}`
@@ -243,18 +289,32 @@ pub fn get_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Resp, 
     let ch = load_readable(ctx, s, cid)?;
     let uid = user_id_param(s, uid)?;
     let m = store::channels::find_member(ctx.db, &ch.id, uid)?.ok_or_else(|| {
-        ApiError::not_found("app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.")
+        ApiError::not_found(
+            "app.channel.get_member.missing.app_error",
+            "No channel member found for that user ID and channel ID.",
+        )
     })?;
     Ok(Resp::ok(&m))
 }
 
 /// Checks that the caller may add `uid` to `ch` (join or invite).
-pub(crate) fn check_can_add(ctx: &Ctx, s: &Session, ch: &Channel, uid: &str) -> Result<(), ApiError> {
+pub(crate) fn check_can_add(
+    ctx: &Ctx,
+    s: &Session,
+    ch: &Channel,
+    uid: &str,
+) -> Result<(), ApiError> {
     if ch.is_direct() {
-        return Err(ApiError::bad_request("api.channel.add_user_to_channel.type.app_error", "Can not add user to this channel type."));
+        return Err(ApiError::bad_request(
+            "api.channel.add_user_to_channel.type.app_error",
+            "Can not add user to this channel type.",
+        ));
     }
     if ch.delete_at != 0 {
-        return Err(ApiError::bad_request("api.channel.add_user.to.channel.failed.deleted.app_error", "The channel has been archived or deleted."));
+        return Err(ApiError::bad_request(
+            "api.channel.add_user.to.channel.failed.deleted.app_error",
+            "The channel has been archived or deleted.",
+        ));
     }
     if ch.kind == "O" {
         if uid == s.user_id() {
@@ -270,7 +330,10 @@ pub(crate) fn check_can_add(ctx: &Ctx, s: &Session, ch: &Channel, uid: &str) -> 
         permissions::require_channel(ctx.db, s, ch, "manage_private_channel_members")?;
     }
     if store::teams::find_member(ctx.db, &ch.team_id, uid)?.is_none() {
-        return Err(ApiError::not_found("app.team.get_member.missing.app_error", "No team member found for that user ID and team ID."));
+        return Err(ApiError::not_found(
+            "app.team.get_member.missing.app_error",
+            "No team member found for that user ID and team ID.",
+        ));
     }
     Ok(())
 }
@@ -280,10 +343,16 @@ pub(crate) fn check_can_add(ctx: &Ctx, s: &Session, ch: &Channel, uid: &str) -> 
 pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
     let ch = load(ctx, cid)?;
     let body: Map<String, Value> = req.json("channel_member")?;
-    let single = body.get("user_id").and_then(Value::as_str).filter(|v| !v.is_empty());
+    let single = body
+        .get("user_id")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty());
     let ids: Vec<String> = match (single, body.get("user_ids")) {
         (Some(u), _) => vec![u.to_string()],
-        (None, Some(Value::Array(a))) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         _ => return Err(ApiError::invalid_body("user_id")),
     };
     if ids.is_empty() || ids.iter().any(|i| !crate::model::is_valid_id(i)) {
@@ -311,31 +380,59 @@ pub fn remove_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Res
     let ch = load(ctx, cid)?;
     let uid = user_id_param(s, uid)?.to_string();
     if ch.name == "town-square" && !ch.team_id.is_empty() {
-        return Err(ApiError::bad_request("api.channel.remove.default.app_error", "Unable to remove user from the default channel."));
+        return Err(ApiError::bad_request(
+            "api.channel.remove.default.app_error",
+            "Unable to remove user from the default channel.",
+        ));
     }
     if ch.is_direct() {
-        return Err(ApiError::bad_request("api.channel.remove_user_from_channel.direct.app_error", "Can not remove user from a direct channel."));
+        return Err(ApiError::bad_request(
+            "api.channel.remove_user_from_channel.direct.app_error",
+            "Can not remove user from a direct channel.",
+        ));
     }
     if uid != s.user_id() {
-        let perm = if ch.kind == "O" { "manage_public_channel_members" } else { "manage_private_channel_members" };
+        let perm = if ch.kind == "O" {
+            "manage_public_channel_members"
+        } else {
+            "manage_private_channel_members"
+        };
         permissions::require_channel(ctx.db, s, &ch, perm)?;
     }
     let chid = ch.id.clone();
-    let n = ctx.app.store.write(move |c| store::channels::delete_member(c, &chid, &uid))?;
+    let n = ctx
+        .app
+        .store
+        .write(move |c| store::channels::delete_member(c, &chid, &uid))?;
     if n == 0 {
-        return Err(ApiError::not_found("app.channel.get_member.missing.app_error", "No channel member found."));
+        return Err(ApiError::not_found(
+            "app.channel.get_member.missing.app_error",
+            "No channel member found.",
+        ));
     }
     Ok(Resp::status_ok())
 }
 
 /// `PUT /api/v4/channels/{channel_id}/members/{user_id}/roles`: body `{"roles": "…"}`.
-pub fn update_member_roles(ctx: &Ctx, s: &Session, req: &Req, cid: &str, uid: &str) -> Result<Resp, ApiError> {
+pub fn update_member_roles(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    cid: &str,
+    uid: &str,
+) -> Result<Resp, ApiError> {
     let ch = load(ctx, cid)?;
     let uid = user_id_param(s, uid)?.to_string();
     let body: Map<String, Value> = req.json("roles")?;
-    let roles = body.get("roles").and_then(Value::as_str).ok_or_else(|| ApiError::invalid_body("roles"))?;
+    let roles = body
+        .get("roles")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid_body("roles"))?;
     let roles: Vec<&str> = roles.split_whitespace().collect();
-    if roles.iter().any(|r| !permissions::is_known_role("channel", r)) {
+    if roles
+        .iter()
+        .any(|r| !permissions::is_known_role("channel", r))
+    {
         return Err(ApiError::invalid_param("roles"));
     }
     permissions::require_channel(ctx.db, s, &ch, "manage_channel_roles")?;
@@ -343,7 +440,10 @@ pub fn update_member_roles(ctx: &Ctx, s: &Session, req: &Req, cid: &str, uid: &s
     let chid = ch.id.clone();
     ctx.app.store.write(move |c| {
         let Some(mut m) = store::channels::find_member(c, &chid, &uid)? else {
-            return Err(ApiError::not_found("app.channel.get_member.missing.app_error", "No channel member found."));
+            return Err(ApiError::not_found(
+                "app.channel.get_member.missing.app_error",
+                "No channel member found.",
+            ));
         };
         m.roles = roles;
         m.last_update_at = now_ms();
@@ -366,7 +466,11 @@ struct ChannelPatch {
 pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
     let mut ch = load(ctx, cid)?;
     let p: ChannelPatch = req.json("channel")?;
-    let perm = if ch.kind == "P" { "manage_private_channel_properties" } else { "manage_public_channel_properties" };
+    let perm = if ch.kind == "P" {
+        "manage_private_channel_properties"
+    } else {
+        "manage_public_channel_properties"
+    };
     if ch.is_direct() {
         if store::channels::find_member(ctx.db, &ch.id, s.user_id())?.is_none() {
             return Err(ApiError::permissions(perm));
@@ -376,7 +480,10 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
     }
     if let Some(v) = p.display_name {
         if v.trim().is_empty() || v.chars().count() > 64 {
-            return Err(ApiError::bad_request("model.channel.is_valid.display_name.app_error", "Invalid display name."));
+            return Err(ApiError::bad_request(
+                "model.channel.is_valid.display_name.app_error",
+                "Invalid display name.",
+            ));
         }
         ch.display_name = v;
     }
@@ -388,25 +495,37 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
     }
     if let Some(v) = p.header {
         if v.chars().count() > 1024 {
-            return Err(ApiError::bad_request("model.channel.is_valid.header.app_error", "Invalid header."));
+            return Err(ApiError::bad_request(
+                "model.channel.is_valid.header.app_error",
+                "Invalid header.",
+            ));
         }
         ch.header = v;
     }
     if let Some(v) = p.purpose {
         if v.chars().count() > 250 {
-            return Err(ApiError::bad_request("model.channel.is_valid.purpose.app_error", "Invalid purpose."));
+            return Err(ApiError::bad_request(
+                "model.channel.is_valid.purpose.app_error",
+                "Invalid purpose.",
+            ));
         }
         ch.purpose = v;
     }
     ch.update_at = now_ms();
     let c2 = ch.clone();
-    ctx.app.store.write(move |c| store::channels::update(c, &c2)).map_err(|e| {
-        if e.is_conflict() {
-            ApiError::bad_request("store.sql_channel.update.exists.app_error", "A channel with that name already exists.")
-        } else {
-            ApiError::from(e)
-        }
-    })?;
+    ctx.app
+        .store
+        .write(move |c| store::channels::update(c, &c2))
+        .map_err(|e| {
+            if e.is_conflict() {
+                ApiError::bad_request(
+                    "store.sql_channel.update.exists.app_error",
+                    "A channel with that name already exists.",
+                )
+            } else {
+                ApiError::from(e)
+            }
+        })?;
     Ok(Resp::ok(&ch))
 }
 
@@ -414,15 +533,28 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
 pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
     let ch = load(ctx, cid)?;
     if ch.is_direct() {
-        return Err(ApiError::bad_request("api.channel.delete_channel.type.invalid", "Direct and group channels cannot be archived."));
+        return Err(ApiError::bad_request(
+            "api.channel.delete_channel.type.invalid",
+            "Direct and group channels cannot be archived.",
+        ));
     }
     if ch.name == "town-square" {
-        return Err(ApiError::bad_request("api.channel.delete_channel.cannot.app_error", "Unable to delete the default channel."));
+        return Err(ApiError::bad_request(
+            "api.channel.delete_channel.cannot.app_error",
+            "Unable to delete the default channel.",
+        ));
     }
     if ch.delete_at != 0 {
-        return Err(ApiError::bad_request("api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted."));
+        return Err(ApiError::bad_request(
+            "api.channel.delete_channel.deleted.app_error",
+            "The channel has been archived or deleted.",
+        ));
     }
-    let perm = if ch.kind == "P" { "delete_private_channel" } else { "delete_public_channel" };
+    let perm = if ch.kind == "P" {
+        "delete_private_channel"
+    } else {
+        "delete_public_channel"
+    };
     permissions::require_channel(ctx.db, s, &ch, perm)?;
     let chid = ch.id.clone();
     ctx.app.store.write(move |c| {

@@ -138,7 +138,11 @@ mod tests {
     #[test]
     fn patterns() {
         let mut p = Vec::new();
-        assert!(matches("/users/{uid}/teams", &["users", "me", "teams"], &mut p));
+        assert!(matches(
+            "/users/{uid}/teams",
+            &["users", "me", "teams"],
+            &mut p
+        ));
         assert_eq!(p, vec!["me"]);
         assert!(!matches("/users/{uid}", &["users", "me", "teams"], &mut p));
         assert!(!matches("/users/{uid}/teams", &["users", "me"], &mut p));
@@ -150,7 +154,9 @@ mod tests {
         for (i, (m, pat, _)) in ROUTES.iter().enumerate() {
             let seg: Vec<&str> = pat.split('/').filter(|s| !s.is_empty()).collect();
             let mut p = Vec::new();
-            let first = ROUTES.iter().position(|(m2, pat2, _)| m2 == m && matches(pat2, &seg, &mut p));
+            let first = ROUTES
+                .iter()
+                .position(|(m2, pat2, _)| m2 == m && matches(pat2, &seg, &mut p));
             assert_eq!(first, Some(i), "{pat} is shadowed");
         }
     }

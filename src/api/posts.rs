@@ -5,8 +5,8 @@ use super::id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
 use crate::http::{ApiError, Req, Resp};
-use crate::model::post::{check_post_type, hashtags, Post, MAX_MESSAGE_RUNES};
 use crate::model::now_ms;
+use crate::model::post::{check_post_type, hashtags, Post, MAX_MESSAGE_RUNES};
 use crate::permissions;
 use crate::posting::{self, NewPost};
 use crate::store;
@@ -47,7 +47,8 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             ApiError::bad_request(id, "Invalid type.")
         });
     }
-    let channel = store::channels::find(ctx.db, &b.channel_id)?.ok_or_else(|| ApiError::invalid_param("post.channel_id"))?;
+    let channel = store::channels::find(ctx.db, &b.channel_id)?
+        .ok_or_else(|| ApiError::invalid_param("post.channel_id"))?;
     if !permissions::can_post(ctx.db, s, &channel)? {
         return Err(ApiError::permissions("create_post"));
     }
@@ -56,13 +57,16 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         return Err(posting::message_too_long(len));
     }
     if !b.pending_post_id.is_empty() {
-        if let Some(p) = store::posts::find_pending(ctx.db, s.user_id(), &b.pending_post_id, now_ms() - 30_000)? {
+        if let Some(p) =
+            store::posts::find_pending(ctx.db, s.user_id(), &b.pending_post_id, now_ms() - 30_000)?
+        {
             return Ok(Resp::created(&p));
         }
     }
     let mut file_ids = b.file_ids.unwrap_or_default();
     file_ids.dedup();
-    let create_at = (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
+    let create_at =
+        (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
     let post = posting::create(
         ctx.app,
         ctx.db,
@@ -82,7 +86,12 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::created(&post))
 }
 
-fn readable_post(ctx: &Ctx, s: &Session, raw: &str, include_deleted: bool) -> Result<Post, ApiError> {
+fn readable_post(
+    ctx: &Ctx,
+    s: &Session,
+    raw: &str,
+    include_deleted: bool,
+) -> Result<Post, ApiError> {
     let id = id_param(raw, "post_id")?;
     let p = store::posts::find(ctx.db, id)?.ok_or_else(post_not_found)?;
     if p.delete_at != 0 && !include_deleted {
@@ -141,11 +150,14 @@ pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<
     let ch = load_readable(ctx, s, cid)?;
     let (page, per_page) = req.paging();
     let posts = if let Some(since) = req.query("since").filter(|v| !v.is_empty()) {
-        let since: i64 = since.parse().map_err(|_| ApiError::invalid_url_param("since"))?;
+        let since: i64 = since
+            .parse()
+            .map_err(|_| ApiError::invalid_url_param("since"))?;
         store::posts::list_since(ctx.db, &ch.id, since)?
     } else if let Some(after) = req.query("after").filter(|v| !v.is_empty()) {
         let anchor = anchor(ctx, &ch.id, after, "after")?;
-        let mut v = store::posts::list_around(ctx.db, &ch.id, anchor, false, page * per_page, per_page)?;
+        let mut v =
+            store::posts::list_around(ctx.db, &ch.id, anchor, false, page * per_page, per_page)?;
         v.reverse();
         v
     } else if let Some(before) = req.query("before").filter(|v| !v.is_empty()) {
@@ -181,7 +193,11 @@ fn anchor(ctx: &Ctx, channel_id: &str, raw: &str, name: &str) -> Result<i64, Api
 /// `GET /api/v4/posts/{post_id}/thread`: the root and all replies.
 pub fn get_thread(ctx: &Ctx, s: &Session, pid: &str) -> Result<Resp, ApiError> {
     let p = readable_post(ctx, s, pid, false)?;
-    let root = if p.root_id.is_empty() { p.id.clone() } else { p.root_id.clone() };
+    let root = if p.root_id.is_empty() {
+        p.id.clone()
+    } else {
+        p.root_id.clone()
+    };
     let mut posts = store::posts::list_thread(ctx.db, &root)?;
     posts.reverse();
     Ok(Resp::ok(&post_list(posts, Vec::new())))
@@ -190,24 +206,46 @@ pub fn get_thread(ctx: &Ctx, s: &Session, pid: &str) -> Result<Resp, ApiError> {
 /// Loads a post the caller may edit (`edit_post` own, `edit_others_posts` others).
 fn editable(ctx: &Ctx, s: &Session, pid: &str) -> Result<Post, ApiError> {
     let id = id_param(pid, "post_id")?;
-    let p = store::posts::find(ctx.db, id)?.filter(|p| p.delete_at == 0).ok_or_else(post_not_found)?;
+    let p = store::posts::find(ctx.db, id)?
+        .filter(|p| p.delete_at == 0)
+        .ok_or_else(post_not_found)?;
     let ch = load(ctx, &p.channel_id)?;
-    let perm = if p.user_id == s.user_id() { "edit_post" } else { "edit_others_posts" };
+    let perm = if p.user_id == s.user_id() {
+        "edit_post"
+    } else {
+        "edit_others_posts"
+    };
     permissions::require_channel(ctx.db, s, &ch, perm)?;
     if ch.delete_at != 0 {
-        return Err(ApiError::bad_request("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel."));
+        return Err(ApiError::bad_request(
+            "api.post.update_post.can_not_update_post_in_deleted.error",
+            "Can not update a post in a deleted channel.",
+        ));
     }
     if p.kind.starts_with("system_") {
-        return Err(ApiError::bad_request("api.post.update_post.system_message.app_error", "Unable to update system message."));
+        return Err(ApiError::bad_request(
+            "api.post.update_post.system_message.app_error",
+            "Unable to update system message.",
+        ));
     }
     let limit = ctx.app.config.service.post_edit_time_limit;
     if limit >= 0 && now_ms() - p.create_at > limit * 1000 && !s.is_admin() {
-        return Err(ApiError::bad_request("api.post.update_post.permissions_time_limit.app_error", "Post edit is only allowed for a limited time."));
+        return Err(ApiError::bad_request(
+            "api.post.update_post.permissions_time_limit.app_error",
+            "Post edit is only allowed for a limited time.",
+        ));
     }
     Ok(p)
 }
 
-fn save_edit(ctx: &Ctx, mut p: Post, message: Option<String>, props: Option<Map<String, Value>>, pinned: Option<bool>, files: Option<Vec<String>>) -> Result<Post, ApiError> {
+fn save_edit(
+    ctx: &Ctx,
+    mut p: Post,
+    message: Option<String>,
+    props: Option<Map<String, Value>>,
+    pinned: Option<bool>,
+    files: Option<Vec<String>>,
+) -> Result<Post, ApiError> {
     let now = now_ms();
     if let Some(m) = message {
         let len = m.chars().count();
@@ -222,7 +260,13 @@ fn save_edit(ctx: &Ctx, mut p: Post, message: Option<String>, props: Option<Map<
     }
     if let Some(mut props) = props {
         // Server-set props survive client edits.
-        for k in ["from_webhook", "from_bot", "override_username", "override_icon_url", "webhook_display_name"] {
+        for k in [
+            "from_webhook",
+            "from_bot",
+            "override_username",
+            "override_icon_url",
+            "webhook_display_name",
+        ] {
             if let Some(v) = p.props.get(k) {
                 props.insert(k.to_string(), v.clone());
             }
@@ -237,7 +281,9 @@ fn save_edit(ctx: &Ctx, mut p: Post, message: Option<String>, props: Option<Map<
     }
     p.update_at = now;
     let stored = p.clone();
-    ctx.app.store.write(move |c| store::posts::update(c, &stored))?;
+    ctx.app
+        .store
+        .write(move |c| store::posts::update(c, &stored))?;
     Ok(p)
 }
 
@@ -265,16 +311,27 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiE
 /// `DELETE /api/v4/posts/{post_id}`: soft delete (a root takes its replies with it).
 pub fn delete(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiError> {
     let id = id_param(pid, "post_id")?.to_string();
-    let p = store::posts::find(ctx.db, &id)?.filter(|p| p.delete_at == 0).ok_or_else(post_not_found)?;
+    let p = store::posts::find(ctx.db, &id)?
+        .filter(|p| p.delete_at == 0)
+        .ok_or_else(post_not_found)?;
     let ch = load(ctx, &p.channel_id)?;
-    let perm = if p.user_id == s.user_id() { "delete_post" } else { "delete_others_posts" };
+    let perm = if p.user_id == s.user_id() {
+        "delete_post"
+    } else {
+        "delete_others_posts"
+    };
     permissions::require_channel(ctx.db, s, &ch, perm)?;
     if req.query_bool("permanent") {
         if !ctx.app.config.service.enable_api_post_deletion {
-            return Err(ApiError::not_implemented("api.post.delete_post.not_enabled.app_error", "Permanent post deletion is disabled."));
+            return Err(ApiError::not_implemented(
+                "api.post.delete_post.not_enabled.app_error",
+                "Permanent post deletion is disabled.",
+            ));
         }
         permissions::require_system(s, "manage_system")?;
     }
-    ctx.app.store.write(move |c| store::posts::delete(c, &id, now_ms()))?;
+    ctx.app
+        .store
+        .write(move |c| store::posts::delete(c, &id, now_ms()))?;
     Ok(Resp::status_ok())
 }

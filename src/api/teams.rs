@@ -14,7 +14,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 fn team_not_found() -> ApiError {
-    ApiError::not_found("app.team.get.find.app_error", "We couldn't find the existing team.")
+    ApiError::not_found(
+        "app.team.get.find.app_error",
+        "We couldn't find the existing team.",
+    )
 }
 
 /// The team as the caller may see it: `email` needs `manage_team`, `invite_id` `invite_user`.
@@ -31,7 +34,9 @@ pub(crate) fn team_json(ctx: &Ctx, s: &Session, t: &Team) -> Result<Value, ApiEr
 
 /// Loads a team the caller may view, or 404/403 as Mattermost answers.
 pub(crate) fn visible_team(ctx: &Ctx, s: &Session, t: Option<Team>) -> Result<Team, ApiError> {
-    let t = t.filter(|t| t.delete_at == 0 || s.is_admin()).ok_or_else(team_not_found)?;
+    let t = t
+        .filter(|t| t.delete_at == 0 || s.is_admin())
+        .ok_or_else(team_not_found)?;
     let public = t.allow_open_invite && t.kind == "O";
     if permissions::has_team(ctx.db, s, &t.id, "view_team")?
         || (public && permissions::has_system(s, "list_public_teams"))
@@ -70,14 +75,27 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     }
     let dn = nt.display_name.trim().to_string();
     if dn.is_empty() || dn.chars().count() > 64 {
-        return Err(ApiError::bad_request("model.team.is_valid.name.app_error", "Invalid display name."));
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.name.app_error",
+            "Invalid display name.",
+        ));
     }
-    let kind = if nt.kind.is_empty() { "O".to_string() } else { nt.kind };
+    let kind = if nt.kind.is_empty() {
+        "O".to_string()
+    } else {
+        nt.kind
+    };
     if kind != "O" && kind != "I" {
-        return Err(ApiError::bad_request("model.team.is_valid.type.app_error", "Invalid type."));
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.type.app_error",
+            "Invalid type.",
+        ));
     }
     if nt.description.chars().count() > 255 {
-        return Err(ApiError::bad_request("model.team.is_valid.description.app_error", "Invalid description."));
+        return Err(ApiError::bad_request(
+            "model.team.is_valid.description.app_error",
+            "Invalid description.",
+        ));
     }
     let now = now_ms();
     let team = Team {
@@ -135,7 +153,10 @@ pub fn get(ctx: &Ctx, s: &Session, tid: &str) -> Result<Resp, ApiError> {
 /// `GET /api/v4/teams/name/{name}`
 pub fn get_by_name(ctx: &Ctx, s: &Session, name: &str) -> Result<Resp, ApiError> {
     let t = store::teams::find_by_name(ctx.db, name)?.ok_or_else(|| {
-        ApiError::not_found("app.team.get_by_name.missing.app_error", "Unable to find the existing team.")
+        ApiError::not_found(
+            "app.team.get_by_name.missing.app_error",
+            "Unable to find the existing team.",
+        )
     })?;
     let t = visible_team(ctx, s, Some(t))?;
     Ok(Resp::ok(&team_json(ctx, s, &t)?))
@@ -148,7 +169,10 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let mut out = Vec::new();
     for t in all {
         let public = t.allow_open_invite && t.kind == "O";
-        if s.is_admin() || public || store::teams::find_member(ctx.db, &t.id, s.user_id())?.is_some() {
+        if s.is_admin()
+            || public
+            || store::teams::find_member(ctx.db, &t.id, s.user_id())?.is_some()
+        {
             out.push(team_json(ctx, s, &t)?);
         }
     }
@@ -162,7 +186,10 @@ pub fn list_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError
         return Err(ApiError::permissions("manage_system"));
     }
     let teams = store::teams::list_for_user(ctx.db, uid)?;
-    let out = teams.iter().map(|t| team_json(ctx, s, t)).collect::<Result<Vec<_>, _>>()?;
+    let out = teams
+        .iter()
+        .map(|t| team_json(ctx, s, t))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Resp::ok(&out))
 }
 
@@ -171,7 +198,9 @@ pub fn list_members(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp
     let tid = id_param(tid, "team_id")?;
     permissions::require_team(ctx.db, s, tid, "view_team")?;
     let (page, per_page) = req.paging();
-    Ok(Resp::ok(&store::teams::list_members(ctx.db, tid, page, per_page)?))
+    Ok(Resp::ok(&store::teams::list_members(
+        ctx.db, tid, page, per_page,
+    )?))
 }
 
 /// `GET /api/v4/teams/{team_id}/members/{user_id}`
@@ -180,7 +209,10 @@ pub fn get_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Resp, 
     let uid = user_id_param(s, uid)?;
     permissions::require_team(ctx.db, s, tid, "view_team")?;
     let m = store::teams::find_member(ctx.db, tid, uid)?.ok_or_else(|| {
-        ApiError::not_found("app.team.get_member.missing.app_error", "No team member found for that user ID and team ID.")
+        ApiError::not_found(
+            "app.team.get_member.missing.app_error",
+            "No team member found for that user ID and team ID.",
+        )
     })?;
     Ok(Resp::ok(&m))
 }
@@ -189,7 +221,12 @@ pub fn get_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Resp, 
 pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiError> {
     let tid = id_param(tid, "team_id")?.to_string();
     let body: Map<String, Value> = req.json("team_member")?;
-    let get = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let get = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     if get("team_id") != tid {
         return Err(ApiError::invalid_body("team_id"));
     }
@@ -197,19 +234,31 @@ pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, 
     if !crate::model::is_valid_id(&uid) {
         return Err(ApiError::invalid_body("user_id"));
     }
-    let team = store::teams::find(ctx.db, &tid)?.filter(|t| t.delete_at == 0).ok_or_else(team_not_found)?;
+    let team = store::teams::find(ctx.db, &tid)?
+        .filter(|t| t.delete_at == 0)
+        .ok_or_else(team_not_found)?;
     if uid == s.user_id() {
-        let perm = if team.allow_open_invite { "join_public_teams" } else { "join_private_teams" };
-        if !permissions::has_system(s, perm) && !permissions::has_team(ctx.db, s, &tid, "add_user_to_team")? {
+        let perm = if team.allow_open_invite {
+            "join_public_teams"
+        } else {
+            "join_private_teams"
+        };
+        if !permissions::has_system(s, perm)
+            && !permissions::has_team(ctx.db, s, &tid, "add_user_to_team")?
+        {
             return Err(ApiError::permissions(perm));
         }
     } else {
         permissions::require_team(ctx.db, s, &tid, "add_user_to_team")?;
     }
-    let user = store::users::find(ctx.db, &uid)?
-        .ok_or_else(|| ApiError::not_found("app.user.missing_account.const", "Unable to find the user."))?;
+    let user = store::users::find(ctx.db, &uid)?.ok_or_else(|| {
+        ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
+    })?;
     if user.delete_at != 0 {
-        return Err(ApiError::bad_request("app.team.join_user_to_team.deactivated.app_error", "The user is deactivated."));
+        return Err(ApiError::bad_request(
+            "app.team.join_user_to_team.deactivated.app_error",
+            "The user is deactivated.",
+        ));
     }
     let max = ctx.app.config.team.max_users_per_team;
     let defaults = ctx.app.config.team.experimental_default_channels.clone();
@@ -225,7 +274,8 @@ pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, 
         accounts::join_team(c, &t2, &u2, "team_user", &defaults)?;
         Ok(())
     })?;
-    let m = store::teams::find_member(ctx.db, &tid, &uid)?.ok_or_else(|| ApiError::internal("member vanished"))?;
+    let m = store::teams::find_member(ctx.db, &tid, &uid)?
+        .ok_or_else(|| ApiError::internal("member vanished"))?;
     Ok(Resp::created(&m))
 }
 
@@ -243,17 +293,29 @@ pub fn remove_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Res
         Ok::<_, ApiError>(n)
     })?;
     if n == 0 {
-        return Err(ApiError::not_found("app.team.get_member.missing.app_error", "No team member found."));
+        return Err(ApiError::not_found(
+            "app.team.get_member.missing.app_error",
+            "No team member found.",
+        ));
     }
     Ok(Resp::status_ok())
 }
 
 /// `PUT /api/v4/teams/{team_id}/members/{user_id}/roles`: body `{"roles": "team_user team_admin"}`.
-pub fn update_member_roles(ctx: &Ctx, s: &Session, req: &Req, tid: &str, uid: &str) -> Result<Resp, ApiError> {
+pub fn update_member_roles(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    tid: &str,
+    uid: &str,
+) -> Result<Resp, ApiError> {
     let tid = id_param(tid, "team_id")?.to_string();
     let uid = user_id_param(s, uid)?.to_string();
     let body: Map<String, Value> = req.json("roles")?;
-    let roles = body.get("roles").and_then(Value::as_str).ok_or_else(|| ApiError::invalid_body("roles"))?;
+    let roles = body
+        .get("roles")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid_body("roles"))?;
     let roles: Vec<&str> = roles.split_whitespace().collect();
     if roles.iter().any(|r| !permissions::is_known_role("team", r)) {
         return Err(ApiError::invalid_param("roles"));
@@ -262,7 +324,10 @@ pub fn update_member_roles(ctx: &Ctx, s: &Session, req: &Req, tid: &str, uid: &s
     let roles = roles.join(" ");
     ctx.app.store.write(move |c| {
         if store::teams::find_member(c, &tid, &uid)?.is_none() {
-            return Err(ApiError::not_found("app.team.get_member.missing.app_error", "No team member found."));
+            return Err(ApiError::not_found(
+                "app.team.get_member.missing.app_error",
+                "No team member found.",
+            ));
         }
         store::teams::upsert_member(c, &tid, &uid, &roles)?;
         Ok(())

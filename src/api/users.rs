@@ -81,10 +81,23 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     }
     // Mattermost decodes a map of strings: values of other types are dropped.
     let body: Map<String, Value> = req.json("login")?;
-    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let (login_id, id, password, device_id) = (field("login_id"), field("id"), field("password"), field("device_id"));
+    let field = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (login_id, id, password, device_id) = (
+        field("login_id"),
+        field("id"),
+        field("password"),
+        field("device_id"),
+    );
     if password.is_empty() {
-        return Err(ApiError::bad_request("api.user.login.blank_pwd.app_error", "Password field must not be blank"));
+        return Err(ApiError::bad_request(
+            "api.user.login.blank_pwd.app_error",
+            "Password field must not be blank",
+        ));
     }
     let email_cfg = &ctx.app.config.email;
     let user = if !id.is_empty() {
@@ -97,12 +110,20 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             email_cfg.enable_sign_in_with_email,
         )?
     };
-    let Some(user) = user else { return Err(invalid_credentials(ctx)) };
+    let Some(user) = user else {
+        return Err(invalid_credentials(ctx));
+    };
     if user.delete_at != 0 {
-        return Err(ApiError::unauthorized("api.user.login.inactive.app_error", "Login failed because your account has been deactivated."));
+        return Err(ApiError::unauthorized(
+            "api.user.login.inactive.app_error",
+            "Login failed because your account has been deactivated.",
+        ));
     }
     if user.is_bot() {
-        return Err(ApiError::unauthorized("api.user.login.bot_login_forbidden.app_error", "Bot login is forbidden."));
+        return Err(ApiError::unauthorized(
+            "api.user.login.bot_login_forbidden.app_error",
+            "Bot login is forbidden.",
+        ));
     }
     let max = ctx.app.config.service.maximum_login_attempts;
     if max > 0 && user.failed_attempts >= max {
@@ -113,7 +134,9 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     }
     if user.password_hash.is_empty() || !ctx.app.hasher.verify(&password, &user.password_hash) {
         let uid = user.id.clone();
-        ctx.app.store.write(move |c| store::users::increment_failed_attempts(c, &uid))?;
+        ctx.app
+            .store
+            .write(move |c| store::users::increment_failed_attempts(c, &uid))?;
         return Err(invalid_credentials(ctx));
     }
     let token = new_token();
@@ -121,8 +144,15 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let now = now_ms();
     let svc = &ctx.app.config.service;
     let ua = req.header("User-Agent").unwrap_or("");
-    let mobile = !device_id.is_empty() || ua.contains("Mobile") || ua.contains("Android") || ua.contains("iPhone");
-    let hours = if mobile { svc.session_length_mobile_in_hours } else { svc.session_length_web_in_hours };
+    let mobile = !device_id.is_empty()
+        || ua.contains("Mobile")
+        || ua.contains("Android")
+        || ua.contains("iPhone");
+    let hours = if mobile {
+        svc.session_length_mobile_in_hours
+    } else {
+        svc.session_length_web_in_hours
+    };
     let mut props = Map::new();
     props.insert("csrf".into(), csrf.clone().into());
     props.insert("is_mobile".into(), mobile.to_string().into());
@@ -153,11 +183,24 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let mut resp = Resp::ok(&user.to_json(Viewer::Own)).header("Token", token.clone());
     if req.header("X-Requested-With") == Some("XMLHttpRequest") {
         let age = hours * 3600;
-        let secure = if req.header("X-Forwarded-Proto") == Some("https") { "; Secure" } else { "" };
+        let secure = if req.header("X-Forwarded-Proto") == Some("https") {
+            "; Secure"
+        } else {
+            ""
+        };
         resp = resp
-            .header("Set-Cookie", format!("MMAUTHTOKEN={token}; Path=/; Max-Age={age}; HttpOnly{secure}"))
-            .header("Set-Cookie", format!("MMUSERID={}; Path=/; Max-Age={age}{secure}", user.id))
-            .header("Set-Cookie", format!("MMCSRF={csrf}; Path=/; Max-Age={age}{secure}"));
+            .header(
+                "Set-Cookie",
+                format!("MMAUTHTOKEN={token}; Path=/; Max-Age={age}; HttpOnly{secure}"),
+            )
+            .header(
+                "Set-Cookie",
+                format!("MMUSERID={}; Path=/; Max-Age={age}{secure}", user.id),
+            )
+            .header(
+                "Set-Cookie",
+                format!("MMCSRF={csrf}; Path=/; Max-Age={age}{secure}"),
+            );
     }
     Ok(resp)
 }
@@ -168,7 +211,9 @@ pub fn logout(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     if let Some(s) = auth::authenticate_optional(ctx, req) {
         if s.token_id.is_none() {
             let id = s.id.clone();
-            ctx.app.store.write(move |c| store::sessions::delete(c, &id))?;
+            ctx.app
+                .store
+                .write(move |c| store::sessions::delete(c, &id))?;
         }
     }
     Ok(Resp::status_ok().header("Set-Cookie", "MMAUTHTOKEN=; Path=/; Max-Age=0; HttpOnly"))
@@ -177,7 +222,11 @@ pub fn logout(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
 /// `GET /api/v4/users/{user_id}` (also `me`).
 pub fn get(ctx: &Ctx, s: &Session, raw_id: &str) -> Result<Resp, ApiError> {
     let id = user_id_param(s, raw_id)?;
-    let user = if id == s.user_id() { Some(s.user.clone()) } else { store::users::find(ctx.db, id)? };
+    let user = if id == s.user_id() {
+        Some(s.user.clone())
+    } else {
+        store::users::find(ctx.db, id)?
+    };
     let user = user.ok_or_else(missing_account)?;
     Ok(Resp::ok(&user.to_json(viewer(ctx, s, &user))))
 }
@@ -210,8 +259,12 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     }
     if let Some(ch) = in_channel {
         id_param(ch, "in_channel")?;
-        let channel = store::channels::find(ctx.db, ch)?
-            .ok_or_else(|| ApiError::not_found("app.channel.get.existing.app_error", "Unable to find the existing channel."))?;
+        let channel = store::channels::find(ctx.db, ch)?.ok_or_else(|| {
+            ApiError::not_found(
+                "app.channel.get.existing.app_error",
+                "Unable to find the existing channel.",
+            )
+        })?;
         if !permissions::can_read_channel(ctx.db, s, &channel)? {
             return Err(ApiError::permissions("read_channel"));
         }
@@ -226,14 +279,23 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
 pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
     let id = user_id_param(s, raw_id)?.to_string();
     let body: Map<String, Value> = req.json("roles")?;
-    let roles = body.get("roles").and_then(Value::as_str).ok_or_else(|| ApiError::invalid_body("roles"))?;
+    let roles = body
+        .get("roles")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::invalid_body("roles"))?;
     let roles: Vec<&str> = roles.split_whitespace().collect();
-    if roles.iter().any(|r| !permissions::is_known_role("system", r)) {
+    if roles
+        .iter()
+        .any(|r| !permissions::is_known_role("system", r))
+    {
         return Err(ApiError::invalid_param("roles"));
     }
     permissions::require_system(s, "manage_roles")?;
     let roles = roles.join(" ");
-    let n = ctx.app.store.write(move |c| store::users::update_roles(c, &id, &roles, now_ms()))?;
+    let n = ctx
+        .app
+        .store
+        .write(move |c| store::users::update_roles(c, &id, &roles, now_ms()))?;
     if n == 0 {
         return Err(missing_account());
     }

@@ -63,7 +63,8 @@ impl Gcra {
             };
         }
         map.insert(key.to_string(), new_tat);
-        let remaining = ((self.tolerance + self.interval - (new_tat - now)) / self.interval).floor() as i64;
+        let remaining =
+            ((self.tolerance + self.interval - (new_tat - now)) / self.interval).floor() as i64;
         Decision {
             allowed: true,
             limit,
@@ -86,8 +87,11 @@ pub struct Limits {
 impl Limits {
     pub fn new(c: &Config) -> Limits {
         let r = &c.rate_limit;
-        let general = r.enable.then(|| Gcra::new(r.per_sec, r.max_burst, r.memory_store_size));
-        let login = (r.enable || c.perch.login_rate_limit_enable).then(|| Gcra::new(5, 10, r.memory_store_size));
+        let general = r
+            .enable
+            .then(|| Gcra::new(r.per_sec, r.max_burst, r.memory_store_size));
+        let login = (r.enable || c.perch.login_rate_limit_enable)
+            .then(|| Gcra::new(5, 10, r.memory_store_size));
         Limits {
             general,
             login,

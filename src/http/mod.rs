@@ -29,7 +29,9 @@ pub fn spawn_workers(
         .map(|i| {
             let app = app.clone();
             let server = server.clone();
-            thread::Builder::new().name(format!("http-{i}")).spawn(move || worker(&app, &server))
+            thread::Builder::new()
+                .name(format!("http-{i}"))
+                .spawn(move || worker(&app, &server))
         })
         .collect()
 }
@@ -65,7 +67,12 @@ fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
     let headers: Vec<(String, String)> = raw
         .headers()
         .iter()
-        .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_string(),
+                h.value.as_str().to_string(),
+            )
+        })
         .collect();
     let limit = app.config.service.maximum_payload_size_bytes as u64 + 512;
     let mut body = Vec::new();
@@ -74,23 +81,39 @@ fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
     req.remote = raw.remote_addr().copied();
 
     let resp = if read.is_err() {
-        ApiError::bad_request("api.context.invalid_body_param.app_error", "Could not read the request body.")
-            .to_response(&rid, app.config.service.enable_developer)
+        ApiError::bad_request(
+            "api.context.invalid_body_param.app_error",
+            "Could not read the request body.",
+        )
+        .to_response(&rid, app.config.service.enable_developer)
     } else if url.len() as i64 > app.config.service.maximum_url_length {
-        ApiError::new(414, "basic_security_check.url.too_long_error", "URL is too long.")
-            .to_response(&rid, app.config.service.enable_developer)
+        ApiError::new(
+            414,
+            "basic_security_check.url.too_long_error",
+            "URL is too long.",
+        )
+        .to_response(&rid, app.config.service.enable_developer)
     } else if req.body.len() as u64 > limit {
         // The webhook endpoint answers 400 here in Mattermost (it fails parsing the truncated
         // body); everywhere else it is a 413.
         let e = if req.path.starts_with("/hooks/") {
-            ApiError::bad_request("api.webhook.incoming.too_large.app_error", "Request body is too large.")
+            ApiError::bad_request(
+                "api.webhook.incoming.too_large.app_error",
+                "Request body is too large.",
+            )
         } else {
             ApiError::too_large()
         };
         e.to_response(&rid, app.config.service.enable_developer)
     } else {
-        let ctx = Ctx { app, db, request_id: &rid };
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::dispatch(&ctx, &req))) {
+        let ctx = Ctx {
+            app,
+            db,
+            request_id: &rid,
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            router::dispatch(&ctx, &req)
+        })) {
             Ok(r) => r,
             Err(_) => {
                 log::error!("[{rid}] handler panicked");
@@ -133,7 +156,10 @@ fn respond(app: &App, raw: tiny_http::Request, resp: Resp, rid: &str, method: Me
 /// Hook ids and command response ids in URLs are credentials: never log them.
 pub fn redact_path(path: &str) -> String {
     if let Some(rest) = path.strip_prefix("/hooks/") {
-        let tail = rest.split_once('/').map(|(_, t)| format!("/{t}")).unwrap_or_default();
+        let tail = rest
+            .split_once('/')
+            .map(|(_, t)| format!("/{t}"))
+            .unwrap_or_default();
         if rest.starts_with("commands/") {
             return "/hooks/commands/****".into();
         }

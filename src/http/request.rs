@@ -78,7 +78,10 @@ impl Req {
 
     /// A query parameter (the first occurrence).
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A boolean query parameter: `true`/`True`/`1` are true (Python sends `True`).
@@ -88,22 +91,34 @@ impl Req {
 
     /// Mattermost's paging: `page` default 0, `per_page` default 60, clamped to 200.
     pub fn paging(&self) -> (i64, i64) {
-        let page = self.query("page").and_then(|v| v.parse::<i64>().ok()).filter(|v| *v >= 0);
-        let per_page =
-            self.query("per_page").and_then(|v| v.parse::<i64>().ok()).filter(|v| *v >= 0);
+        let page = self
+            .query("page")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v >= 0);
+        let per_page = self
+            .query("per_page")
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|v| *v >= 0);
         (page.unwrap_or(0), per_page.unwrap_or(60).min(200))
     }
 
     /// The media type of the body, lower-cased, without parameters.
     pub fn media_type(&self) -> String {
         self.header("Content-Type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default()
     }
 
     /// Decodes the body as JSON; any failure is `400 invalid_body_param` naming `what`.
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.body).map_err(|e| ApiError::invalid_body(what).with_detail(e.to_string()))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::invalid_body(what).with_detail(e.to_string()))
     }
 
     /// The client address, as the socket saw it.

@@ -44,7 +44,11 @@ impl Resp {
     }
 
     pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Resp {
-        Resp { status, headers: vec![("Content-Type".into(), content_type.into())], body }
+        Resp {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body,
+        }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {

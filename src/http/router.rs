@@ -41,19 +41,29 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
         }
     };
     if let Some(d) = rate_headers {
-        resp.headers.push(("X-Ratelimit-Limit".into(), d.limit.to_string()));
-        resp.headers.push(("X-Ratelimit-Remaining".into(), d.remaining.to_string()));
-        resp.headers.push(("X-Ratelimit-Reset".into(), d.reset_secs.to_string()));
+        resp.headers
+            .push(("X-Ratelimit-Limit".into(), d.limit.to_string()));
+        resp.headers
+            .push(("X-Ratelimit-Remaining".into(), d.remaining.to_string()));
+        resp.headers
+            .push(("X-Ratelimit-Reset".into(), d.reset_secs.to_string()));
     }
     resp
 }
 
 /// `/hooks/{id}` (incoming webhooks) and `/hooks/commands/{id}` (slash-command response URLs).
+#[allow(
+    clippy::match_single_binding,
+    reason = "the webhook arms come with the webhook endpoints"
+)]
 fn hooks(_ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let seg = req.segments_after("/hooks");
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     match (req.method, seg.as_slice()) {
-        _ => Err(ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page.")),
+        _ => Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        )),
     }
 }
 
@@ -71,7 +81,11 @@ fn rate_key(ctx: &Ctx, req: &Req) -> String {
     }
     if !l.vary_by_header.is_empty() {
         key.push('|');
-        key.push_str(&req.header(&l.vary_by_header).unwrap_or("").to_ascii_lowercase());
+        key.push_str(
+            &req.header(&l.vary_by_header)
+                .unwrap_or("")
+                .to_ascii_lowercase(),
+        );
     }
     key
 }
@@ -95,7 +109,11 @@ fn log_error(ctx: &Ctx, req: &Req, e: &ApiError) {
     let rid = ctx.request_id;
     let path = super::redact_path(&req.path);
     match e.status {
-        500.. => log::error!("[{rid}] {path}: {} ({})", e.id, e.cause.as_deref().unwrap_or(&e.detail)),
+        500.. => log::error!(
+            "[{rid}] {path}: {} ({})",
+            e.id,
+            e.cause.as_deref().unwrap_or(&e.detail)
+        ),
         401 | 403 => log::info!("[{rid}] {path}: {} {}", e.status, e.id),
         _ => log::debug!("[{rid}] {path}: {} {}", e.status, e.id),
     }

@@ -6,14 +6,29 @@ use crate::app::Ctx;
 
 /// (path, content type, bytes)
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/index.html", "text/html; charset=utf-8", include_bytes!("../../static/index.html")),
-    ("/style.css", "text/css; charset=utf-8", include_bytes!("../../static/style.css")),
-    ("/README.md", "text/plain; charset=utf-8", include_bytes!("../../README.md")),
+    (
+        "/index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../../static/index.html"),
+    ),
+    (
+        "/style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/style.css"),
+    ),
+    (
+        "/README.md",
+        "text/plain; charset=utf-8",
+        include_bytes!("../../README.md"),
+    ),
 ];
 
 pub fn serve(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     if req.method != Method::Get && req.method != Method::Head {
-        return Err(ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page."));
+        return Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        ));
     }
     let path = match req.path.as_str() {
         "/" | "" => "/index.html",
@@ -21,7 +36,10 @@ pub fn serve(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         p => p.strip_prefix("/static").unwrap_or(p),
     };
     let Some((name, ctype, bytes)) = ASSETS.iter().find(|(n, _, _)| *n == path) else {
-        return Err(ApiError::not_found("api.context.404.app_error", "Sorry, we could not find the page."));
+        return Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        ));
     };
     let dir = &ctx.app.config.perch.static_dir;
     let body = if dir.is_empty() {
@@ -31,7 +49,9 @@ pub fn serve(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             .unwrap_or_else(|_| bytes.to_vec())
     };
     let body = if *name == "/index.html" {
-        String::from_utf8_lossy(&body).replace("{{VERSION}}", crate::VERSION).into_bytes()
+        String::from_utf8_lossy(&body)
+            .replace("{{VERSION}}", crate::VERSION)
+            .into_bytes()
     } else {
         body
     };

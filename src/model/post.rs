@@ -33,8 +33,13 @@ pub struct Post {
 }
 
 /// Post types a client may create (besides `custom_*`).
-const ALLOWED_TYPES: &[&str] =
-    &["", "slack_attachment", "me", "reminder", "add_bot_teams_channels"];
+const ALLOWED_TYPES: &[&str] = &[
+    "",
+    "slack_attachment",
+    "me",
+    "reminder",
+    "add_bot_teams_channels",
+];
 
 /// Checks a client-supplied post type; returns the Mattermost error id on failure.
 pub fn check_post_type(kind: &str) -> Result<(), (&'static str, &'static str)> {
@@ -55,7 +60,9 @@ pub fn hashtags(message: &str) -> String {
         if w.len() > 3
             && w.starts_with('#')
             && w[1..].chars().next().is_some_and(|c| c.is_alphabetic())
-            && w[1..].chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && w[1..]
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
             && !tags.contains(&w)
         {
             tags.push(w);
@@ -73,11 +80,17 @@ mod tests {
         assert!(check_post_type("").is_ok());
         assert!(check_post_type("custom_x").is_ok());
         assert!(check_post_type("system_join_channel").is_err());
-        assert_eq!(check_post_type("weird").unwrap_err().0, "model.post.is_valid.type.app_error");
+        assert_eq!(
+            check_post_type("weird").unwrap_err().0,
+            "model.post.is_valid.type.app_error"
+        );
     }
 
     #[test]
     fn tags() {
-        assert_eq!(hashtags("hello #world and #rust-lang. #a"), "#world #rust-lang");
+        assert_eq!(
+            hashtags("hello #world and #rust-lang. #a"),
+            "#world #rust-lang"
+        );
     }
 }

@@ -59,8 +59,23 @@ impl TeamMember {
 
 /// Names a team may not start with (a prefix test, as Mattermost does).
 const RESERVED_TEAM_PREFIXES: &[&str] = &[
-    "admin", "api", "channel", "claim", "error", "files", "help", "landing", "login", "mfa",
-    "oauth", "plug", "plugins", "post", "signup", "boards", "playbooks",
+    "admin",
+    "api",
+    "channel",
+    "claim",
+    "error",
+    "files",
+    "help",
+    "landing",
+    "login",
+    "mfa",
+    "oauth",
+    "plug",
+    "plugins",
+    "post",
+    "signup",
+    "boards",
+    "playbooks",
 ];
 
 /// Validates a team URL name; returns the Mattermost error id on failure.
@@ -92,8 +107,17 @@ mod tests {
     fn team_names() {
         assert!(check_team_name("acme").is_ok());
         assert!(check_team_name("my-team2").is_ok());
-        assert_eq!(check_team_name("a"), Err("model.team.is_valid.characters.app_error"));
-        assert_eq!(check_team_name("Acme"), Err("model.team.is_valid.characters.app_error"));
-        assert_eq!(check_team_name("posters"), Err("model.team.is_valid.reserved.app_error"));
+        assert_eq!(
+            check_team_name("a"),
+            Err("model.team.is_valid.characters.app_error")
+        );
+        assert_eq!(
+            check_team_name("Acme"),
+            Err("model.team.is_valid.characters.app_error")
+        );
+        assert_eq!(
+            check_team_name("posters"),
+            Err("model.team.is_valid.reserved.app_error")
+        );
     }
 }

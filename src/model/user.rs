@@ -47,7 +47,10 @@ pub enum Viewer {
     /// A system admin looking at someone else.
     Admin,
     /// Anyone else.
-    Other { show_email: bool, show_full_name: bool },
+    Other {
+        show_email: bool,
+        show_full_name: bool,
+    },
 }
 
 impl User {
@@ -78,10 +81,17 @@ impl User {
         put(
             &mut m,
             "auth_service",
-            if other { "" } else { self.auth_service.as_str() }.into(),
+            if other {
+                ""
+            } else {
+                self.auth_service.as_str()
+            }
+            .into(),
         );
         let email = match viewer {
-            Viewer::Other { show_email: false, .. } => String::new(),
+            Viewer::Other {
+                show_email: false, ..
+            } => String::new(),
             _ => self.email.clone(),
         };
         put(&mut m, "email", email.into());
@@ -90,7 +100,10 @@ impl User {
         }
         put(&mut m, "nickname", self.nickname.clone().into());
         let (first, last) = match viewer {
-            Viewer::Other { show_full_name: false, .. } => (String::new(), String::new()),
+            Viewer::Other {
+                show_full_name: false,
+                ..
+            } => (String::new(), String::new()),
             _ => (self.first_name.clone(), self.last_name.clone()),
         };
         put(&mut m, "first_name", first.into());
@@ -101,10 +114,18 @@ impl User {
             put(&mut m, "props", Value::Object(self.props.clone()));
         }
         if !other && !self.notify_props.is_empty() {
-            put(&mut m, "notify_props", Value::Object(self.notify_props.clone()));
+            put(
+                &mut m,
+                "notify_props",
+                Value::Object(self.notify_props.clone()),
+            );
         }
         if viewer == Viewer::Own && self.last_password_update != 0 {
-            put(&mut m, "last_password_update", self.last_password_update.into());
+            put(
+                &mut m,
+                "last_password_update",
+                self.last_password_update.into(),
+            );
         }
         if !other && self.failed_attempts != 0 {
             put(&mut m, "failed_attempts", self.failed_attempts.into());
@@ -157,13 +178,23 @@ pub fn default_notify_props() -> Map<String, Value> {
         ("email_threads", "all"),
         ("push_threads", "all"),
     ];
-    pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect()
 }
 
 /// Mattermost's default timezone object.
 pub fn default_timezone() -> Map<String, Value> {
-    let pairs = [("useAutomaticTimezone", "true"), ("automaticTimezone", ""), ("manualTimezone", "")];
-    pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect()
+    let pairs = [
+        ("useAutomaticTimezone", "true"),
+        ("automaticTimezone", ""),
+        ("manualTimezone", ""),
+    ];
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect()
 }
 
 /// Usernames Mattermost reserves.
@@ -198,6 +229,40 @@ pub struct Status {
     pub status: String,
     pub manual: bool,
     pub last_activity_at: i64,
+}
+
+/// Mattermost's password rules; the error id names every failed rule, e.g.
+/// `model.user.is_valid.pwd_lowercase_number.app_error`.
+pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(), String> {
+    if pw.len() > 72 {
+        return Err("model.user.is_valid.pwd_max_length.app_error".into());
+    }
+    let mut id = String::from("model.user.is_valid.pwd");
+    let mut failed = (pw.chars().count() as i64) < s.minimum_length;
+    if s.lowercase {
+        id.push_str("_lowercase");
+        failed |= !pw.chars().any(|c| c.is_lowercase());
+    }
+    if s.uppercase {
+        id.push_str("_uppercase");
+        failed |= !pw.chars().any(|c| c.is_uppercase());
+    }
+    if s.number {
+        id.push_str("_number");
+        failed |= !pw.chars().any(|c| c.is_ascii_digit());
+    }
+    if s.symbol {
+        id.push_str("_symbol");
+        failed |= !pw.chars().any(|c| c.is_ascii_punctuation() || c == ' ');
+    }
+    if !failed {
+        return Ok(());
+    }
+    if id.len() == "model.user.is_valid.pwd".len() {
+        id.push_str("_min_length");
+    }
+    id.push_str(".app_error");
+    Err(id)
 }
 
 #[cfg(test)]
@@ -235,44 +300,13 @@ mod tests {
         assert_eq!(own["email"], "a@b.c");
         assert!(own.get("notify_props").is_some());
         assert!(own.get("password").is_none());
-        let other = u.to_json(Viewer::Other { show_email: false, show_full_name: false });
+        let other = u.to_json(Viewer::Other {
+            show_email: false,
+            show_full_name: false,
+        });
         assert_eq!(other["email"], "");
         assert_eq!(other["first_name"], "");
         assert!(other.get("notify_props").is_none());
         assert!(other.get("failed_attempts").is_none());
     }
-}
-
-/// Mattermost's password rules; the error id names every failed rule, e.g.
-/// `model.user.is_valid.pwd_lowercase_number.app_error`.
-pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(), String> {
-    if pw.len() > 72 {
-        return Err("model.user.is_valid.pwd_max_length.app_error".into());
-    }
-    let mut id = String::from("model.user.is_valid.pwd");
-    let mut failed = (pw.chars().count() as i64) < s.minimum_length;
-    if s.lowercase {
-        id.push_str("_lowercase");
-        failed |= !pw.chars().any(|c| c.is_lowercase());
-    }
-    if s.uppercase {
-        id.push_str("_uppercase");
-        failed |= !pw.chars().any(|c| c.is_uppercase());
-    }
-    if s.number {
-        id.push_str("_number");
-        failed |= !pw.chars().any(|c| c.is_ascii_digit());
-    }
-    if s.symbol {
-        id.push_str("_symbol");
-        failed |= !pw.chars().any(|c| c.is_ascii_punctuation() || c == ' ');
-    }
-    if !failed {
-        return Ok(());
-    }
-    if id.len() == "model.user.is_valid.pwd".len() {
-        id.push_str("_min_length");
-    }
-    id.push_str(".app_error");
-    Err(id)
 }

@@ -53,7 +53,10 @@ pub fn insert(c: &Connection, ch: &Channel) -> Result<()> {
 }
 
 pub fn find(c: &Connection, id: &str) -> Result<Option<Channel>> {
-    optional(c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?.query_row([id], from_row))
+    optional(
+        c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?
+            .query_row([id], from_row),
+    )
 }
 
 /// By team and name; DM/GM channels are found with `team_id` `""`.
@@ -67,7 +70,12 @@ pub fn find_by_name(c: &Connection, team_id: &str, name: &str) -> Result<Option<
     )
 }
 
-pub fn list_public(c: &Connection, team_id: &str, page: i64, per_page: i64) -> Result<Vec<Channel>> {
+pub fn list_public(
+    c: &Connection,
+    team_id: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<Channel>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM channels WHERE team_id = ?1 AND type = 'O' AND delete_at = 0 \
          ORDER BY display_name, id LIMIT ?2 OFFSET ?3"
@@ -99,8 +107,10 @@ pub fn count_in_team(c: &Connection, team_id: &str) -> Result<i64> {
 }
 
 pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64) -> Result<usize> {
-    Ok(c.prepare_cached("UPDATE channels SET delete_at = ?2, update_at = ?2 WHERE id = ?1")?
-        .execute(params![id, delete_at])?)
+    Ok(
+        c.prepare_cached("UPDATE channels SET delete_at = ?2, update_at = ?2 WHERE id = ?1")?
+            .execute(params![id, delete_at])?,
+    )
 }
 
 /// Updates display name, name, header and purpose.
@@ -154,9 +164,14 @@ fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
     Ok(m)
 }
 
-const MCOLS: &str = "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
+const MCOLS: &str =
+    "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
 
-pub fn find_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<Option<ChannelMember>> {
+pub fn find_member(
+    c: &Connection,
+    channel_id: &str,
+    user_id: &str,
+) -> Result<Option<ChannelMember>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {MCOLS} FROM channel_members WHERE channel_id = ?1 AND user_id = ?2"
@@ -165,17 +180,27 @@ pub fn find_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<Op
     )
 }
 
-pub fn list_members(c: &Connection, channel_id: &str, page: i64, per_page: i64) -> Result<Vec<ChannelMember>> {
+pub fn list_members(
+    c: &Connection,
+    channel_id: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<ChannelMember>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {MCOLS} FROM channel_members WHERE channel_id = ?1 ORDER BY user_id LIMIT ?2 OFFSET ?3"
     ))?;
-    let rows = stmt.query_map(params![channel_id, per_page, page * per_page], member_from_row)?;
+    let rows = stmt.query_map(
+        params![channel_id, per_page, page * per_page],
+        member_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 pub fn delete_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2")?
-        .execute(params![channel_id, user_id])?)
+    Ok(
+        c.prepare_cached("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2")?
+            .execute(params![channel_id, user_id])?,
+    )
 }
 
 /// Removes a user from every channel of a team (when they leave the team).

@@ -12,7 +12,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub fn run(conn: &mut Connection) -> Result<()> {
     let have: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if have > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { have, known: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            have,
+            known: SCHEMA_VERSION,
+        });
     }
     for (n, sql) in (1..).zip(MIGRATIONS).skip(have as usize) {
         let tx = conn.transaction()?;

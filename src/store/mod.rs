@@ -100,7 +100,11 @@ impl Store {
             .name("db-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|_| StoreError::WriterGone)?;
-        Ok(Store { path: path.to_path_buf(), tx, synchronous })
+        Ok(Store {
+            path: path.to_path_buf(),
+            tx,
+            synchronous,
+        })
     }
 
     /// The `PRAGMA synchronous` level in force on the writer.
@@ -146,8 +150,12 @@ impl Store {
             });
             (ok, done)
         });
-        self.tx.send(job).map_err(|_| E::from(StoreError::WriterGone))?;
-        reply_rx.recv().map_err(|_| E::from(StoreError::WriterGone))?
+        self.tx
+            .send(job)
+            .map_err(|_| E::from(StoreError::WriterGone))?;
+        reply_rx
+            .recv()
+            .map_err(|_| E::from(StoreError::WriterGone))?
     }
 
     /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`), safe while serving.
@@ -182,7 +190,11 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>) {
             let sp_ok = conn.execute_batch("SAVEPOINT job").is_ok();
             let (ok, done) = job(&conn);
             if sp_ok {
-                let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                let end = if ok {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
                 if let Err(e) = conn.execute_batch(end) {
                     log::error!("db-writer: savepoint end failed: {e}");
                 }
@@ -195,7 +207,9 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>) {
             Err(e) => {
                 log::error!("db-writer: commit failed: {e}");
                 let _ = conn.execute_batch("ROLLBACK");
-                dones.into_iter().for_each(|d| d(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))));
+                dones
+                    .into_iter()
+                    .for_each(|d| d(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))));
             }
         }
     }

@@ -67,11 +67,19 @@ pub fn insert(c: &Connection, p: &Post) -> Result<()> {
 }
 
 pub fn find(c: &Connection, id: &str) -> Result<Option<Post>> {
-    optional(c.prepare_cached(&format!("SELECT {COLS} FROM posts WHERE id = ?1"))?.query_row([id], from_row))
+    optional(
+        c.prepare_cached(&format!("SELECT {COLS} FROM posts WHERE id = ?1"))?
+            .query_row([id], from_row),
+    )
 }
 
 /// A recent post by the same user with the same `pending_post_id` (client retry de-duplication).
-pub fn find_pending(c: &Connection, user_id: &str, pending_id: &str, since: i64) -> Result<Option<Post>> {
+pub fn find_pending(
+    c: &Connection,
+    user_id: &str,
+    pending_id: &str,
+    since: i64,
+) -> Result<Option<Post>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM posts WHERE user_id = ?1 AND pending_post_id = ?2 AND create_at > ?3 LIMIT 1"
@@ -81,7 +89,12 @@ pub fn find_pending(c: &Connection, user_id: &str, pending_id: &str, since: i64)
 }
 
 /// A page of a channel's posts, newest first.
-pub fn list_for_channel(c: &Connection, channel_id: &str, offset: i64, limit: i64) -> Result<Vec<Post>> {
+pub fn list_for_channel(
+    c: &Connection,
+    channel_id: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Post>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 \
          ORDER BY create_at DESC, id DESC LIMIT ?2 OFFSET ?3"

@@ -53,8 +53,10 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<SessionRow> {
 
 pub fn find_by_token_hash(c: &Connection, hash: &str) -> Result<Option<SessionRow>> {
     optional(
-        c.prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE token_hash = ?1"))?
-            .query_row([hash], from_row),
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM sessions WHERE token_hash = ?1"
+        ))?
+        .query_row([hash], from_row),
     )
 }
 
@@ -67,20 +69,27 @@ pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<SessionRow>> {
 }
 
 pub fn delete(c: &Connection, id: &str) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM sessions WHERE id = ?1")?.execute([id])?)
+    Ok(c.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+        .execute([id])?)
 }
 
 pub fn delete_for_user(c: &Connection, user_id: &str) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?.execute([user_id])?)
+    Ok(c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+        .execute([user_id])?)
 }
 
 pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND device_id = ?2")?
-        .execute(params![user_id, device_id])?)
+    Ok(
+        c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND device_id = ?2")?
+            .execute(params![user_id, device_id])?,
+    )
 }
 
 pub fn delete_expired(c: &Connection, now: i64) -> Result<usize> {
-    Ok(c.prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?.execute([now])?)
+    Ok(
+        c.prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?
+            .execute([now])?,
+    )
 }
 
 pub fn update_expiry(c: &Connection, id: &str, expires_at: i64, now: i64) -> Result<()> {
@@ -99,9 +108,15 @@ pub struct TokenRow {
 
 pub fn find_access_token(c: &Connection, hash: &str) -> Result<Option<TokenRow>> {
     optional(
-        c.prepare_cached("SELECT id, user_id, is_active FROM user_access_tokens WHERE token_hash = ?1")?
-            .query_row([hash], |r| {
-                Ok(TokenRow { id: r.get(0)?, user_id: r.get(1)?, is_active: r.get(2)? })
-            }),
+        c.prepare_cached(
+            "SELECT id, user_id, is_active FROM user_access_tokens WHERE token_hash = ?1",
+        )?
+        .query_row([hash], |r| {
+            Ok(TokenRow {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                is_active: r.get(2)?,
+            })
+        }),
     )
 }

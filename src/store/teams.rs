@@ -49,7 +49,10 @@ pub fn insert(c: &Connection, t: &Team) -> Result<()> {
 }
 
 pub fn find(c: &Connection, id: &str) -> Result<Option<Team>> {
-    optional(c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE id = ?1"))?.query_row([id], from_row))
+    optional(
+        c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE id = ?1"))?
+            .query_row([id], from_row),
+    )
 }
 
 pub fn find_by_name(c: &Connection, name: &str) -> Result<Option<Team>> {
@@ -99,13 +102,23 @@ pub fn find_member(c: &Connection, team_id: &str, user_id: &str) -> Result<Optio
     )
 }
 
-pub fn list_members(c: &Connection, team_id: &str, page: i64, per_page: i64) -> Result<Vec<TeamMember>> {
+pub fn list_members(
+    c: &Connection,
+    team_id: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<TeamMember>> {
     let mut stmt = c.prepare_cached(
         "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
          ORDER BY user_id LIMIT ?2 OFFSET ?3",
     )?;
     let rows = stmt.query_map(params![team_id, per_page, page * per_page], |r| {
-        Ok(TeamMember::new(team_id, &r.get::<_, String>(0)?, &r.get::<_, String>(1)?, r.get(2)?))
+        Ok(TeamMember::new(
+            team_id,
+            &r.get::<_, String>(0)?,
+            &r.get::<_, String>(1)?,
+            r.get(2)?,
+        ))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

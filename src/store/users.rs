@@ -35,7 +35,11 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
         last_password_update: r.get(20)?,
         last_activity_at: r.get(21)?,
         bot: bot_owner.map(|owner_id| BotInfo {
-            description: r.get::<_, Option<String>>(22).ok().flatten().unwrap_or_default(),
+            description: r
+                .get::<_, Option<String>>(22)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             owner_id,
         }),
     })
@@ -77,7 +81,10 @@ pub fn insert(c: &Connection, u: &User) -> Result<()> {
 }
 
 pub fn find(c: &Connection, id: &str) -> Result<Option<User>> {
-    optional(c.prepare_cached(&select("WHERE u.id = ?1"))?.query_row([id], from_row))
+    optional(
+        c.prepare_cached(&select("WHERE u.id = ?1"))?
+            .query_row([id], from_row),
+    )
 }
 
 pub fn find_by_username(c: &Connection, username: &str) -> Result<Option<User>> {
@@ -95,7 +102,12 @@ pub fn find_by_email(c: &Connection, email: &str) -> Result<Option<User>> {
 }
 
 /// Login lookup: username or email, case-insensitively.
-pub fn find_by_login(c: &Connection, login: &str, by_username: bool, by_email: bool) -> Result<Option<User>> {
+pub fn find_by_login(
+    c: &Connection,
+    login: &str,
+    by_username: bool,
+    by_email: bool,
+) -> Result<Option<User>> {
     if by_username {
         if let Some(u) = find_by_username(c, login)? {
             return Ok(Some(u));
@@ -155,7 +167,8 @@ pub fn count_humans(c: &Connection) -> Result<i64> {
 }
 
 pub fn update_failed_attempts(c: &Connection, id: &str, n: i64) -> Result<()> {
-    c.prepare_cached("UPDATE users SET failed_attempts = ?2 WHERE id = ?1")?.execute(params![id, n])?;
+    c.prepare_cached("UPDATE users SET failed_attempts = ?2 WHERE id = ?1")?
+        .execute(params![id, n])?;
     Ok(())
 }
 
@@ -163,7 +176,11 @@ pub fn update_failed_attempts(c: &Connection, id: &str, n: i64) -> Result<()> {
 pub fn increment_failed_attempts(c: &Connection, id: &str) -> Result<i64> {
     c.prepare_cached("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1")?
         .execute([id])?;
-    Ok(c.query_row("SELECT failed_attempts FROM users WHERE id = ?1", [id], |r| r.get(0))?)
+    Ok(c.query_row(
+        "SELECT failed_attempts FROM users WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn update_login(c: &Connection, id: &str, now: i64) -> Result<()> {
@@ -173,13 +190,17 @@ pub fn update_login(c: &Connection, id: &str, now: i64) -> Result<()> {
 }
 
 pub fn update_roles(c: &Connection, id: &str, roles: &str, now: i64) -> Result<usize> {
-    Ok(c.prepare_cached("UPDATE users SET roles = ?2, update_at = ?3 WHERE id = ?1")?
-        .execute(params![id, roles, now])?)
+    Ok(
+        c.prepare_cached("UPDATE users SET roles = ?2, update_at = ?3 WHERE id = ?1")?
+            .execute(params![id, roles, now])?,
+    )
 }
 
 pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64, now: i64) -> Result<usize> {
-    Ok(c.prepare_cached("UPDATE users SET delete_at = ?2, update_at = ?3 WHERE id = ?1")?
-        .execute(params![id, delete_at, now])?)
+    Ok(
+        c.prepare_cached("UPDATE users SET delete_at = ?2, update_at = ?3 WHERE id = ?1")?
+            .execute(params![id, delete_at, now])?,
+    )
 }
 
 /// Writes the editable profile fields back.

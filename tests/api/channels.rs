@@ -7,7 +7,10 @@ fn setup() -> (TestServer, Client, Client, String) {
     let ts = TestServer::start();
     let admin = ts.admin();
     let bob = ts.user(&admin, "bob");
-    let tid = admin.create_team("acme")["id"].as_str().unwrap().to_string();
+    let tid = admin.create_team("acme")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     admin.add_to_team(&tid, &bob.id());
     (ts, admin, bob, tid)
 }
@@ -19,7 +22,12 @@ fn create_public_and_private_channels() {
     assert_eq!(ch["type"], "O");
     assert_eq!(ch["team_id"], tid.as_str());
     assert_eq!(ch["creator_id"], bob.id().as_str());
-    let m = bob.get(&format!("/api/v4/channels/{}/members/me", ch["id"].as_str().unwrap())).json();
+    let m = bob
+        .get(&format!(
+            "/api/v4/channels/{}/members/me",
+            ch["id"].as_str().unwrap()
+        ))
+        .json();
     assert_eq!(m["roles"], "channel_user channel_admin");
     let p = bob.create_channel(&tid, "hidden", "P");
     // The admin of the system sees it; a non-member without manage_team gets 404 by name.
@@ -28,32 +36,69 @@ fn create_public_and_private_channels() {
         admin.add_to_team(&tid, &c.id());
         c
     };
-    carol.get(&format!("/api/v4/teams/{tid}/channels/name/hidden")).assert_error(404, "app.channel.get_by_name.missing.app_error");
-    carol.get(&format!("/api/v4/channels/{}", p["id"].as_str().unwrap())).assert_error(403, "api.context.permissions.app_error");
-    assert_eq!(carol.get(&format!("/api/v4/teams/{tid}/channels/name/general-chat")).status, 200);
-    assert_eq!(carol.get("/api/v4/teams/name/acme/channels/name/general-chat?include_deleted=false").status, 200);
+    carol
+        .get(&format!("/api/v4/teams/{tid}/channels/name/hidden"))
+        .assert_error(404, "app.channel.get_by_name.missing.app_error");
+    carol
+        .get(&format!("/api/v4/channels/{}", p["id"].as_str().unwrap()))
+        .assert_error(403, "api.context.permissions.app_error");
+    assert_eq!(
+        carol
+            .get(&format!("/api/v4/teams/{tid}/channels/name/general-chat"))
+            .status,
+        200
+    );
+    assert_eq!(
+        carol
+            .get("/api/v4/teams/name/acme/channels/name/general-chat?include_deleted=false")
+            .status,
+        200
+    );
     // Public listing has town-square, off-topic, general-chat but not hidden.
     let list = carol.get(&format!("/api/v4/teams/{tid}/channels")).json();
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"general-chat") && !names.contains(&"hidden"), "{names:?}");
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"general-chat") && !names.contains(&"hidden"),
+        "{names:?}"
+    );
     // My channels in the team: bob has town-square, off-topic, general-chat, hidden.
-    let mine = bob.get(&format!("/api/v4/users/me/teams/{tid}/channels")).json();
+    let mine = bob
+        .get(&format!("/api/v4/users/me/teams/{tid}/channels"))
+        .json();
     assert_eq!(mine.as_array().unwrap().len(), 4);
 }
 
 #[test]
 fn channel_validation() {
     let (_ts, _admin, bob, tid) = setup();
-    bob.post("/api/v4/channels", &json!({"team_id": tid, "name": "Bad Name", "display_name": "x", "type": "O"}))
-        .assert_error(400, "model.channel.is_valid.1_or_more.app_error");
-    bob.post("/api/v4/channels", &json!({"team_id": tid, "name": "dm", "display_name": "x", "type": "D"}))
-        .assert_error(400, "api.channel.create_channel.direct_channel.app_error");
-    bob.post("/api/v4/channels", &json!({"name": "x", "display_name": "x", "type": "O"}))
-        .assert_error(400, "api.context.invalid_body_param.app_error");
+    bob.post(
+        "/api/v4/channels",
+        &json!({"team_id": tid, "name": "Bad Name", "display_name": "x", "type": "O"}),
+    )
+    .assert_error(400, "model.channel.is_valid.1_or_more.app_error");
+    bob.post(
+        "/api/v4/channels",
+        &json!({"team_id": tid, "name": "dm", "display_name": "x", "type": "D"}),
+    )
+    .assert_error(400, "api.channel.create_channel.direct_channel.app_error");
+    bob.post(
+        "/api/v4/channels",
+        &json!({"name": "x", "display_name": "x", "type": "O"}),
+    )
+    .assert_error(400, "api.context.invalid_body_param.app_error");
     bob.create_channel(&tid, "dup", "O");
-    bob.post("/api/v4/channels", &json!({"team_id": tid, "name": "dup", "display_name": "x", "type": "O"}))
-        .assert_error(400, "store.sql_channel.save_channel.exists.app_error");
-    bob.get(&format!("/api/v4/channels/{}", "c".repeat(26))).assert_error(404, "app.channel.get.existing.app_error");
+    bob.post(
+        "/api/v4/channels",
+        &json!({"team_id": tid, "name": "dup", "display_name": "x", "type": "O"}),
+    )
+    .assert_error(400, "store.sql_channel.save_channel.exists.app_error");
+    bob.get(&format!("/api/v4/channels/{}", "c".repeat(26)))
+        .assert_error(404, "app.channel.get.existing.app_error");
 }
 
 #[test]
@@ -68,11 +113,15 @@ fn direct_channels() {
     ids.sort();
     assert_eq!(dm["name"], format!("{}__{}", ids[0], ids[1]));
     // Same channel again.
-    let again = admin.post("/api/v4/channels/direct", &json!([admin.id(), bob.id()])).json();
+    let again = admin
+        .post("/api/v4/channels/direct", &json!([admin.id(), bob.id()]))
+        .json();
     assert_eq!(again["id"], dm["id"]);
     bob.create_post(dm["id"].as_str().unwrap(), "hi");
     let carol = _ts.user(&admin, "carol");
-    carol.post("/api/v4/channels/direct", &json!([bob.id(), admin.id()])).assert_error(403, "api.context.permissions.app_error");
+    carol
+        .post("/api/v4/channels/direct", &json!([bob.id(), admin.id()]))
+        .assert_error(403, "api.context.permissions.app_error");
 }
 
 #[test]
@@ -81,27 +130,68 @@ fn join_add_remove_and_archive() {
     let ch = admin.create_channel(&tid, "news", "O");
     let cid = ch["id"].as_str().unwrap();
     // Join = add yourself.
-    let r = bob.post(&format!("/api/v4/channels/{cid}/members"), &json!({"user_id": bob.id()}));
+    let r = bob.post(
+        &format!("/api/v4/channels/{cid}/members"),
+        &json!({"user_id": bob.id()}),
+    );
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["user_id"], bob.id().as_str());
-    assert_eq!(bob.get(&format!("/api/v4/channels/{cid}/members")).json().as_array().unwrap().len(), 2);
+    assert_eq!(
+        bob.get(&format!("/api/v4/channels/{cid}/members"))
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // Someone not on the team cannot be added.
     let carol = ts.user(&admin, "carol");
-    admin.post(&format!("/api/v4/channels/{cid}/members"), &json!({"user_id": carol.id()}))
+    admin
+        .post(
+            &format!("/api/v4/channels/{cid}/members"),
+            &json!({"user_id": carol.id()}),
+        )
         .assert_error(404, "app.team.get_member.missing.app_error");
     // Leave, and town-square cannot be left.
-    assert_eq!(bob.delete(&format!("/api/v4/channels/{cid}/members/{}", bob.id())).status, 200);
-    let square = bob.get(&format!("/api/v4/teams/{tid}/channels/name/town-square")).json();
-    bob.delete(&format!("/api/v4/channels/{}/members/{}", square["id"].as_str().unwrap(), bob.id()))
-        .assert_error(400, "api.channel.remove.default.app_error");
+    assert_eq!(
+        bob.delete(&format!("/api/v4/channels/{cid}/members/{}", bob.id()))
+            .status,
+        200
+    );
+    let square = bob
+        .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
+        .json();
+    bob.delete(&format!(
+        "/api/v4/channels/{}/members/{}",
+        square["id"].as_str().unwrap(),
+        bob.id()
+    ))
+    .assert_error(400, "api.channel.remove.default.app_error");
     // Archive; posting there is refused.
-    admin.delete(&format!("/api/v4/channels/{}", square["id"].as_str().unwrap()))
+    admin
+        .delete(&format!(
+            "/api/v4/channels/{}",
+            square["id"].as_str().unwrap()
+        ))
         .assert_error(400, "api.channel.delete_channel.cannot.app_error");
-    assert_eq!(admin.delete(&format!("/api/v4/channels/{cid}")).json()["status"], "OK");
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"}))
+    assert_eq!(
+        admin.delete(&format!("/api/v4/channels/{cid}")).json()["status"],
+        "OK"
+    );
+    admin
+        .post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"}))
         .assert_error(400, "api.post.create_post.can_not_post_to_deleted.error");
-    admin.get(&format!("/api/v4/teams/{tid}/channels/name/news")).assert_error(404, "app.channel.get_by_name.missing.app_error");
-    assert_eq!(admin.get(&format!("/api/v4/teams/{tid}/channels/name/news?include_deleted=true")).status, 200);
+    admin
+        .get(&format!("/api/v4/teams/{tid}/channels/name/news"))
+        .assert_error(404, "app.channel.get_by_name.missing.app_error");
+    assert_eq!(
+        admin
+            .get(&format!(
+                "/api/v4/teams/{tid}/channels/name/news?include_deleted=true"
+            ))
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -109,10 +199,19 @@ fn patch_channel_header() {
     let (_ts, admin, bob, tid) = setup();
     let ch = admin.create_channel(&tid, "news", "O");
     let cid = ch["id"].as_str().unwrap();
-    bob.put(&format!("/api/v4/channels/{cid}/patch"), &json!({"header": "x"}))
-        .assert_error(403, "api.context.permissions.app_error");
-    let r = admin.put(&format!("/api/v4/channels/{cid}/patch"), &json!({"header": "New header", "purpose": "p"}));
+    bob.put(
+        &format!("/api/v4/channels/{cid}/patch"),
+        &json!({"header": "x"}),
+    )
+    .assert_error(403, "api.context.permissions.app_error");
+    let r = admin.put(
+        &format!("/api/v4/channels/{cid}/patch"),
+        &json!({"header": "New header", "purpose": "p"}),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["header"], "New header");
-    assert_eq!(admin.get(&format!("/api/v4/channels/{cid}")).json()["purpose"], "p");
+    assert_eq!(
+        admin.get(&format!("/api/v4/channels/{cid}")).json()["purpose"],
+        "p"
+    );
 }

@@ -7,9 +7,15 @@ fn setup() -> (TestServer, Client, Client, String, String) {
     let ts = TestServer::start();
     let admin = ts.admin();
     let bob = ts.user(&admin, "bob");
-    let tid = admin.create_team("acme")["id"].as_str().unwrap().to_string();
+    let tid = admin.create_team("acme")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     admin.add_to_team(&tid, &bob.id());
-    let cid = admin.create_channel(&tid, "dev", "O")["id"].as_str().unwrap().to_string();
+    let cid = admin.create_channel(&tid, "dev", "O")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     admin.add_to_channel(&cid, &bob.id());
     (ts, admin, bob, tid, cid)
 }
@@ -17,7 +23,10 @@ fn setup() -> (TestServer, Client, Client, String, String) {
 #[test]
 fn create_and_get_post_with_props_and_thread() {
     let (_ts, admin, bob, _tid, cid) = setup();
-    let r = bob.post("/api/v4/posts", &json!({"channel_id": cid, "message": "hello #rust", "props": {"k": {"n": 1}}}));
+    let r = bob.post(
+        "/api/v4/posts",
+        &json!({"channel_id": cid, "message": "hello #rust", "props": {"k": {"n": 1}}}),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     let p = r.json();
     assert_eq!(p["id"].as_str().unwrap().len(), 26);
@@ -26,17 +35,35 @@ fn create_and_get_post_with_props_and_thread() {
     assert_eq!(p["hashtags"], "#rust");
     assert!(p["create_at"].as_i64().unwrap() > 1_600_000_000_000);
     let root = p["id"].as_str().unwrap();
-    let reply = admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "re", "root_id": root})).json();
+    let reply = admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "re", "root_id": root}),
+        )
+        .json();
     assert_eq!(reply["root_id"], root);
     // Replies to replies are refused.
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x", "root_id": reply["id"]}))
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "x", "root_id": reply["id"]}),
+        )
         .assert_error(400, "api.context.invalid_param.app_error");
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x", "root_id": "z".repeat(26)}))
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "x", "root_id": "z".repeat(26)}),
+        )
         .assert_error(400, "api.post.create_post.root_id.app_error");
     let got = bob.get(&format!("/api/v4/posts/{root}")).json();
     assert_eq!(got["message"], "hello #rust");
     assert_eq!(got["reply_count"], 1);
-    let thread = bob.get(&format!("/api/v4/posts/{}/thread", reply["id"].as_str().unwrap())).json();
+    let thread = bob
+        .get(&format!(
+            "/api/v4/posts/{}/thread",
+            reply["id"].as_str().unwrap()
+        ))
+        .json();
     assert_eq!(thread["order"].as_array().unwrap().len(), 2);
     assert!(thread["posts"].get(root).is_some());
 }
@@ -45,40 +72,106 @@ fn create_and_get_post_with_props_and_thread() {
 fn post_permissions_and_validation() {
     let (ts, admin, _bob, tid, cid) = setup();
     let carol = ts.user(&admin, "carol");
-    carol.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"})).assert_error(403, "api.context.permissions.app_error");
+    carol
+        .post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"}))
+        .assert_error(403, "api.context.permissions.app_error");
     admin.add_to_team(&tid, &carol.id());
     // On the team but not in the channel: still no create_post.
-    carol.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"})).assert_error(403, "api.context.permissions.app_error");
-    admin.post("/api/v4/posts", &json!({"channel_id": "q".repeat(26), "message": "x"}))
+    carol
+        .post("/api/v4/posts", &json!({"channel_id": cid, "message": "x"}))
+        .assert_error(403, "api.context.permissions.app_error");
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": "q".repeat(26), "message": "x"}),
+        )
         .assert_error(400, "api.context.invalid_param.app_error");
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x", "type": "system_join_channel"}))
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "x", "type": "system_join_channel"}),
+        )
         .assert_error(400, "api.context.invalid_param.app_error");
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x", "type": "weird"}))
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "x", "type": "weird"}),
+        )
         .assert_error(400, "model.post.is_valid.type.app_error");
-    admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "x".repeat(16384)}))
+    admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "x".repeat(16384)}),
+        )
         .assert_error(400, "model.post.is_valid.message_length.app_error");
-    assert_eq!(admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "é".repeat(16383)})).status, 201);
-    assert_eq!(admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "c", "type": "custom_x"})).status, 201);
+    assert_eq!(
+        admin
+            .post(
+                "/api/v4/posts",
+                &json!({"channel_id": cid, "message": "é".repeat(16383)})
+            )
+            .status,
+        201
+    );
+    assert_eq!(
+        admin
+            .post(
+                "/api/v4/posts",
+                &json!({"channel_id": cid, "message": "c", "type": "custom_x"})
+            )
+            .status,
+        201
+    );
 }
 
 #[test]
 fn channel_posts_paging_since_before_after() {
     let (_ts, admin, _bob, _tid, cid) = setup();
-    let ids: Vec<String> = (0..5).map(|i| admin.create_post(&cid, &format!("m{i}"))["id"].as_str().unwrap().to_string()).collect();
-    let v = admin.get(&format!("/api/v4/channels/{cid}/posts?page=0&per_page=2")).json();
-    let order: Vec<&str> = v["order"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    let ids: Vec<String> = (0..5)
+        .map(|i| {
+            admin.create_post(&cid, &format!("m{i}"))["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let v = admin
+        .get(&format!("/api/v4/channels/{cid}/posts?page=0&per_page=2"))
+        .json();
+    let order: Vec<&str> = v["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
     assert_eq!(order, vec![ids[4].as_str(), ids[3].as_str()]);
-    let v = admin.get(&format!("/api/v4/channels/{cid}/posts?page=1&per_page=2")).json();
+    let v = admin
+        .get(&format!("/api/v4/channels/{cid}/posts?page=1&per_page=2"))
+        .json();
     assert_eq!(v["order"][0], ids[2].as_str());
-    let v = admin.get(&format!("/api/v4/channels/{cid}/posts?before={}&per_page=2", ids[2])).json();
+    let v = admin
+        .get(&format!(
+            "/api/v4/channels/{cid}/posts?before={}&per_page=2",
+            ids[2]
+        ))
+        .json();
     assert_eq!(v["order"], json!([ids[1], ids[0]]));
-    let v = admin.get(&format!("/api/v4/channels/{cid}/posts?after={}&per_page=2", ids[2])).json();
+    let v = admin
+        .get(&format!(
+            "/api/v4/channels/{cid}/posts?after={}&per_page=2",
+            ids[2]
+        ))
+        .json();
     assert_eq!(v["order"], json!([ids[4], ids[3]]));
     let third = admin.get(&format!("/api/v4/posts/{}", ids[2])).json();
     let since = third["create_at"].as_i64().unwrap();
-    let v = admin.get(&format!("/api/v4/channels/{cid}/posts?since={since}")).json();
+    let v = admin
+        .get(&format!("/api/v4/channels/{cid}/posts?since={since}"))
+        .json();
     assert_eq!(v["order"].as_array().unwrap().len(), 2);
-    admin.get(&format!("/api/v4/channels/{cid}/posts?before=nonsense")).assert_error(400, "api.context.invalid_url_param.app_error");
+    admin
+        .get(&format!("/api/v4/channels/{cid}/posts?before=nonsense"))
+        .assert_error(400, "api.context.invalid_url_param.app_error");
     // Client4's and the Python driver's extra parameters are ignored.
     let r = admin.get(&format!("/api/v4/channels/{cid}/posts?page=0&per_page=60&skipFetchThreads=false&collapsedThreads=False&collapsedThreadsExtended=false"));
     assert_eq!(r.json()["order"].as_array().unwrap().len(), 5);
@@ -89,7 +182,10 @@ fn edit_patch_and_delete() {
     let (_ts, admin, bob, _tid, cid) = setup();
     let p = bob.create_post(&cid, "first");
     let pid = p["id"].as_str().unwrap();
-    let r = bob.put(&format!("/api/v4/posts/{pid}/patch"), &json!({"message": "second", "is_pinned": true}));
+    let r = bob.put(
+        &format!("/api/v4/posts/{pid}/patch"),
+        &json!({"message": "second", "is_pinned": true}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
     assert_eq!(v["message"], "second");
@@ -97,17 +193,32 @@ fn edit_patch_and_delete() {
     assert!(v["edit_at"].as_i64().unwrap() > 0);
     let mut full = v.clone();
     full["message"] = json!("third");
-    assert_eq!(bob.put(&format!("/api/v4/posts/{pid}"), &full).json()["message"], "third");
+    assert_eq!(
+        bob.put(&format!("/api/v4/posts/{pid}"), &full).json()["message"],
+        "third"
+    );
     let mut wrong = full.clone();
     wrong["id"] = json!("x");
-    bob.put(&format!("/api/v4/posts/{pid}"), &wrong).assert_error(400, "api.context.invalid_body_param.app_error");
+    bob.put(&format!("/api/v4/posts/{pid}"), &wrong)
+        .assert_error(400, "api.context.invalid_body_param.app_error");
     // Bob cannot delete the admin's post; the admin can delete Bob's.
     let ap = admin.create_post(&cid, "admin's");
-    bob.delete(&format!("/api/v4/posts/{}", ap["id"].as_str().unwrap())).assert_error(403, "api.context.permissions.app_error");
-    let reply = admin.post("/api/v4/posts", &json!({"channel_id": cid, "message": "r", "root_id": pid})).json();
-    assert_eq!(admin.delete(&format!("/api/v4/posts/{pid}")).json()["status"], "OK");
-    bob.get(&format!("/api/v4/posts/{pid}")).assert_error(404, "app.post.get.app_error");
-    bob.get(&format!("/api/v4/posts/{}", reply["id"].as_str().unwrap())).assert_error(404, "app.post.get.app_error");
+    bob.delete(&format!("/api/v4/posts/{}", ap["id"].as_str().unwrap()))
+        .assert_error(403, "api.context.permissions.app_error");
+    let reply = admin
+        .post(
+            "/api/v4/posts",
+            &json!({"channel_id": cid, "message": "r", "root_id": pid}),
+        )
+        .json();
+    assert_eq!(
+        admin.delete(&format!("/api/v4/posts/{pid}")).json()["status"],
+        "OK"
+    );
+    bob.get(&format!("/api/v4/posts/{pid}"))
+        .assert_error(404, "app.post.get.app_error");
+    bob.get(&format!("/api/v4/posts/{}", reply["id"].as_str().unwrap()))
+        .assert_error(404, "app.post.get.app_error");
 }
 
 #[test]

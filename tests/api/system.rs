@@ -35,8 +35,12 @@ fn client_config_and_license() {
 #[test]
 fn unknown_routes_are_404_even_without_a_token() {
     let ts = TestServer::start();
-    ts.anon().get("/api/v4/nothing/here").assert_error(404, "api.context.404.app_error");
-    ts.anon().delete("/api/v4/system/ping").assert_error(404, "api.context.404.app_error");
+    ts.anon()
+        .get("/api/v4/nothing/here")
+        .assert_error(404, "api.context.404.app_error");
+    ts.anon()
+        .delete("/api/v4/system/ping")
+        .assert_error(404, "api.context.404.app_error");
 }
 
 #[test]
@@ -57,13 +61,19 @@ fn oversized_bodies_are_413() {
     let ts = TestServer::start();
     let admin = ts.admin();
     let big = vec![b'x'; 400_000];
-    admin.post_raw("/api/v4/posts", "application/json", &big).assert_error(413, "api.context.request_body_too_large.app_error");
+    admin
+        .post_raw("/api/v4/posts", "application/json", &big)
+        .assert_error(413, "api.context.request_body_too_large.app_error");
 }
 
 #[test]
 fn malformed_json_is_400_invalid_body() {
     let ts = TestServer::start();
     let admin = ts.admin();
-    admin.post_raw("/api/v4/teams", "application/json", b"{not json").assert_error(400, "api.context.invalid_body_param.app_error");
-    admin.post_raw("/api/v4/posts", "application/json", br#"{"channel_id": 5}"#).assert_error(400, "api.context.invalid_body_param.app_error");
+    admin
+        .post_raw("/api/v4/teams", "application/json", b"{not json")
+        .assert_error(400, "api.context.invalid_body_param.app_error");
+    admin
+        .post_raw("/api/v4/posts", "application/json", br#"{"channel_id": 5}"#)
+        .assert_error(400, "api.context.invalid_body_param.app_error");
 }

@@ -7,7 +7,10 @@ use serde_json::json;
 fn first_user_becomes_admin_and_open_signup_is_off() {
     let ts = TestServer::start();
     let anon = ts.anon();
-    let r = anon.post("/api/v4/users", &json!({"email": "First@Example.com", "username": "First", "password": "passw0rd!"}));
+    let r = anon.post(
+        "/api/v4/users",
+        &json!({"email": "First@Example.com", "username": "First", "password": "passw0rd!"}),
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     let u = r.json();
     assert_eq!(u["roles"], "system_admin system_user");
@@ -15,15 +18,21 @@ fn first_user_becomes_admin_and_open_signup_is_off() {
     assert_eq!(u["email"], "first@example.com");
     assert!(u.get("password").is_none());
     assert_eq!(u["id"].as_str().unwrap().len(), 26);
-    anon.post("/api/v4/users", &json!({"email": "b@example.com", "username": "second", "password": "passw0rd!"}))
-        .assert_error(403, "api.user.create_user.no_open_server");
+    anon.post(
+        "/api/v4/users",
+        &json!({"email": "b@example.com", "username": "second", "password": "passw0rd!"}),
+    )
+    .assert_error(403, "api.user.create_user.no_open_server");
 }
 
 #[test]
 fn open_server_signup_gets_system_user() {
     let ts = TestServer::start_with(|c| c.team.enable_open_server = true);
     ts.admin();
-    let r = ts.anon().post("/api/v4/users", &json!({"email": "b@example.com", "username": "bob", "password": "passw0rd!"}));
+    let r = ts.anon().post(
+        "/api/v4/users",
+        &json!({"email": "b@example.com", "username": "bob", "password": "passw0rd!"}),
+    );
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["roles"], "system_user");
 }
@@ -32,17 +41,41 @@ fn open_server_signup_gets_system_user() {
 fn create_user_validation() {
     let ts = TestServer::start();
     let admin = ts.admin();
-    admin.post("/api/v4/users", &json!({"email": "x@example.com", "username": "all", "password": "passw0rd!"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "x@example.com", "username": "all", "password": "passw0rd!"}),
+        )
         .assert_error(400, "model.user.is_valid.username.app_error");
-    admin.post("/api/v4/users", &json!({"email": "nope", "username": "bob", "password": "passw0rd!"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "nope", "username": "bob", "password": "passw0rd!"}),
+        )
         .assert_error(400, "model.user.is_valid.email.app_error");
-    admin.post("/api/v4/users", &json!({"email": "b@example.com", "username": "bob", "password": "short"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "b@example.com", "username": "bob", "password": "short"}),
+        )
         .assert_error(400, "model.user.is_valid.pwd_min_length.app_error");
-    admin.post("/api/v4/users", &json!({"email": "b@example.com", "username": "admin", "password": "passw0rd!"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "b@example.com", "username": "admin", "password": "passw0rd!"}),
+        )
         .assert_error(400, "app.user.save.username_exists.app_error");
-    admin.post("/api/v4/users", &json!({"email": "ADMIN@example.com", "username": "bob", "password": "passw0rd!"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "ADMIN@example.com", "username": "bob", "password": "passw0rd!"}),
+        )
         .assert_error(400, "app.user.save.email_exists.app_error");
-    admin.post("/api/v4/users", &json!({"email": "b@example.com", "username": 7, "password": "passw0rd!"}))
+    admin
+        .post(
+            "/api/v4/users",
+            &json!({"email": "b@example.com", "username": 7, "password": "passw0rd!"}),
+        )
         .assert_error(400, "api.context.invalid_body_param.app_error");
     // roles in the body are ignored
     let r = admin.post("/api/v4/users", &json!({"email": "c@example.com", "username": "carol", "password": "passw0rd!", "roles": "system_admin"}));
@@ -55,16 +88,31 @@ fn login_by_username_or_email_returns_token_header_and_no_cookies() {
     ts.admin();
     let anon = ts.anon();
     for login_id in ["admin", "ADMIN@example.com"] {
-        let r = anon.post("/api/v4/users/login", &json!({"login_id": login_id, "password": "admin-password", "token": null}));
+        let r = anon.post(
+            "/api/v4/users/login",
+            &json!({"login_id": login_id, "password": "admin-password", "token": null}),
+        );
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.header("Token").unwrap().len(), 26);
         assert!(r.header("Set-Cookie").is_none());
         assert_eq!(r.json()["username"], "admin");
         assert!(r.json().get("password").is_none());
     }
-    let token = anon.post("/api/v4/users/login", &json!({"login_id": "admin", "password": "admin-password"})).header("Token").unwrap().to_string();
+    let token = anon
+        .post(
+            "/api/v4/users/login",
+            &json!({"login_id": "admin", "password": "admin-password"}),
+        )
+        .header("Token")
+        .unwrap()
+        .to_string();
     for scheme in ["Bearer", "bearer", "BEARER", "Token", "token"] {
-        let r = anon.request("GET", "/api/v4/users/me", None, &[("Authorization", &format!("{scheme} {token}"))]);
+        let r = anon.request(
+            "GET",
+            "/api/v4/users/me",
+            None,
+            &[("Authorization", &format!("{scheme} {token}"))],
+        );
         assert_eq!(r.status, 200, "{scheme}: {}", r.body);
         assert_eq!(r.json()["username"], "admin");
     }
@@ -78,24 +126,56 @@ fn login_from_the_web_app_sets_cookies_and_cookie_auth_checks_csrf() {
     let r = anon.request(
         "POST",
         "/api/v4/users/login",
-        Some(("application/json", br#"{"login_id":"admin","password":"admin-password"}"#.to_vec())),
+        Some((
+            "application/json",
+            br#"{"login_id":"admin","password":"admin-password"}"#.to_vec(),
+        )),
         &[("X-Requested-With", "XMLHttpRequest")],
     );
     assert_eq!(r.status, 200);
-    let cookies: Vec<&str> = r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect();
+    let cookies: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .collect();
     let token = r.header("Token").unwrap();
-    assert!(cookies.iter().any(|c| c.starts_with(&format!("MMAUTHTOKEN={token}")) && c.contains("HttpOnly")));
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with(&format!("MMAUTHTOKEN={token}")) && c.contains("HttpOnly")));
     assert!(cookies.iter().any(|c| c.starts_with("MMUSERID=")));
     let csrf = cookies.iter().find(|c| c.starts_with("MMCSRF=")).unwrap();
-    let csrf = csrf.trim_start_matches("MMCSRF=").split(';').next().unwrap().to_string();
+    let csrf = csrf
+        .trim_start_matches("MMCSRF=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let cookie = format!("MMAUTHTOKEN={token}");
     // GET with the cookie works.
-    assert_eq!(anon.request("GET", "/api/v4/users/me", None, &[("Cookie", &cookie)]).status, 200);
+    assert_eq!(
+        anon.request("GET", "/api/v4/users/me", None, &[("Cookie", &cookie)])
+            .status,
+        200
+    );
     // A non-GET with the cookie but without CSRF proof is refused.
-    let body = Some(("application/json", br#"{"name":"tt","display_name":"T","type":"O"}"#.to_vec()));
-    anon.request("POST", "/api/v4/teams", body.clone(), &[("Cookie", &cookie)])
-        .assert_error(401, "api.context.session_expired.app_error");
-    let r = anon.request("POST", "/api/v4/teams", body, &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)]);
+    let body = Some((
+        "application/json",
+        br#"{"name":"tt","display_name":"T","type":"O"}"#.to_vec(),
+    ));
+    anon.request(
+        "POST",
+        "/api/v4/teams",
+        body.clone(),
+        &[("Cookie", &cookie)],
+    )
+    .assert_error(401, "api.context.session_expired.app_error");
+    let r = anon.request(
+        "POST",
+        "/api/v4/teams",
+        body,
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+    );
     assert_eq!(r.status, 201, "{}", r.body);
 }
 
@@ -104,15 +184,27 @@ fn login_failures() {
     let ts = TestServer::start();
     ts.admin();
     let anon = ts.anon();
-    anon.post("/api/v4/users/login", &json!({"login_id": "admin", "password": ""}))
-        .assert_error(400, "api.user.login.blank_pwd.app_error");
-    anon.post("/api/v4/users/login", &json!({"login_id": "admin", "password": "wrong"}))
-        .assert_error(401, "api.user.login.invalid_credentials_email_username");
-    anon.post("/api/v4/users/login", &json!({"login_id": "nobody", "password": "wrong"}))
-        .assert_error(401, "api.user.login.invalid_credentials_email_username");
+    anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "admin", "password": ""}),
+    )
+    .assert_error(400, "api.user.login.blank_pwd.app_error");
+    anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "admin", "password": "wrong"}),
+    )
+    .assert_error(401, "api.user.login.invalid_credentials_email_username");
+    anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "nobody", "password": "wrong"}),
+    )
+    .assert_error(401, "api.user.login.invalid_credentials_email_username");
     // Non-string values are dropped, as Mattermost's map[string]string decoding does.
-    anon.post("/api/v4/users/login", &json!({"login_id": "admin", "password": 12345}))
-        .assert_error(400, "api.user.login.blank_pwd.app_error");
+    anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "admin", "password": 12345}),
+    )
+    .assert_error(400, "api.user.login.blank_pwd.app_error");
     anon.post_raw("/api/v4/users/login", "application/json", b"[1,2]")
         .assert_error(400, "api.context.invalid_body_param.app_error");
 }
@@ -127,12 +219,18 @@ fn wrong_passwords_lock_the_account() {
     ts.user(&admin, "bob");
     let anon = ts.anon();
     for _ in 0..3 {
-        anon.post("/api/v4/users/login", &json!({"login_id": "bob", "password": "nope"}))
-            .assert_error(401, "api.user.login.invalid_credentials_email_username");
+        anon.post(
+            "/api/v4/users/login",
+            &json!({"login_id": "bob", "password": "nope"}),
+        )
+        .assert_error(401, "api.user.login.invalid_credentials_email_username");
     }
     // Locked: even the right password is refused.
-    anon.post("/api/v4/users/login", &json!({"login_id": "bob", "password": "bob-password"}))
-        .assert_error(401, "api.user.check_user_login_attempts.too_many.app_error");
+    anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "bob", "password": "bob-password"}),
+    )
+    .assert_error(401, "api.user.check_user_login_attempts.too_many.app_error");
 }
 
 #[test]
@@ -143,16 +241,24 @@ fn logout_revokes_the_session() {
     let r = admin.post("/api/v4/users/logout", &json!({}));
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({"status": "OK"}));
-    admin.get("/api/v4/users/me").assert_error(401, "api.context.session_expired.app_error");
+    admin
+        .get("/api/v4/users/me")
+        .assert_error(401, "api.context.session_expired.app_error");
 }
 
 #[test]
 fn bad_tokens_are_401() {
     let ts = TestServer::start();
     ts.admin();
-    ts.anon().get("/api/v4/users/me").assert_error(401, "api.context.session_expired.app_error");
-    Client::new(&ts.url, Some("x".repeat(26))).get("/api/v4/users/me").assert_error(401, "api.context.session_expired.app_error");
-    ts.anon().get("/api/v4/users/me?access_token=abc").assert_error(401, "api.context.token_provided.app_error");
+    ts.anon()
+        .get("/api/v4/users/me")
+        .assert_error(401, "api.context.session_expired.app_error");
+    Client::new(&ts.url, Some("x".repeat(26)))
+        .get("/api/v4/users/me")
+        .assert_error(401, "api.context.session_expired.app_error");
+    ts.anon()
+        .get("/api/v4/users/me?access_token=abc")
+        .assert_error(401, "api.context.token_provided.app_error");
 }
 
 #[test]
@@ -164,12 +270,18 @@ fn get_users_by_id_username_ids_and_list() {
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["username"], "admin");
-    assert!(v.get("notify_props").is_none(), "others do not see notify_props");
+    assert!(
+        v.get("notify_props").is_none(),
+        "others do not see notify_props"
+    );
     let r = bob.get("/api/v4/users/username/admin");
     assert_eq!(r.json()["id"], admin.id());
-    bob.get("/api/v4/users/username/ghost").assert_error(404, "app.user.missing_account.const");
-    bob.get(&format!("/api/v4/users/{}", "a".repeat(26))).assert_error(404, "app.user.missing_account.const");
-    bob.get("/api/v4/users/bad-id").assert_error(400, "api.context.invalid_url_param.app_error");
+    bob.get("/api/v4/users/username/ghost")
+        .assert_error(404, "app.user.missing_account.const");
+    bob.get(&format!("/api/v4/users/{}", "a".repeat(26)))
+        .assert_error(404, "app.user.missing_account.const");
+    bob.get("/api/v4/users/bad-id")
+        .assert_error(400, "api.context.invalid_url_param.app_error");
     let r = bob.post("/api/v4/users/ids", &json!([admin.id(), bob.id()]));
     assert_eq!(r.json().as_array().unwrap().len(), 2);
     let r = bob.get("/api/v4/users?per_page=1&page=1");
@@ -183,7 +295,12 @@ fn get_body_on_get_is_ignored() {
     // mattermostdriver sends `{}` with Content-Type JSON on every GET.
     let ts = TestServer::start();
     let admin = ts.admin();
-    let r = admin.request("GET", "/api/v4/users/me", Some(("application/json", b"{}".to_vec())), &[]);
+    let r = admin.request(
+        "GET",
+        "/api/v4/users/me",
+        Some(("application/json", b"{}".to_vec())),
+        &[],
+    );
     assert_eq!(r.status, 200);
 }
 
@@ -192,11 +309,24 @@ fn system_admin_can_change_roles() {
     let ts = TestServer::start();
     let admin = ts.admin();
     let bob = ts.user(&admin, "bob");
-    bob.put(&format!("/api/v4/users/{}/roles", admin.id()), &json!({"roles": "system_user"}))
-        .assert_error(403, "api.context.permissions.app_error");
-    admin.put(&format!("/api/v4/users/{}/roles", bob.id()), &json!({"roles": "system_user nonsense"}))
+    bob.put(
+        &format!("/api/v4/users/{}/roles", admin.id()),
+        &json!({"roles": "system_user"}),
+    )
+    .assert_error(403, "api.context.permissions.app_error");
+    admin
+        .put(
+            &format!("/api/v4/users/{}/roles", bob.id()),
+            &json!({"roles": "system_user nonsense"}),
+        )
         .assert_error(400, "api.context.invalid_param.app_error");
-    let r = admin.put(&format!("/api/v4/users/{}/roles", bob.id()), &json!({"roles": "system_user system_admin"}));
+    let r = admin.put(
+        &format!("/api/v4/users/{}/roles", bob.id()),
+        &json!({"roles": "system_user system_admin"}),
+    );
     assert_eq!(r.status, 200);
-    assert_eq!(bob.get("/api/v4/users/me").json()["roles"], "system_user system_admin");
+    assert_eq!(
+        bob.get("/api/v4/users/me").json()["roles"],
+        "system_user system_admin"
+    );
 }

@@ -60,7 +60,12 @@ impl TestServer {
     pub fn start_in(dir: TempDir, config: Config) -> TestServer {
         let running = perch::start(config.clone()).expect("server starts");
         let url = running.url();
-        TestServer { running: Some(running), url, dir, config }
+        TestServer {
+            running: Some(running),
+            url,
+            dir,
+            config,
+        }
     }
 
     /// Stops the server, keeping the data dir; returns (dir, config) for a restart.
@@ -80,13 +85,21 @@ impl TestServer {
     pub fn admin(&self) -> Client {
         let c = self.anon();
         let r = c.post("/api/v4/users", &json!({"email": "admin@example.com", "username": "admin", "password": "admin-password"}));
-        assert!(r.status == 201 || r.status == 400, "create admin: {} {}", r.status, r.body);
+        assert!(
+            r.status == 201 || r.status == 400,
+            "create admin: {} {}",
+            r.status,
+            r.body
+        );
         self.login("admin", "admin-password")
     }
 
     pub fn login(&self, login_id: &str, password: &str) -> Client {
         let c = self.anon();
-        let r = c.post("/api/v4/users/login", &json!({"login_id": login_id, "password": password}));
+        let r = c.post(
+            "/api/v4/users/login",
+            &json!({"login_id": login_id, "password": password}),
+        );
         assert_eq!(r.status, 200, "login {login_id}: {}", r.body);
         let token = r.header("Token").expect("Token header").to_string();
         let mut c = Client::new(&self.url, Some(token));
@@ -126,7 +139,10 @@ impl Resp {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// Asserts a Mattermost AppError with this status and id.
     pub fn assert_error(&self, status: u16, id: &str) {
@@ -155,14 +171,25 @@ impl Client {
             .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(30)))
             .build();
-        Client { base: base.to_string(), token, user: Value::Null, agent: config.into() }
+        Client {
+            base: base.to_string(),
+            token,
+            user: Value::Null,
+            agent: config.into(),
+        }
     }
 
     pub fn id(&self) -> String {
         self.user["id"].as_str().unwrap_or_default().to_string()
     }
 
-    pub fn request(&self, method: &str, path: &str, body: Option<(&str, Vec<u8>)>, headers: &[(&str, &str)]) -> Resp {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let url = format!("{}{}", self.base, path);
         let mut b = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(t) = &self.token {
@@ -187,8 +214,17 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        let body = resp.body_mut().with_config().limit(64 << 20).read_to_string().unwrap_or_default();
-        Resp { status, headers, body }
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -198,10 +234,20 @@ impl Client {
         self.request("DELETE", path, None, &[])
     }
     pub fn post(&self, path: &str, body: &Value) -> Resp {
-        self.request("POST", path, Some(("application/json", body.to_string().into_bytes())), &[])
+        self.request(
+            "POST",
+            path,
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
     }
     pub fn put(&self, path: &str, body: &Value) -> Resp {
-        self.request("PUT", path, Some(("application/json", body.to_string().into_bytes())), &[])
+        self.request(
+            "PUT",
+            path,
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
     }
     pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Resp {
         self.request("POST", path, Some((content_type, body.to_vec())), &[])
@@ -209,7 +255,10 @@ impl Client {
 
     /// Creates a team (open invite) and returns its JSON.
     pub fn create_team(&self, name: &str) -> Value {
-        let r = self.post("/api/v4/teams", &json!({"name": name, "display_name": name, "type": "O", "allow_open_invite": true}));
+        let r = self.post(
+            "/api/v4/teams",
+            &json!({"name": name, "display_name": name, "type": "O", "allow_open_invite": true}),
+        );
         assert_eq!(r.status, 201, "create team: {}", r.body);
         r.json()
     }
@@ -225,17 +274,26 @@ impl Client {
     }
 
     pub fn add_to_team(&self, team_id: &str, user_id: &str) {
-        let r = self.post(&format!("/api/v4/teams/{team_id}/members"), &json!({"team_id": team_id, "user_id": user_id}));
+        let r = self.post(
+            &format!("/api/v4/teams/{team_id}/members"),
+            &json!({"team_id": team_id, "user_id": user_id}),
+        );
         assert_eq!(r.status, 201, "add to team: {}", r.body);
     }
 
     pub fn add_to_channel(&self, channel_id: &str, user_id: &str) {
-        let r = self.post(&format!("/api/v4/channels/{channel_id}/members"), &json!({"user_id": user_id}));
+        let r = self.post(
+            &format!("/api/v4/channels/{channel_id}/members"),
+            &json!({"user_id": user_id}),
+        );
         assert_eq!(r.status, 201, "add to channel: {}", r.body);
     }
 
     pub fn create_post(&self, channel_id: &str, message: &str) -> Value {
-        let r = self.post("/api/v4/posts", &json!({"channel_id": channel_id, "message": message}));
+        let r = self.post(
+            "/api/v4/posts",
+            &json!({"channel_id": channel_id, "message": message}),
+        );
         assert_eq!(r.status, 201, "create post: {}", r.body);
         r.json()
     }
@@ -245,7 +303,12 @@ impl Client {
         let r = self.get(&format!("/api/v4/channels/{channel_id}/posts?per_page=200"));
         assert_eq!(r.status, 200, "{}", r.body);
         let v = r.json();
-        v["order"].as_array().unwrap().iter().map(|id| v["posts"][id.as_str().unwrap()].clone()).collect()
+        v["order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| v["posts"][id.as_str().unwrap()].clone())
+            .collect()
     }
 }
 
@@ -260,7 +323,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn body_str(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -279,10 +345,22 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(v: Value) -> Reply {
-        Reply { status: 200, content_type: "application/json".into(), body: v.to_string(), delay: Duration::ZERO, headers: vec![] }
+        Reply {
+            status: 200,
+            content_type: "application/json".into(),
+            body: v.to_string(),
+            delay: Duration::ZERO,
+            headers: vec![],
+        }
     }
     pub fn text(status: u16, body: &str) -> Reply {
-        Reply { status, content_type: "text/plain".into(), body: body.into(), delay: Duration::ZERO, headers: vec![] }
+        Reply {
+            status,
+            content_type: "text/plain".into(),
+            body: body.into(),
+            delay: Duration::ZERO,
+            headers: vec![],
+        }
     }
 }
 
@@ -309,7 +387,16 @@ impl MockReceiver {
                 let rec = Received {
                     method: req.method().as_str().to_string(),
                     url: req.url().to_string(),
-                    headers: req.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect(),
+                    headers: req
+                        .headers()
+                        .iter()
+                        .map(|h| {
+                            (
+                                h.field.as_str().as_str().to_string(),
+                                h.value.as_str().to_string(),
+                            )
+                        })
+                        .collect(),
                     body,
                 };
                 let r = reply(n, &rec);
@@ -319,14 +406,24 @@ impl MockReceiver {
                     std::thread::sleep(r.delay);
                 }
                 let mut resp = tiny_http::Response::from_string(r.body).with_status_code(r.status);
-                resp.add_header(tiny_http::Header::from_bytes("Content-Type", r.content_type.as_bytes()).unwrap());
+                resp.add_header(
+                    tiny_http::Header::from_bytes("Content-Type", r.content_type.as_bytes())
+                        .unwrap(),
+                );
                 for (k, v) in &r.headers {
-                    resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+                    resp.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
+                    );
                 }
                 let _ = req.respond(resp);
             }
         });
-        MockReceiver { url: format!("http://127.0.0.1:{port}"), rx, server, handle: Some(handle) }
+        MockReceiver {
+            url: format!("http://127.0.0.1:{port}"),
+            rx,
+            server,
+            handle: Some(handle),
+        }
     }
 
     /// Waits up to `secs` for the next request.
