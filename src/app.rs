@@ -2,6 +2,7 @@
 
 use crate::auth::PasswordHasherPool;
 use crate::config::Config;
+use crate::janitor::Janitor;
 use crate::store::{Reader, Store};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +47,7 @@ pub struct Running {
     pub app: Arc<App>,
     server: Arc<tiny_http::Server>,
     workers: Vec<JoinHandle<()>>,
+    janitor: Janitor,
 }
 
 impl Running {
@@ -67,13 +69,15 @@ impl Running {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        self.janitor.stop();
     }
 
-    /// Blocks until the server stops (after `request_stop` from a signal handler thread).
+    /// Blocks until the server stops (after `Stopper::stop` from the signal thread).
     pub fn wait(mut self) {
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
+        self.janitor.stop();
     }
 
     /// A handle that stops the server from another thread (signal handling).
@@ -160,6 +164,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         shutting_down: AtomicBool::new(false),
     });
     let server = Arc::new(server);
+    let janitor = crate::janitor::spawn(app.clone())
+        .map_err(|e| StartError(format!("cannot start the janitor thread: {e}")))?;
     let handles = crate::http::spawn_workers(app.clone(), server.clone(), workers)
         .map_err(|e| StartError(format!("cannot start worker threads: {e}")))?;
     log::info!("listening on http://{bound}");
@@ -168,6 +174,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         app,
         server,
         workers: handles,
+        janitor,
     })
 }
 

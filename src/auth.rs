@@ -192,7 +192,7 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
         }));
     }
     // Not a session: maybe a personal access token.
-    let Some(tok) = store::sessions::find_access_token(ctx.db, &hash)? else {
+    let Some(tok) = store::tokens::find_by_hash(ctx.db, &hash)? else {
         return Ok(None);
     };
     if !tok.is_active {

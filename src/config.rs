@@ -120,6 +120,8 @@ pub struct TeamSettings {
     pub max_channels_per_team: i64,
     pub restrict_direct_message: String,
     pub experimental_default_channels: Vec<String>,
+    /// Users may deactivate their own account (admins always may deactivate others).
+    pub enable_user_deactivation: bool,
 }
 
 impl Default for TeamSettings {
@@ -132,6 +134,7 @@ impl Default for TeamSettings {
             max_channels_per_team: 2000,
             restrict_direct_message: "any".into(),
             experimental_default_channels: Vec::new(),
+            enable_user_deactivation: false,
         }
     }
 }
@@ -274,6 +277,8 @@ pub struct PerchSettings {
     /// The login rate limiter (per client IP) is on by default even when the general limiter
     /// is off, because small installs face password guessing first.
     pub login_rate_limit_enable: bool,
+    /// How often the `janitor` thread deletes expired sessions (and how soon after start).
+    pub session_cleanup_interval_seconds: i64,
 }
 
 impl Default for PerchSettings {
@@ -286,6 +291,7 @@ impl Default for PerchSettings {
             argon2_permits: 2,
             static_dir: String::new(),
             login_rate_limit_enable: true,
+            session_cleanup_interval_seconds: 3600,
         }
     }
 }
@@ -395,6 +401,11 @@ impl Config {
         {
             return Err(ConfigError(
                 "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
+            ));
+        }
+        if self.perch.session_cleanup_interval_seconds < 1 {
+            return Err(ConfigError(
+                "PerchSettings.SessionCleanupIntervalSeconds must be ≥ 1".into(),
             ));
         }
         if self.service.maximum_payload_size_bytes < 1024 {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod janitor;
 pub mod model;
 pub mod permissions;
 pub mod posting;

@@ -1,9 +1,11 @@
 //! Wire types with Mattermost's JSON names, plus ids and time. No I/O here.
 
+pub mod bot;
 pub mod channel;
 pub mod ids;
 pub mod post;
 pub mod team;
+pub mod token;
 pub mod user;
 
 pub use ids::{is_valid_id, new_id, new_token};

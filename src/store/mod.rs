@@ -2,11 +2,13 @@
 //! worker's read-only connection. Store functions take `&Connection`, so the same query runs
 //! on a reader or inside a write.
 
+pub mod bots;
 pub mod channels;
 pub mod migrate;
 pub mod posts;
 pub mod sessions;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 
 use rusqlite::{Connection, OpenFlags};

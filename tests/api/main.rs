@@ -6,9 +6,11 @@
 
 mod common;
 
+mod bots;
 mod burst;
 mod channels;
 mod posts;
 mod system;
 mod teams;
+mod tokens;
 mod users;
