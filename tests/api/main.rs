@@ -6,9 +6,11 @@
 
 mod common;
 
+mod accounts;
 mod bots;
 mod burst;
 mod channels;
+mod limits;
 mod posts;
 mod system;
 mod teams;
