@@ -417,3 +417,61 @@ fn team_and_channel_member_roles() {
         .json();
     assert_eq!(m["scheme_admin"], true);
 }
+
+/// README "Secure bot recipe", all over the API, on a server that refuses bot accounts and
+/// personal access tokens (the defaults).
+#[test]
+fn secure_bot_recipe_via_the_api() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    assert!(
+        !ts.config.service.enable_user_access_tokens
+            && !ts.config.service.enable_bot_account_creation
+    );
+    admin
+        .post("/api/v4/bots", &json!({"username": "nope"}))
+        .assert_error(403, "api.bot.create_disabled");
+    // A bot-like user with an email and a strong password, in a team and a channel.
+    let r = admin.post(
+        "/api/v4/users",
+        &json!({"email": "ci-bot@example.com", "username": "ci-bot", "password": "S3cret-and-long-enough"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bot_id = r.json()["id"].as_str().unwrap().to_string();
+    let team = admin.create_team("home");
+    let tid = team["id"].as_str().unwrap();
+    let ch = admin.create_channel(tid, "deploys", "O");
+    let cid = ch["id"].as_str().unwrap();
+    admin.add_to_team(tid, &bot_id);
+    admin.add_to_channel(cid, &bot_id);
+    // The integration logs in, keeps the Token header, and sends `bearer <token>`.
+    let anon = ts.anon();
+    let r = anon.post(
+        "/api/v4/users/login",
+        &json!({"login_id": "ci-bot", "password": "S3cret-and-long-enough"}),
+    );
+    assert_eq!(r.status, 200);
+    let token = r.header("Token").unwrap().to_string();
+    let auth = format!("bearer {token}");
+    let me = anon.request("GET", "/api/v4/users/me", None, &[("Authorization", &auth)]);
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["id"], bot_id);
+    let body = json!({"channel_id": cid, "message": "deploy finished"})
+        .to_string()
+        .into_bytes();
+    let r = anon.request(
+        "POST",
+        "/api/v4/posts",
+        Some(("application/json", body)),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.json()["props"].get("from_bot").is_none());
+    // A personal access token is not an option here.
+    let bot = Client::new(&ts.url, Some(token));
+    bot.post(
+        &format!("/api/v4/users/{bot_id}/tokens"),
+        &json!({"description": "x"}),
+    )
+    .assert_error(403, "api.context.permissions.app_error");
+}
