@@ -13,6 +13,7 @@ mod burst;
 mod channels;
 mod limits;
 mod posts;
+mod real_clients_bots;
 mod system;
 mod teams;
 mod tokens;
