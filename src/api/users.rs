@@ -25,6 +25,9 @@ pub(crate) fn viewer(ctx: &Ctx, s: &Session, user: &User) -> Viewer {
     }
 }
 
+/// Sessions one user may hold, as in Mattermost.
+const MAX_SESSIONS: i64 = 500;
+
 fn missing_account() -> ApiError {
     ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
 }
@@ -172,6 +175,9 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             store::sessions::delete_for_device(c, &row.user_id, &row.device_id)?;
         }
         store::sessions::insert(c, &row, &hash)?;
+        // At most MAX_SESSIONS per user: an integration that logs in on every run must not
+        // pile up sessions; the least recently used go.
+        store::sessions::delete_least_recent(c, &row.user_id, MAX_SESSIONS)?;
         store::users::update_login(c, &row.user_id, now)
     })?;
     let mut user = user;

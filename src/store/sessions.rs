@@ -93,6 +93,15 @@ pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Resu
 }
 
 /// Deletes sessions that expired before `now` (`expires_at = 0` never expires).
+/// Keeps a user's `keep` most recently active sessions and deletes the rest.
+pub fn delete_least_recent(c: &Connection, user_id: &str, keep: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "DELETE FROM sessions WHERE user_id = ?1 AND id NOT IN \
+         (SELECT id FROM sessions WHERE user_id = ?1 ORDER BY last_activity_at DESC, create_at DESC LIMIT ?2)",
+    )?
+    .execute(params![user_id, keep])?)
+}
+
 pub fn delete_expired(c: &Connection, now: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM sessions WHERE expires_at != 0 AND expires_at < ?1")?

@@ -475,3 +475,97 @@ fn secure_bot_recipe_via_the_api() {
     )
     .assert_error(403, "api.context.permissions.app_error");
 }
+
+fn session_row(ts: &TestServer, token: &str) -> perch::store::sessions::SessionRow {
+    let db = ts.running.as_ref().unwrap().app.store.reader().unwrap();
+    perch::store::sessions::find_by_token_hash(&db, &perch::auth::digest(token))
+        .unwrap()
+        .unwrap()
+}
+
+fn set_expiry(ts: &TestServer, id: &str, expires_at: i64) {
+    let id = id.to_string();
+    ts.running
+        .as_ref()
+        .unwrap()
+        .app
+        .store
+        .write(move |c| perch::store::sessions::update_expiry(c, &id, expires_at, 1))
+        .unwrap();
+}
+
+#[test]
+fn active_sessions_slide_their_expiry() {
+    let ts = TestServer::start_with(|c| c.service.session_length_web_in_hours = 1);
+    let admin = ts.admin();
+    let token = admin.token.clone().unwrap();
+    let row = session_row(&ts, &token);
+    let hour = 3_600_000;
+    assert!((row.expires_at - row.create_at - hour).abs() < 1000);
+    // Fresh: no write on every request.
+    assert_eq!(admin.get("/api/v4/users/me").status, 200);
+    assert_eq!(session_row(&ts, &token).expires_at, row.expires_at);
+    // Ten minutes used up (more than the 5-minute step): the next request extends it.
+    set_expiry(&ts, &row.id, row.expires_at - 10 * 60_000);
+    let before = perch::model::now_ms();
+    assert_eq!(admin.get("/api/v4/users/me").status, 200);
+    let after = session_row(&ts, &token);
+    assert!(
+        after.expires_at >= before + hour,
+        "{} < {}",
+        after.expires_at,
+        before + hour
+    );
+    assert!(after.last_activity_at >= before);
+}
+
+#[test]
+fn sessions_do_not_slide_when_extension_is_off() {
+    let ts = TestServer::start_with(|c| c.service.extend_session_length_with_activity = false);
+    let admin = ts.admin();
+    let token = admin.token.clone().unwrap();
+    let row = session_row(&ts, &token);
+    set_expiry(&ts, &row.id, row.expires_at - 86_400_000);
+    assert_eq!(admin.get("/api/v4/users/me").status, 200);
+    assert_eq!(
+        session_row(&ts, &token).expires_at,
+        row.expires_at - 86_400_000
+    );
+}
+
+#[test]
+fn least_recent_sessions_beyond_the_cap_are_deleted() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    let uid = admin.id();
+    let app = &ts.running.as_ref().unwrap().app;
+    let deleted = app
+        .store
+        .write(move |c| {
+            for i in 0..5 {
+                let row = perch::store::sessions::SessionRow {
+                    id: perch::model::new_id(),
+                    user_id: uid.clone(),
+                    create_at: i,
+                    expires_at: i64::MAX,
+                    last_activity_at: i,
+                    device_id: String::new(),
+                    roles: String::new(),
+                    props: Default::default(),
+                };
+                perch::store::sessions::insert(c, &row, &perch::model::new_id())?;
+            }
+            perch::store::sessions::delete_least_recent(c, &uid, 3)
+        })
+        .unwrap();
+    assert_eq!(
+        deleted, 3,
+        "6 sessions (the login's and 5 old ones), 3 kept"
+    );
+    assert_eq!(
+        admin.get("/api/v4/users/me").status,
+        200,
+        "the most recent (the login) stays"
+    );
+    assert_eq!(sessions(&admin, "me").len(), 3);
+}
