@@ -209,7 +209,7 @@ fn by_name(ctx: &Ctx, s: &Session, req: &Req, team_id: &str, name: &str) -> Resu
         return Err(missing());
     }
     let member = store::channels::find_member(ctx.db, &ch.id, s.user_id())?.is_some();
-    if member || s.is_admin() {
+    if member || permissions::has_system(s, "manage_system") {
         return Ok(Resp::ok(&ch));
     }
     if ch.kind == "O" {

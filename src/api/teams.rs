@@ -35,7 +35,7 @@ pub(crate) fn team_json(ctx: &Ctx, s: &Session, t: &Team) -> Result<Value, ApiEr
 /// Loads a team the caller may view, or 404/403 as Mattermost answers.
 pub(crate) fn visible_team(ctx: &Ctx, s: &Session, t: Option<Team>) -> Result<Team, ApiError> {
     let t = t
-        .filter(|t| t.delete_at == 0 || s.is_admin())
+        .filter(|t| t.delete_at == 0 || permissions::has_system(s, "manage_system"))
         .ok_or_else(team_not_found)?;
     let public = t.allow_open_invite && t.kind == "O";
     if permissions::has_team(ctx.db, s, &t.id, "view_team")?
@@ -169,7 +169,7 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let mut out = Vec::new();
     for t in all {
         let public = t.allow_open_invite && t.kind == "O";
-        if s.is_admin()
+        if permissions::has_system(s, "manage_system")
             || public
             || store::teams::find_member(ctx.db, &t.id, s.user_id())?.is_some()
         {

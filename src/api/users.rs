@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 pub(crate) fn viewer(ctx: &Ctx, s: &Session, user: &User) -> Viewer {
     if s.user_id() == user.id {
         Viewer::Own
-    } else if s.is_admin() {
+    } else if permissions::has_system(s, "manage_system") {
         Viewer::Admin
     } else {
         Viewer::Other {
@@ -38,7 +38,9 @@ pub fn create(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let caller = auth::authenticate_optional(ctx, req);
     let cfg = &ctx.app.config;
     let creator = match &caller {
-        Some(s) if s.is_admin() => Creator::Admin { make_admin: false },
+        Some(s) if permissions::has_system(s, "manage_system") => {
+            Creator::Admin { make_admin: false }
+        }
         _ => {
             if !cfg.email.enable_sign_up_with_email || !cfg.team.enable_user_creation {
                 return Err(ApiError::not_implemented(
