@@ -310,6 +310,7 @@ pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<R
             ));
         }
         store::users::update_roles(c, &id, &roles, now_ms())?;
+        store::sessions::update_roles_for_user(c, &id, &roles)?;
         Ok(())
     })?;
     Ok(Resp::status_ok())

@@ -93,6 +93,14 @@ pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Resu
 }
 
 /// Deletes sessions that expired before `now` (`expires_at = 0` never expires).
+/// Copies a user's new system roles into their sessions (shown by `GET /users/{id}/sessions`).
+pub fn update_roles_for_user(c: &Connection, user_id: &str, roles: &str) -> Result<usize> {
+    Ok(
+        c.prepare_cached("UPDATE sessions SET roles = ?2 WHERE user_id = ?1")?
+            .execute(params![user_id, roles])?,
+    )
+}
+
 /// Keeps a user's `keep` most recently active sessions and deletes the rest.
 pub fn delete_least_recent(c: &Connection, user_id: &str, keep: i64) -> Result<usize> {
     Ok(c.prepare_cached(
