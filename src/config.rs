@@ -403,6 +403,12 @@ impl Config {
                 "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
             ));
         }
+        let r = &self.rate_limit;
+        if r.per_sec < 1 || r.max_burst < 0 || r.memory_store_size < 1 {
+            return Err(ConfigError(
+                "RateLimitSettings.PerSec and MemoryStoreSize must be ≥ 1, MaxBurst ≥ 0".into(),
+            ));
+        }
         if self.perch.session_cleanup_interval_seconds < 1 {
             return Err(ConfigError(
                 "PerchSettings.SessionCleanupIntervalSeconds must be ≥ 1".into(),
@@ -597,6 +603,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.contains("ListenAddress"), "{}", e.0);
+        let e = Config::from_layers(&json!({"RateLimitSettings": {"PerSec": 0}}), &[]).unwrap_err();
+        assert!(e.0.contains("RateLimitSettings.PerSec"), "{}", e.0);
+        let e = Config::from_layers(
+            &json!({"PerchSettings": {"SessionCleanupIntervalSeconds": 0}}),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.0.contains("SessionCleanupIntervalSeconds"), "{}", e.0);
     }
 
     #[test]
