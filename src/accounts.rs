@@ -1,9 +1,11 @@
 //! Account creation and membership changes shared by the REST API and the command line
-//! (`perch user create`, `perch team add-member`, `perch channel add-member`).
+//! (`perch user create`, `perch team add-member`, `perch channel add-member`), and the account
+//! side of bots: their user rows, enabling and disabling, deactivation of their owners.
 
 use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::http::ApiError;
+use crate::model::bot::Bot;
 use crate::model::channel::{default_member_notify_props, ChannelMember};
 use crate::model::user::{self, NewUser, User};
 use crate::model::{new_id, now_ms};
@@ -125,18 +127,7 @@ pub fn create_user(
                 }
             }
         }
-        if store::users::find_by_username(c, &u.username)?.is_some() {
-            return Err(ApiError::bad_request(
-                "app.user.save.username_exists.app_error",
-                "An account with that username already exists.",
-            ));
-        }
-        if store::users::find_by_email(c, &u.email)?.is_some() {
-            return Err(ApiError::bad_request(
-                "app.user.save.email_exists.app_error",
-                "An account with that email already exists.",
-            ));
-        }
+        ensure_unique(c, &u.username, &u.email, &u.id)?;
         store::users::insert(c, &u)?;
         Ok(u)
     })
@@ -181,4 +172,85 @@ pub fn join_channel(
     m.last_update_at = now_ms();
     store::channels::upsert_member(c, &m)?;
     Ok(m)
+}
+
+/// Deactivates (`active = false`) or reactivates a user inside a write. Deactivation revokes
+/// every session of the user and, when `disable_owned_bots` (`DisableBotsWhenOwnerIsDeactivated`)
+/// is on, disables every bot the user owns.
+pub fn set_active(
+    c: &store::Conn,
+    user_id: &str,
+    active: bool,
+    disable_owned_bots: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    store::users::update_delete_at(c, user_id, if active { 0 } else { now }, now)?;
+    if !active {
+        store::sessions::delete_for_user(c, user_id)?;
+        if disable_owned_bots {
+            for bot_id in store::bots::list_active_ids_for_owner(c, user_id)? {
+                set_bot_active(c, &bot_id, false, now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Disables or enables a bot inside a write: the bot row and its user row together. A disabled
+/// bot's sessions are revoked; its access tokens stay stored but stop working (token
+/// authentication refuses deactivated users) until the bot is enabled again.
+pub fn set_bot_active(
+    c: &store::Conn,
+    bot_id: &str,
+    active: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    let delete_at = if active { 0 } else { now };
+    store::bots::update_delete_at(c, bot_id, delete_at, now)?;
+    store::users::update_delete_at(c, bot_id, delete_at, now)?;
+    if !active {
+        store::sessions::delete_for_user(c, bot_id)?;
+    }
+    Ok(())
+}
+
+/// The user row behind a bot: `<username>@localhost`, the display name as first name,
+/// `system_user`, and no password (bots cannot log in with one).
+pub fn bot_user(bot: &Bot) -> User {
+    User {
+        id: bot.user_id.clone(),
+        create_at: bot.create_at,
+        update_at: bot.update_at,
+        username: bot.username.clone(),
+        email: bot.email(),
+        first_name: bot.display_name.clone(),
+        roles: "system_user".into(),
+        locale: "en".into(),
+        notify_props: user::default_notify_props(),
+        timezone: user::default_timezone(),
+        ..Default::default()
+    }
+}
+
+/// Inside a write: fails with Mattermost's 400s when `username` or `email` belongs to an
+/// account other than `except_id`.
+pub fn ensure_unique(
+    c: &store::Conn,
+    username: &str,
+    email: &str,
+    except_id: &str,
+) -> Result<(), ApiError> {
+    if store::users::find_by_username(c, username)?.is_some_and(|u| u.id != except_id) {
+        return Err(ApiError::bad_request(
+            "app.user.save.username_exists.app_error",
+            "An account with that username already exists.",
+        ));
+    }
+    if store::users::find_by_email(c, email)?.is_some_and(|u| u.id != except_id) {
+        return Err(ApiError::bad_request(
+            "app.user.save.email_exists.app_error",
+            "An account with that email already exists.",
+        ));
+    }
+    Ok(())
 }

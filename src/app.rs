@@ -2,6 +2,7 @@
 
 use crate::auth::PasswordHasherPool;
 use crate::config::Config;
+use crate::janitor::Janitor;
 use crate::store::{Reader, Store};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +55,7 @@ pub struct Running {
     workers: Vec<JoinHandle<()>>,
     /// Outgoing-webhook delivery threads, stopped after the HTTP workers.
     background: Vec<JoinHandle<()>>,
+    janitor: Janitor,
 }
 
 impl Running {
@@ -79,15 +81,17 @@ impl Running {
     }
 
     /// Once no request can make a post any more: stops the delivery threads (each finishes
-    /// the call in hand; what is still pending stays in the database for the next start).
+    /// the call in hand; what is still pending stays in the database for the next start) and
+    /// the janitor.
     fn stop_background(&mut self) {
         self.app.outgoing.stop();
         for t in self.background.drain(..) {
             let _ = t.join();
         }
+        self.janitor.stop();
     }
 
-    /// Blocks until the server stops (after `request_stop` from a signal handler thread).
+    /// Blocks until the server stops (after `Stopper::stop` from the signal thread).
     pub fn wait(mut self) {
         for w in self.workers.drain(..) {
             let _ = w.join();
@@ -184,6 +188,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     });
     crate::commands::timer::spawn(&app)
         .map_err(|e| StartError(format!("cannot start the commands timer: {e}")))?;
+    let janitor = crate::janitor::spawn(app.clone())
+        .map_err(|e| StartError(format!("cannot start the janitor thread: {e}")))?;
     // Started first, so they resume deliveries left pending by the previous run.
     let background = crate::outgoing::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
@@ -204,6 +210,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         server,
         workers: handles,
         background,
+        janitor,
     })
 }
 

@@ -164,6 +164,33 @@ pub fn authenticate_optional(ctx: &Ctx, req: &Req) -> Option<Session> {
     resolve(ctx, &token, from_cookie).ok().flatten()
 }
 
+/// Sliding expiry (`ExtendSessionLengthWithActivity`, on by default): an active session's
+/// expiry moves to now + its length, at most about once per max(5 min, min(1 % of the
+/// length, 1 day)), so a busy session costs one small write a few times a day, not one per
+/// request.
+fn extend_if_due(ctx: &Ctx, row: &store::sessions::SessionRow, now: i64) -> Result<(), ApiError> {
+    let svc = &ctx.app.config.service;
+    if !svc.extend_session_length_with_activity || row.expires_at == 0 {
+        return Ok(());
+    }
+    let mobile = row.props.get("is_mobile").and_then(|v| v.as_str()) == Some("true");
+    let hours = if mobile {
+        svc.session_length_mobile_in_hours
+    } else {
+        svc.session_length_web_in_hours
+    };
+    let length = hours * 3_600_000;
+    let every = (length / 100).clamp(300_000, 86_400_000);
+    if now + length - row.expires_at < every {
+        return Ok(());
+    }
+    let id = row.id.clone();
+    ctx.app
+        .store
+        .write(move |c| store::sessions::update_expiry(c, &id, now + length, now))?;
+    Ok(())
+}
+
 fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>, ApiError> {
     let hash = digest(token);
     let now = now_ms();
@@ -177,6 +204,7 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
         if user.delete_at != 0 {
             return Ok(None);
         }
+        extend_if_due(ctx, &row, now)?;
         let csrf = row
             .props
             .get("csrf")
@@ -192,7 +220,7 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
         }));
     }
     // Not a session: maybe a personal access token.
-    let Some(tok) = store::sessions::find_access_token(ctx.db, &hash)? else {
+    let Some(tok) = store::tokens::find_by_hash(ctx.db, &hash)? else {
         return Ok(None);
     };
     if !tok.is_active {

@@ -122,6 +122,8 @@ pub struct TeamSettings {
     pub max_channels_per_team: i64,
     pub restrict_direct_message: String,
     pub experimental_default_channels: Vec<String>,
+    /// Users may deactivate their own account (admins always may deactivate others).
+    pub enable_user_deactivation: bool,
 }
 
 impl Default for TeamSettings {
@@ -134,6 +136,7 @@ impl Default for TeamSettings {
             max_channels_per_team: 2000,
             restrict_direct_message: "any".into(),
             experimental_default_channels: Vec::new(),
+            enable_user_deactivation: false,
         }
     }
 }
@@ -310,6 +313,8 @@ pub struct PerchSettings {
     /// The login rate limiter (per client IP) is on by default even when the general limiter
     /// is off, because small installs face password guessing first.
     pub login_rate_limit_enable: bool,
+    /// How often the `janitor` thread deletes expired sessions (and how soon after start).
+    pub session_cleanup_interval_seconds: i64,
 }
 
 impl Default for PerchSettings {
@@ -329,6 +334,7 @@ impl Default for PerchSettings {
             argon2_permits: 2,
             static_dir: String::new(),
             login_rate_limit_enable: true,
+            session_cleanup_interval_seconds: 3600,
         }
     }
 }
@@ -455,6 +461,17 @@ impl Config {
         {
             return Err(ConfigError(
                 "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
+            ));
+        }
+        let r = &self.rate_limit;
+        if r.per_sec < 1 || r.max_burst < 0 || r.memory_store_size < 1 {
+            return Err(ConfigError(
+                "RateLimitSettings.PerSec and MemoryStoreSize must be ≥ 1, MaxBurst ≥ 0".into(),
+            ));
+        }
+        if self.perch.session_cleanup_interval_seconds < 1 {
+            return Err(ConfigError(
+                "PerchSettings.SessionCleanupIntervalSeconds must be ≥ 1".into(),
             ));
         }
         if self.service.maximum_payload_size_bytes < 1024 {
@@ -646,6 +663,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.contains("ListenAddress"), "{}", e.0);
+        let e = Config::from_layers(&json!({"RateLimitSettings": {"PerSec": 0}}), &[]).unwrap_err();
+        assert!(e.0.contains("RateLimitSettings.PerSec"), "{}", e.0);
+        let e = Config::from_layers(
+            &json!({"PerchSettings": {"SessionCleanupIntervalSeconds": 0}}),
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.0.contains("SessionCleanupIntervalSeconds"), "{}", e.0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod integrations;
+pub mod janitor;
 pub mod model;
 pub mod outbound;
 pub mod outgoing;

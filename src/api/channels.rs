@@ -295,7 +295,7 @@ fn by_name(ctx: &Ctx, s: &Session, req: &Req, team_id: &str, name: &str) -> Resu
         return Err(missing());
     }
     let member = store::channels::find_member(ctx.db, &ch.id, s.user_id())?.is_some();
-    if member || s.is_admin() {
+    if member || permissions::has_system(s, "manage_system") {
         return Ok(Resp::ok(&ch));
     }
     if ch.kind == "O" {
@@ -499,7 +499,8 @@ pub fn remove_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Res
     Ok(Resp::status_ok())
 }
 
-/// `PUT /api/v4/channels/{channel_id}/members/{user_id}/roles`: body `{"roles": "…"}`.
+/// `PUT /api/v4/channels/{channel_id}/members/{user_id}/roles`: body `{"roles": "…"}`;
+/// needs `manage_channel_roles` (channel, team and system admins).
 pub fn update_member_roles(
     ctx: &Ctx,
     s: &Session,
@@ -509,27 +510,31 @@ pub fn update_member_roles(
 ) -> Result<Resp, ApiError> {
     let ch = load(ctx, cid)?;
     let uid = user_id_param(s, uid)?.to_string();
-    let body: Map<String, Value> = req.json("roles")?;
+    let body: Map<String, Value> = req.json("channel_member_roles")?;
     let roles = body
         .get("roles")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid_body("roles"))?;
-    let roles: Vec<&str> = roles.split_whitespace().collect();
-    if roles
-        .iter()
-        .any(|r| !permissions::is_known_role("channel", r))
-    {
-        return Err(ApiError::invalid_param("roles"));
+        .ok_or_else(|| ApiError::invalid_body("channel_member_roles"))?;
+    if !permissions::is_valid_role_list(roles) {
+        return Err(ApiError::invalid_body("channel_member_roles"));
     }
     permissions::require_channel(ctx.db, s, &ch, "manage_channel_roles")?;
-    let roles = roles.join(" ");
+    let missing = || {
+        ApiError::not_found(
+            "app.channel.get_member.missing.app_error",
+            "No channel member found.",
+        )
+    };
+    if store::channels::find_member(ctx.db, &ch.id, &uid)?.is_none() {
+        return Err(missing());
+    }
+    let names: Vec<&str> = roles.split_whitespace().collect();
+    permissions::check_member_roles("channel", &names)?;
+    let roles = names.join(" ");
     let chid = ch.id.clone();
     ctx.app.store.write(move |c| {
         let Some(mut m) = store::channels::find_member(c, &chid, &uid)? else {
-            return Err(ApiError::not_found(
-                "app.channel.get_member.missing.app_error",
-                "No channel member found.",
-            ));
+            return Err(missing());
         };
         m.roles = roles;
         m.last_update_at = now_ms();

@@ -10,6 +10,7 @@ use crate::app::Ctx;
 use crate::auth::{self, Session};
 use crate::http::{ApiError, Method, Method::*, Req, Resp};
 
+mod bots;
 pub(crate) mod channels;
 mod commands;
 mod outgoing_hooks;
@@ -18,6 +19,7 @@ mod preferences;
 mod status;
 mod system;
 mod teams;
+mod tokens;
 mod users;
 
 /// A handler for a route that works without a session.
@@ -42,13 +44,37 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // users
     (Get,    "/users",                                |c, s, r, _| users::list(c, s, r)),
     (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
+    (Get,    "/users/tokens",                         |c, s, r, _| tokens::list(c, s, r)),
+    (Post,   "/users/tokens/search",                  |c, s, r, _| tokens::search(c, s, r)),
+    (Post,   "/users/tokens/revoke",                  |c, s, r, _| tokens::revoke(c, s, r)),
+    (Post,   "/users/tokens/disable",                 |c, s, r, _| tokens::disable(c, s, r)),
+    (Post,   "/users/tokens/enable",                  |c, s, r, _| tokens::enable(c, s, r)),
+    (Get,    "/users/tokens/{token_id}",              |c, s, _, p| tokens::get(c, s, p[0])),
     (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
     (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
     (Get,    "/users/{uid}/teams/members",            |c, s, _, p| teams::list_members_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams/unread",             |c, s, _, p| teams::list_unread_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),
     (Put,    "/users/{uid}/roles",                    |c, s, r, p| users::update_roles(c, s, r, p[0])),
+    (Put,    "/users/{uid}/active",                   |c, s, r, p| users::update_active(c, s, r, p[0])),
+    (Put,    "/users/{uid}/password",                 |c, s, r, p| users::update_password(c, s, r, p[0])),
+    (Post,   "/users/{uid}/tokens",                   |c, s, r, p| tokens::create(c, s, r, p[0])),
+    (Get,    "/users/{uid}/tokens",                   |c, s, r, p| tokens::list_for_user(c, s, r, p[0])),
+    (Get,    "/users/{uid}/sessions",                 |c, s, _, p| users::get_sessions(c, s, p[0])),
+    (Post,   "/users/{uid}/sessions/revoke",          |c, s, r, p| users::revoke_session(c, s, r, p[0])),
+    (Post,   "/users/{uid}/sessions/revoke/all",      |c, s, _, p| users::revoke_all_sessions(c, s, p[0])),
+    (Post,   "/users/{uid}/convert_to_bot",           |c, s, _, p| bots::convert_user(c, s, p[0])),
     (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),
+    (Delete, "/users/{uid}",                          |c, s, r, p| users::delete(c, s, r, p[0])),
+    // bots
+    (Post,   "/bots",                                 |c, s, r, _| bots::create(c, s, r)),
+    (Get,    "/bots",                                 |c, s, r, _| bots::list(c, s, r)),
+    (Post,   "/bots/{bid}/disable",                   |c, s, _, p| bots::disable(c, s, p[0])),
+    (Post,   "/bots/{bid}/enable",                    |c, s, _, p| bots::enable(c, s, p[0])),
+    (Post,   "/bots/{bid}/assign/{uid}",              |c, s, _, p| bots::assign(c, s, p[0], p[1])),
+    (Post,   "/bots/{bid}/convert_to_user",           |c, s, r, p| bots::convert_to_user(c, s, r, p[0])),
+    (Get,    "/bots/{bid}",                           |c, s, r, p| bots::get(c, s, r, p[0])),
+    (Put,    "/bots/{bid}",                           |c, s, r, p| bots::patch(c, s, r, p[0])),
     // teams
     (Post,   "/teams",                                |c, s, r, _| teams::create(c, s, r)),
     (Get,    "/teams",                                |c, s, r, _| teams::list(c, s, r)),
@@ -122,11 +148,37 @@ pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     for (method, pattern, handler) in ROUTES {
         if *method == req.method && matches(pattern, &seg, &mut params) {
             let s = auth::authenticate(ctx, req)?;
-            return handler(ctx, &s, req, &params);
+            // With `VaryByUser`, every authenticated request is also charged to its user.
+            let limits = &ctx.app.limits;
+            let Some(g) = limits.general.as_ref().filter(|_| limits.vary_by_user) else {
+                return handler(ctx, &s, req, &params);
+            };
+            let d = g.check(s.user_id());
+            if !d.allowed {
+                return Ok(d.rejection());
+            }
+            return with_headers(handler(ctx, &s, req, &params), d.headers());
         }
     }
     // Mattermost's catch-all answers unknown routes with 404 whatever the credentials.
     Err(ApiError::not_found_route(&req.path))
+}
+
+/// Adds headers to a handler's answer, success or error.
+pub(crate) fn with_headers(
+    result: Result<Resp, ApiError>,
+    headers: Vec<(String, String)>,
+) -> Result<Resp, ApiError> {
+    match result {
+        Ok(mut r) => {
+            r.headers.extend(headers);
+            Ok(r)
+        }
+        Err(mut e) => {
+            e.headers.extend(headers);
+            Err(e)
+        }
+    }
 }
 
 /// Matches `pattern` against the segments, collecting captures into `params`.

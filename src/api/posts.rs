@@ -230,7 +230,10 @@ fn editable(ctx: &Ctx, s: &Session, pid: &str) -> Result<Post, ApiError> {
         ));
     }
     let limit = ctx.app.config.service.post_edit_time_limit;
-    if limit >= 0 && now_ms() - p.create_at > limit * 1000 && !s.is_admin() {
+    if limit >= 0
+        && now_ms() - p.create_at > limit * 1000
+        && !permissions::has_system(s, "manage_system")
+    {
         return Err(ApiError::bad_request(
             "api.post.update_post.permissions_time_limit.app_error",
             "Post edit is only allowed for a limited time.",

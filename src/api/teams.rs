@@ -35,7 +35,7 @@ pub(crate) fn team_json(ctx: &Ctx, s: &Session, t: &Team) -> Result<Value, ApiEr
 /// Loads a team the caller may view, or 404/403 as Mattermost answers.
 pub(crate) fn visible_team(ctx: &Ctx, s: &Session, t: Option<Team>) -> Result<Team, ApiError> {
     let t = t
-        .filter(|t| t.delete_at == 0 || s.is_admin())
+        .filter(|t| t.delete_at == 0 || permissions::has_system(s, "manage_system"))
         .ok_or_else(team_not_found)?;
     let public = t.allow_open_invite && t.kind == "O";
     if permissions::has_team(ctx.db, s, &t.id, "view_team")?
@@ -169,7 +169,7 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let mut out = Vec::new();
     for t in all {
         let public = t.allow_open_invite && t.kind == "O";
-        if s.is_admin()
+        if permissions::has_system(s, "manage_system")
             || public
             || store::teams::find_member(ctx.db, &t.id, s.user_id())?.is_some()
         {
@@ -301,7 +301,8 @@ pub fn remove_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Res
     Ok(Resp::status_ok())
 }
 
-/// `PUT /api/v4/teams/{team_id}/members/{user_id}/roles`: body `{"roles": "team_user team_admin"}`.
+/// `PUT /api/v4/teams/{team_id}/members/{user_id}/roles`: body `{"roles": "team_user team_admin"}`;
+/// needs `manage_team_roles` (team and system admins).
 pub fn update_member_roles(
     ctx: &Ctx,
     s: &Session,
@@ -311,23 +312,30 @@ pub fn update_member_roles(
 ) -> Result<Resp, ApiError> {
     let tid = id_param(tid, "team_id")?.to_string();
     let uid = user_id_param(s, uid)?.to_string();
-    let body: Map<String, Value> = req.json("roles")?;
+    let body: Map<String, Value> = req.json("team_member_roles")?;
     let roles = body
         .get("roles")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid_body("roles"))?;
-    let roles: Vec<&str> = roles.split_whitespace().collect();
-    if roles.iter().any(|r| !permissions::is_known_role("team", r)) {
-        return Err(ApiError::invalid_param("roles"));
+        .ok_or_else(|| ApiError::invalid_body("team_member_roles"))?;
+    if !permissions::is_valid_role_list(roles) {
+        return Err(ApiError::invalid_body("team_member_roles"));
     }
     permissions::require_team(ctx.db, s, &tid, "manage_team_roles")?;
-    let roles = roles.join(" ");
+    let missing = || {
+        ApiError::not_found(
+            "app.team.get_member.missing.app_error",
+            "No team member found for that user ID and team ID.",
+        )
+    };
+    if store::teams::find_member(ctx.db, &tid, &uid)?.is_none() {
+        return Err(missing());
+    }
+    let names: Vec<&str> = roles.split_whitespace().collect();
+    permissions::check_member_roles("team", &names)?;
+    let roles = names.join(" ");
     ctx.app.store.write(move |c| {
         if store::teams::find_member(c, &tid, &uid)?.is_none() {
-            return Err(ApiError::not_found(
-                "app.team.get_member.missing.app_error",
-                "No team member found.",
-            ));
+            return Err(missing());
         }
         store::teams::upsert_member(c, &tid, &uid, &roles)?;
         Ok(())

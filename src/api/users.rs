@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 pub(crate) fn viewer(ctx: &Ctx, s: &Session, user: &User) -> Viewer {
     if s.user_id() == user.id {
         Viewer::Own
-    } else if s.is_admin() {
+    } else if permissions::has_system(s, "manage_system") {
         Viewer::Admin
     } else {
         Viewer::Other {
@@ -24,6 +24,9 @@ pub(crate) fn viewer(ctx: &Ctx, s: &Session, user: &User) -> Viewer {
         }
     }
 }
+
+/// Sessions one user may hold, as in Mattermost.
+const MAX_SESSIONS: i64 = 500;
 
 fn missing_account() -> ApiError {
     ApiError::not_found("app.user.missing_account.const", "Unable to find the user.")
@@ -35,7 +38,9 @@ pub fn create(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let caller = auth::authenticate_optional(ctx, req);
     let cfg = &ctx.app.config;
     let creator = match &caller {
-        Some(s) if s.is_admin() => Creator::Admin { make_admin: false },
+        Some(s) if permissions::has_system(s, "manage_system") => {
+            Creator::Admin { make_admin: false }
+        }
         _ => {
             if !cfg.email.enable_sign_up_with_email || !cfg.team.enable_user_creation {
                 return Err(ApiError::not_implemented(
@@ -61,24 +66,20 @@ fn invalid_credentials(ctx: &Ctx) -> ApiError {
 }
 
 /// `POST /api/v4/users/login`: password login. Answers 200 with the session token in the
-/// `Token` header; cookies only for the web app (`X-Requested-With: XMLHttpRequest`).
+/// `Token` header; cookies only for the web app (`X-Requested-With: XMLHttpRequest`). Limited
+/// per client IP by the login limiter (5/s, burst 10) before anything else happens.
 pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
-    if let Some(l) = &ctx.app.limits.login {
-        let d = l.check(&crate::http::router::client_ip(ctx, req));
-        if !d.allowed {
-            return Ok(Resp {
-                status: 429,
-                headers: vec![
-                    ("Content-Type".into(), "text/plain; charset=utf-8".into()),
-                    ("Retry-After".into(), d.retry_after_secs.to_string()),
-                    ("X-Ratelimit-Limit".into(), d.limit.to_string()),
-                    ("X-Ratelimit-Remaining".into(), "0".into()),
-                    ("X-Ratelimit-Reset".into(), d.reset_secs.to_string()),
-                ],
-                body: b"limit exceeded\n".to_vec(),
-            });
-        }
+    let Some(l) = &ctx.app.limits.login else {
+        return login_checked(ctx, req);
+    };
+    let d = l.check(&crate::http::router::client_ip(ctx, req));
+    if !d.allowed {
+        return Ok(d.rejection());
     }
+    super::with_headers(login_checked(ctx, req), d.headers())
+}
+
+fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     // Mattermost decodes a map of strings: values of other types are dropped.
     let body: Map<String, Value> = req.json("login")?;
     let field = |k: &str| {
@@ -176,6 +177,9 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             store::sessions::delete_for_device(c, &row.user_id, &row.device_id)?;
         }
         store::sessions::insert(c, &row, &hash)?;
+        // At most MAX_SESSIONS per user: an integration that logs in on every run must not
+        // pile up sessions; the least recently used go.
+        store::sessions::delete_least_recent(c, &row.user_id, MAX_SESSIONS)?;
         store::users::update_login(c, &row.user_id, now)
     })?;
     let mut user = user;
@@ -275,7 +279,7 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
 }
 
 /// `PUT /api/v4/users/{user_id}/roles`: body `{"roles": "system_user system_admin"}`;
-/// needs `manage_roles` (system admins).
+/// needs `manage_roles` (system admins). The last active system admin cannot be demoted.
 pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
     let id = user_id_param(s, raw_id)?.to_string();
     let body: Map<String, Value> = req.json("roles")?;
@@ -283,21 +287,245 @@ pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<R
         .get("roles")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::invalid_body("roles"))?;
-    let roles: Vec<&str> = roles.split_whitespace().collect();
-    if roles
-        .iter()
-        .any(|r| !permissions::is_known_role("system", r))
-    {
-        return Err(ApiError::invalid_param("roles"));
+    if !permissions::is_valid_role_list(roles) {
+        return Err(ApiError::invalid_body("roles"));
     }
     permissions::require_system(s, "manage_roles")?;
-    let roles = roles.join(" ");
-    let n = ctx
-        .app
-        .store
-        .write(move |c| store::users::update_roles(c, &id, &roles, now_ms()))?;
-    if n == 0 {
-        return Err(missing_account());
+    // Mattermost answers a missing user with 400 here.
+    let Some(target) = store::users::find(ctx.db, &id)? else {
+        return Err(ApiError {
+            status: 400,
+            ..missing_account()
+        });
+    };
+    let names: Vec<&str> = roles.split_whitespace().collect();
+    permissions::check_system_roles(&names)?;
+    let demotes_admin = target.has_role("system_admin") && !names.contains(&"system_admin");
+    let roles = names.join(" ");
+    ctx.app.store.write(move |c| {
+        if demotes_admin && store::users::count_active_admins(c)? <= 1 {
+            return Err(ApiError::bad_request(
+                "app.user.update.lastAdmin.app_error",
+                "You cannot remove the system admin role from the last system admin.",
+            ));
+        }
+        store::users::update_roles(c, &id, &roles, now_ms())?;
+        store::sessions::update_roles_for_user(c, &id, &roles)?;
+        Ok(())
+    })?;
+    Ok(Resp::status_ok())
+}
+
+/// Loads a user another handler acts on, after `can_manage_user` (403 `edit_other_users`).
+fn managed_user(ctx: &Ctx, s: &Session, raw_id: &str) -> Result<String, ApiError> {
+    let id = user_id_param(s, raw_id)?.to_string();
+    if !permissions::can_manage_user(ctx.db, s, &id)? {
+        return Err(ApiError::permissions("edit_other_users"));
     }
+    Ok(id)
+}
+
+/// A session as `GET /users/{id}/sessions` shows it: the token is blanked.
+fn session_json(row: &SessionRow) -> Value {
+    serde_json::json!({
+        "id": row.id,
+        "token": "",
+        "create_at": row.create_at,
+        "expires_at": row.expires_at,
+        "last_activity_at": row.last_activity_at,
+        "user_id": row.user_id,
+        "device_id": row.device_id,
+        "roles": row.roles,
+        "is_oauth": false,
+        "expired_notify": false,
+        "props": row.props,
+        "team_members": [],
+        "local": false,
+    })
+}
+
+/// `GET /api/v4/users/{user_id}/sessions`: the user's login sessions, newest activity first.
+pub fn get_sessions(ctx: &Ctx, s: &Session, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = managed_user(ctx, s, raw_id)?;
+    let rows = store::sessions::list_for_user(ctx.db, &id)?;
+    Ok(Resp::ok(&rows.iter().map(session_json).collect::<Vec<_>>()))
+}
+
+/// `POST /api/v4/users/{user_id}/sessions/revoke`: body `{"session_id": "…"}`.
+pub fn revoke_session(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = managed_user(ctx, s, raw_id)?;
+    let body: Map<String, Value> = req.json("session_id")?;
+    let sid = body
+        .get("session_id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if sid.is_empty() {
+        return Err(ApiError::invalid_body("session_id"));
+    }
+    let Some(row) = store::sessions::find(ctx.db, &sid)? else {
+        return Err(ApiError::bad_request(
+            "app.session.get.app_error",
+            "We encountered an error finding the session.",
+        ));
+    };
+    if row.user_id != id {
+        return Err(ApiError::invalid_url_param("user_id"));
+    }
+    ctx.app
+        .store
+        .write(move |c| store::sessions::delete(c, &sid))?;
+    Ok(Resp::status_ok())
+}
+
+/// `POST /api/v4/users/{user_id}/sessions/revoke/all`: every session of the user, the
+/// caller's own included.
+pub fn revoke_all_sessions(ctx: &Ctx, s: &Session, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = managed_user(ctx, s, raw_id)?;
+    ctx.app
+        .store
+        .write(move |c| store::sessions::delete_for_user(c, &id))?;
+    Ok(Resp::status_ok())
+}
+
+/// Deactivates or reactivates `user` (see `accounts::set_active`).
+fn set_active(ctx: &Ctx, user: &User, active: bool) -> Result<(), ApiError> {
+    let id = user.id.clone();
+    let disable_bots = ctx
+        .app
+        .config
+        .service
+        .disable_bots_when_owner_is_deactivated
+        && !user.is_bot();
+    ctx.app
+        .store
+        .write(move |c| accounts::set_active(c, &id, active, disable_bots, now_ms()))?;
+    Ok(())
+}
+
+fn deactivation_disabled(id: &str) -> ApiError {
+    ApiError::unauthorized(
+        "api.user.update_active.not_enable.app_error",
+        "You cannot deactivate yourself because this feature is not enabled. Please contact your System Administrator.",
+    )
+    .with_detail(format!("userId={id}"))
+}
+
+/// `DELETE /api/v4/users/{user_id}`: deactivates the account (sessions revoked; with
+/// `DisableBotsWhenOwnerIsDeactivated`, its bots disabled). `?permanent=true` is refused:
+/// Perch has no `EnableAPIUserDeletion`.
+pub fn delete(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = managed_user(ctx, s, raw_id)?;
+    if id == s.user_id()
+        && !ctx.app.config.team.enable_user_deactivation
+        && !permissions::has_system(s, "manage_system")
+    {
+        return Err(deactivation_disabled(&id));
+    }
+    let user = store::users::find(ctx.db, &id)?.ok_or_else(missing_account)?;
+    if user.has_role("system_admin") {
+        permissions::require_system(s, "manage_system")?;
+    }
+    if req.query_bool("permanent") {
+        return Err(ApiError::unauthorized(
+            "api.user.delete_user.not_enabled.app_error",
+            "Permanent user deletion feature is not enabled. Please contact your System Administrator.",
+        ));
+    }
+    set_active(ctx, &user, false)?;
+    Ok(Resp::status_ok())
+}
+
+/// `PUT /api/v4/users/{user_id}/active`: body `{"active": bool}`. Needs `manage_system`,
+/// except to deactivate yourself (when `TeamSettings.EnableUserDeactivation` is on).
+pub fn update_active(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = user_id_param(s, raw_id)?.to_string();
+    let body: Map<String, Value> = req.json("active")?;
+    let active = body
+        .get("active")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| ApiError::invalid_body("active"))?;
+    let self_deactivate = !active && id == s.user_id();
+    if !self_deactivate && !permissions::has_system(s, "manage_system") {
+        return Err(ApiError::forbidden(
+            "api.user.update_active.permissions.app_error",
+            "You do not have the appropriate permissions.",
+        )
+        .with_detail(format!("userId={id}")));
+    }
+    if self_deactivate && !ctx.app.config.team.enable_user_deactivation {
+        return Err(deactivation_disabled(&id));
+    }
+    let user = store::users::find(ctx.db, &id)?.ok_or_else(missing_account)?;
+    if user.has_role("system_admin") {
+        permissions::require_system(s, "manage_system")?;
+    }
+    set_active(ctx, &user, active)?;
+    Ok(Resp::status_ok())
+}
+
+/// `PUT /api/v4/users/{user_id}/password`: body `{"current_password", "new_password"}`. Your
+/// own password needs the current one (a wrong one counts as a failed login attempt); an
+/// admin (`manage_system`) sets anyone's without it. Either way the failed-attempt count is
+/// cleared, which is how a locked account is unlocked.
+pub fn update_password(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
+    let id = user_id_param(s, raw_id)?.to_string();
+    let body: Map<String, Value> = req.json("password")?;
+    let field = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let (current, new) = (field("current_password"), field("new_password"));
+    let user = store::users::find(ctx.db, &id)?;
+    if id == s.user_id() {
+        if current.is_empty() {
+            return Err(ApiError::invalid_body("current_password"));
+        }
+        let user = user.ok_or_else(missing_account)?;
+        let max = ctx.app.config.service.maximum_login_attempts;
+        if max > 0 && user.failed_attempts >= max {
+            return Err(ApiError::unauthorized(
+                "api.user.check_user_login_attempts.too_many.app_error",
+                "Your account is locked because of too many failed password attempts. Please reset your password.",
+            ));
+        }
+        if user.password_hash.is_empty() || !ctx.app.hasher.verify(&current, &user.password_hash) {
+            let uid = user.id.clone();
+            ctx.app
+                .store
+                .write(move |c| store::users::increment_failed_attempts(c, &uid))?;
+            return Err(ApiError::bad_request(
+                "api.user.check_user_password.invalid.app_error",
+                "Login failed because of invalid password.",
+            ));
+        }
+    } else {
+        let allowed = match &user {
+            Some(u) if u.has_role("system_admin") => permissions::has_system(s, "manage_system"),
+            Some(_) => {
+                permissions::has_system(s, "manage_system")
+                    || permissions::has_system(s, "edit_other_users")
+            }
+            None => false,
+        };
+        if !allowed {
+            return Err(ApiError::forbidden(
+                "api.user.update_password.context.app_error",
+                "Update password failed because context user_id did not match props user_id.",
+            ));
+        }
+    }
+    if let Err(err_id) = crate::model::user::check_password(&new, &ctx.app.config.password) {
+        return Err(ApiError::bad_request(
+            err_id,
+            "Your password does not meet the requirements.",
+        ));
+    }
+    let hash = ctx.app.hasher.hash(&new)?;
+    ctx.app
+        .store
+        .write(move |c| store::users::update_password(c, &id, &hash, now_ms()))?;
     Ok(Resp::status_ok())
 }

@@ -14,8 +14,9 @@ pub struct ApiError {
     pub message: String,
     /// Shown only when `ServiceSettings.EnableDeveloper` is on, as in Mattermost.
     pub detail: String,
-    /// For 500s: the cause, logged with the request id and never sent.
-    pub cause: Option<String>,
+    /// For 500s: the cause, logged with the request id and never sent. (A boxed `str` keeps
+    /// `ApiError` under clippy's `result_large_err` size: every handler returns it.)
+    pub cause: Option<Box<str>>,
     /// Extra response headers (e.g. `Retry-After`).
     pub headers: Vec<(String, String)>,
 }
@@ -56,7 +57,7 @@ impl ApiError {
     /// A server-side failure. The cause is logged, the client sees a fixed text.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut e = Self::new(500, "app.internal_error", "An internal error occurred.");
-        e.cause = Some(cause.to_string());
+        e.cause = Some(cause.to_string().into_boxed_str());
         e
     }
 

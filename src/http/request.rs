@@ -30,6 +30,20 @@ impl Method {
             _ => Method::Other,
         }
     }
+
+    /// The method's name on the wire (`OTHER` for anything we do not route).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -11,17 +11,7 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
         let key = rate_key(ctx, req);
         let d = g.check(&key);
         if !d.allowed {
-            return Resp {
-                status: 429,
-                headers: vec![
-                    ("Content-Type".into(), "text/plain; charset=utf-8".into()),
-                    ("X-Ratelimit-Limit".into(), d.limit.to_string()),
-                    ("X-Ratelimit-Remaining".into(), "0".into()),
-                    ("X-Ratelimit-Reset".into(), d.reset_secs.to_string()),
-                    ("Retry-After".into(), d.retry_after_secs.to_string()),
-                ],
-                body: b"limit exceeded\n".to_vec(),
-            };
+            return d.rejection();
         }
         rate_headers = Some(d);
     }
@@ -40,13 +30,14 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
             e.to_response(ctx.request_id, ctx.app.config.service.enable_developer)
         }
     };
-    if let Some(d) = rate_headers {
-        resp.headers
-            .push(("X-Ratelimit-Limit".into(), d.limit.to_string()));
-        resp.headers
-            .push(("X-Ratelimit-Remaining".into(), d.remaining.to_string()));
-        resp.headers
-            .push(("X-Ratelimit-Reset".into(), d.reset_secs.to_string()));
+    // A limiter inside the handler (per user, login) already set its own values; like
+    // Mattermost's, they replace the outer limiter's.
+    let has_inner = resp
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("X-Ratelimit-Limit"));
+    if let (Some(d), false) = (rate_headers, has_inner) {
+        resp.headers.extend(d.headers());
     }
     resp
 }

@@ -1,5 +1,6 @@
 //! Wire types with Mattermost's JSON names, plus ids and time. No I/O here.
 
+pub mod bot;
 pub mod channel;
 pub mod command;
 pub mod ids;
@@ -7,6 +8,7 @@ pub mod outgoing_hook;
 pub mod post;
 pub mod preference;
 pub mod team;
+pub mod token;
 pub mod user;
 
 pub use ids::{is_valid_id, new_id, new_token};

@@ -265,6 +265,23 @@ pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(
     Err(id)
 }
 
+/// A user patch (`PUT /users/{id}/patch`, `POST /bots/{id}/convert_to_user`): only the given
+/// fields change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UserPatch {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub nickname: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub position: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    pub props: Option<Map<String, Value>>,
+    pub notify_props: Option<Map<String, Value>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

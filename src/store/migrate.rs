@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_outgoing_webhooks.sql"),
     include_str!("migrations/0003_commands.sql"),
+    include_str!("migrations/0004_bots_tokens.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -2,6 +2,7 @@
 //! worker's read-only connection. Store functions take `&Connection`, so the same query runs
 //! on a reader or inside a write.
 
+pub mod bots;
 pub mod channels;
 pub mod commands;
 pub mod migrate;
@@ -11,6 +12,7 @@ pub mod preferences;
 pub mod sessions;
 pub mod status;
 pub mod teams;
+pub mod tokens;
 pub mod users;
 
 use rusqlite::{Connection, OpenFlags};

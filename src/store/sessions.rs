@@ -1,4 +1,4 @@
-//! Login sessions and personal-access-token lookups. Secrets are stored as SHA-256 digests.
+//! Login sessions. Only a SHA-256 digest of each session token is stored.
 
 use super::{json_map, optional, Result};
 use rusqlite::{params, Connection};
@@ -60,6 +60,13 @@ pub fn find_by_token_hash(c: &Connection, hash: &str) -> Result<Option<SessionRo
     )
 }
 
+pub fn find(c: &Connection, id: &str) -> Result<Option<SessionRow>> {
+    optional(
+        c.prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?
+            .query_row([id], from_row),
+    )
+}
+
 pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<SessionRow>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM sessions WHERE user_id = ?1 ORDER BY last_activity_at DESC"
@@ -85,9 +92,27 @@ pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Resu
     )
 }
 
+/// Deletes sessions that expired before `now` (`expires_at = 0` never expires).
+/// Copies a user's new system roles into their sessions (shown by `GET /users/{id}/sessions`).
+pub fn update_roles_for_user(c: &Connection, user_id: &str, roles: &str) -> Result<usize> {
+    Ok(
+        c.prepare_cached("UPDATE sessions SET roles = ?2 WHERE user_id = ?1")?
+            .execute(params![user_id, roles])?,
+    )
+}
+
+/// Keeps a user's `keep` most recently active sessions and deletes the rest.
+pub fn delete_least_recent(c: &Connection, user_id: &str, keep: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "DELETE FROM sessions WHERE user_id = ?1 AND id NOT IN \
+         (SELECT id FROM sessions WHERE user_id = ?1 ORDER BY last_activity_at DESC, create_at DESC LIMIT ?2)",
+    )?
+    .execute(params![user_id, keep])?)
+}
+
 pub fn delete_expired(c: &Connection, now: i64) -> Result<usize> {
     Ok(
-        c.prepare_cached("DELETE FROM sessions WHERE expires_at < ?1")?
+        c.prepare_cached("DELETE FROM sessions WHERE expires_at != 0 AND expires_at < ?1")?
             .execute([now])?,
     )
 }
@@ -96,27 +121,4 @@ pub fn update_expiry(c: &Connection, id: &str, expires_at: i64, now: i64) -> Res
     c.prepare_cached("UPDATE sessions SET expires_at = ?2, last_activity_at = ?3 WHERE id = ?1")?
         .execute(params![id, expires_at, now])?;
     Ok(())
-}
-
-/// An active personal access token, by the digest of its secret.
-#[derive(Debug, Clone)]
-pub struct TokenRow {
-    pub id: String,
-    pub user_id: String,
-    pub is_active: bool,
-}
-
-pub fn find_access_token(c: &Connection, hash: &str) -> Result<Option<TokenRow>> {
-    optional(
-        c.prepare_cached(
-            "SELECT id, user_id, is_active FROM user_access_tokens WHERE token_hash = ?1",
-        )?
-        .query_row([hash], |r| {
-            Ok(TokenRow {
-                id: r.get(0)?,
-                user_id: r.get(1)?,
-                is_active: r.get(2)?,
-            })
-        }),
-    )
 }

@@ -226,3 +226,23 @@ pub fn update_profile(c: &Connection, u: &User) -> Result<usize> {
         u.last_password_update,
     ])?)
 }
+
+/// Active human accounts holding `system_admin` (the last one may not be demoted).
+pub fn count_active_admins(c: &Connection) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT COUNT(*) FROM users u WHERE u.delete_at = 0 AND (' ' || u.roles || ' ') LIKE '% system_admin %' \
+         AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.user_id = u.id)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Sets a new password hash and clears the failed-attempt count (this is how an admin
+/// unlocks an account locked by `MaximumLoginAttempts`).
+pub fn update_password(c: &Connection, id: &str, hash: &str, now: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE users SET password_hash = ?2, last_password_update = ?3, update_at = ?3, failed_attempts = 0 \
+         WHERE id = ?1",
+    )?
+    .execute(params![id, hash, now])?)
+}

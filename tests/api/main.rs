@@ -5,12 +5,18 @@
 
 mod common;
 
+mod accounts;
+mod authz;
+mod bots;
 mod burst;
 mod channels;
 mod commands;
+mod limits;
 mod outgoing_hooks;
 mod posts;
 mod real_clients;
+mod real_clients_bots;
 mod system;
 mod teams;
+mod tokens;
 mod users;

@@ -319,7 +319,7 @@ fn system_admin_can_change_roles() {
             &format!("/api/v4/users/{}/roles", bob.id()),
             &json!({"roles": "system_user nonsense"}),
         )
-        .assert_error(400, "api.context.invalid_param.app_error");
+        .assert_error(400, "app.role.check_roles_exist.role_not_found");
     let r = admin.put(
         &format!("/api/v4/users/{}/roles", bob.id()),
         &json!({"roles": "system_user system_admin"}),

@@ -1,0 +1,353 @@
+//! The real `perch` binary: `version`, a bad config value, and the secure-bot recipe driven
+//! from the command line (`user create`, `team add-member`, `channel add-member`) against a
+//! server started from the binary, which stops cleanly on SIGTERM.
+
+#![allow(clippy::unwrap_used, reason = "test code fails loudly by design")]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_perch");
+
+/// A temporary data directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let p =
+            std::env::temp_dir().join(format!("perch-cli-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `perch --data-dir <dir> <args>` to completion.
+fn perch(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("MM_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn assert_ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// A server started from the binary; SIGTERM and a clean exit are checked on `stop`.
+struct Server {
+    child: Option<Child>,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("MM_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let first = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_string);
+        let server = Server {
+            child: Some(child),
+            url: url.clone().unwrap_or_default(),
+        };
+        assert!(
+            url.as_deref()
+                .is_some_and(|u| u.starts_with("http://127.0.0.1:")),
+            "first stdout line: {first:?}; log: {}",
+            std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+        );
+        server
+    }
+
+    /// SIGTERM, then the process must exit successfully within 10 s.
+    fn stop(mut self) {
+        let mut child = self.child.take().unwrap();
+        sigterm(&child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "exit status after SIGTERM: {status:?}");
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the server did not stop within 10 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[allow(unsafe_code, reason = "sending SIGTERM to the child this test started")]
+fn sigterm(child: &Child) {
+    // SAFETY: kill(2) with the pid of our own child process and a valid signal number.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+}
+
+struct Http {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Http {
+    fn new(base: &str) -> Http {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Http {
+            agent,
+            base: base.to_string(),
+        }
+    }
+
+    /// (status, headers we care about, JSON body)
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Option<String>, Value) {
+        let mut b = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(a) = auth {
+            b = b.header("Authorization", a);
+        }
+        let result = match body {
+            Some(v) => self.agent.run(
+                b.header("Content-Type", "application/json")
+                    .body(v.to_string())
+                    .unwrap(),
+            ),
+            None => self.agent.run(b.body(()).unwrap()),
+        };
+        let mut resp = result.unwrap();
+        let token = resp
+            .headers()
+            .get("Token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            token,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Logs in exactly as the recipe says: keep the `Token` header.
+    fn login(&self, login_id: &str, password: &str) -> String {
+        let (status, token, body) = self.call(
+            "POST",
+            "/api/v4/users/login",
+            None,
+            Some(&json!({"login_id": login_id, "password": password})),
+        );
+        assert_eq!(status, 200, "login {login_id}: {body}");
+        token.expect("Token header")
+    }
+}
+
+#[test]
+fn version_prints_the_versions_and_schema() {
+    let out = Command::new(BIN).arg("version").output().unwrap();
+    let text = assert_ok(&out);
+    assert!(
+        text.starts_with(&format!("Version: {}\n", perch::MM_VERSION)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Build Number: {}\n", perch::VERSION)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "DB Version: {}\n",
+            perch::store::migrate::SCHEMA_VERSION
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        assert_ok(&Command::new(BIN).arg("--version").output().unwrap()),
+        text
+    );
+}
+
+#[test]
+fn a_bad_config_value_stops_startup_naming_the_key() {
+    let dir = TempDir::new("badcfg");
+    std::fs::write(
+        dir.0.join("config.json"),
+        r#"{"ServiceSettings": {"EnableCommands": "yes"}}"#,
+    )
+    .unwrap();
+    let out = perch(&dir.0, &["--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ServiceSettings.EnableCommands"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listened");
+    // The same from the environment.
+    let dir = TempDir::new("badenv");
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&dir.0)
+        .env("MM_SERVICESETTINGS_MAXIMUMLOGINATTEMPTS", "lots")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MaximumLoginAttempts"));
+}
+
+/// README "Secure bot recipe", with the accounts made by the command line.
+#[test]
+fn secure_bot_recipe_with_the_command_line() {
+    let dir = TempDir::new("recipe");
+    let out = perch(
+        &dir.0,
+        &[
+            "user",
+            "create",
+            "--email",
+            "admin@example.com",
+            "--username",
+            "admin",
+            "--password",
+            "admin-password",
+            "--system-admin",
+        ],
+    );
+    assert!(assert_ok(&out).contains("system_admin"));
+    let out = perch(
+        &dir.0,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ci-bot@example.com",
+            "--username",
+            "ci-bot",
+            "--password",
+            "S3cret-and-long-enough",
+        ],
+    );
+    assert!(assert_ok(&out).contains("created user ci-bot"));
+
+    let server = Server::start(&dir.0);
+    let http = Http::new(&server.url);
+    let admin = format!("Bearer {}", http.login("admin", "admin-password"));
+    let (status, _, team) = http.call(
+        "POST",
+        "/api/v4/teams",
+        Some(&admin),
+        Some(&json!({"name": "home", "display_name": "Home", "type": "O"})),
+    );
+    assert_eq!(status, 201, "{team}");
+    // Membership from the command line, while the server runs.
+    assert_ok(&perch(
+        &dir.0,
+        &["team", "add-member", "--team", "home", "--user", "ci-bot"],
+    ));
+    assert_ok(&perch(
+        &dir.0,
+        &[
+            "channel",
+            "add-member",
+            "--team",
+            "home",
+            "--channel",
+            "town-square",
+            "--user",
+            "ci-bot",
+        ],
+    ));
+
+    // The integration: log in, keep the Token header, call the API with `bearer <token>`.
+    let token = http.login("ci-bot", "S3cret-and-long-enough");
+    let auth = format!("bearer {token}");
+    let (status, _, me) = http.call("GET", "/api/v4/users/me", Some(&auth), None);
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["username"], "ci-bot");
+    assert!(
+        me.get("is_bot").is_none(),
+        "a bot-like user, not a bot account"
+    );
+    let (status, _, ch) = http.call(
+        "GET",
+        "/api/v4/teams/name/home/channels/name/town-square",
+        Some(&auth),
+        None,
+    );
+    assert_eq!(status, 200, "{ch}");
+    let cid = ch["id"].as_str().unwrap();
+    let (status, _, post) = http.call(
+        "POST",
+        "/api/v4/posts",
+        Some(&auth),
+        Some(&json!({"channel_id": cid, "message": "deploy finished"})),
+    );
+    assert_eq!(status, 201, "{post}");
+    let (_, _, posts) = http.call(
+        "GET",
+        &format!("/api/v4/channels/{cid}/posts"),
+        Some(&admin),
+        None,
+    );
+    let pid = post["id"].as_str().unwrap();
+    assert_eq!(posts["posts"][pid]["message"], "deploy finished");
+    server.stop();
+}
