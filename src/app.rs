@@ -20,6 +20,8 @@ pub struct App {
     pub limits: crate::http::limits::Limits,
     /// The only HTTP client (outgoing webhooks, slash commands), with the internal-address rule.
     pub outbound: crate::outbound::Outbound,
+    /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
+    pub incoming_hooks: crate::hooks::HookCache,
     pub shutting_down: AtomicBool,
 }
 
@@ -160,6 +162,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         site_url,
         limits,
         outbound,
+        incoming_hooks: crate::hooks::HookCache::default(),
         shutting_down: AtomicBool::new(false),
     });
     let handles = crate::http::spawn_workers(app.clone(), &server, workers)

@@ -11,10 +11,13 @@ use crate::auth::{self, Session};
 use crate::http::{ApiError, Method, Method::*, Req, Resp};
 
 mod channels;
+mod incoming_hooks;
 mod posts;
 mod system;
 mod teams;
 mod users;
+
+pub(crate) use channels::ensure_direct;
 
 /// A handler for a route that works without a session.
 pub type PublicHandler = fn(&Ctx, &Req, &[&str]) -> Result<Resp, ApiError>;
@@ -76,6 +79,13 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
     (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
     (Delete, "/posts/{pid}",                          |c, s, r, p| posts::delete(c, s, r, p[0])),
+    // incoming webhooks
+    (Post,   "/hooks/incoming",                       |c, s, r, _| incoming_hooks::create(c, s, r)),
+    (Get,    "/hooks/incoming",                       |c, s, r, _| incoming_hooks::list(c, s, r)),
+    (Get,    "/hooks/incoming/{hid}/deliveries",      |c, s, r, p| incoming_hooks::list_deliveries(c, s, r, p[0])),
+    (Get,    "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::get(c, s, p[0])),
+    (Put,    "/hooks/incoming/{hid}",                 |c, s, r, p| incoming_hooks::update(c, s, r, p[0])),
+    (Delete, "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::delete(c, s, p[0])),
 ];
 
 /// Dispatches one `/api/v4/...` request.

@@ -2,6 +2,7 @@
 
 pub mod channel;
 pub mod ids;
+pub mod incoming_hook;
 pub mod post;
 pub mod team;
 pub mod user;

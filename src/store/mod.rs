@@ -3,6 +3,7 @@
 //! on a reader or inside a write.
 
 pub mod channels;
+pub mod incoming_hooks;
 pub mod migrate;
 pub mod posts;
 pub mod sessions;
