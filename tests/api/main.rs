@@ -7,6 +7,7 @@ mod common;
 
 mod burst;
 mod channels;
+mod incoming_hooks;
 mod posts;
 mod system;
 mod teams;
