@@ -25,6 +25,8 @@ pub struct App {
     pub outgoing: crate::outgoing::Dispatcher,
     /// Slash-command state: pending delayed echoes, the trigger-id key.
     pub commands: crate::commands::State,
+    /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
+    pub incoming_hooks: crate::hooks::HookCache,
     pub shutting_down: AtomicBool,
 }
 
@@ -184,6 +186,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         outbound,
         outgoing,
         commands: crate::commands::State::new(),
+        incoming_hooks: crate::hooks::HookCache::default(),
         shutting_down: AtomicBool::new(false),
     });
     crate::commands::timer::spawn(&app)

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod hooks;
 pub mod http;
 pub mod integrations;
 pub mod janitor;

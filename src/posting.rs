@@ -42,29 +42,37 @@ pub fn check_target(db: &Reader, channel_id: &str, root_id: &str) -> Result<Chan
             "Can not post to deleted channel.",
         ));
     }
-    if !root_id.is_empty() {
-        let root = store::posts::find(db, root_id)?;
-        match root {
-            Some(r) if r.delete_at == 0 => {
-                if r.channel_id != channel.id {
-                    return Err(ApiError::bad_request(
-                        "api.post.create_post.channel_root_id.app_error",
-                        "Invalid ChannelId for RootId parameter.",
-                    ));
-                }
-                if !r.root_id.is_empty() {
-                    return Err(ApiError::invalid_param("root_id"));
-                }
-            }
-            _ => {
+    check_root(db, &channel, root_id)?;
+    Ok(channel)
+}
+
+/// Checks a thread root for a post in `channel`: it exists, lives in that channel and is
+/// itself a root. An empty `root_id` (not a reply) passes.
+pub fn check_root(db: &Reader, channel: &Channel, root_id: &str) -> Result<(), ApiError> {
+    if root_id.is_empty() {
+        return Ok(());
+    }
+    let root = store::posts::find(db, root_id)?;
+    match root {
+        Some(r) if r.delete_at == 0 => {
+            if r.channel_id != channel.id {
                 return Err(ApiError::bad_request(
-                    "api.post.create_post.root_id.app_error",
-                    "Invalid RootId parameter.",
-                ))
+                    "api.post.create_post.channel_root_id.app_error",
+                    "Invalid ChannelId for RootId parameter.",
+                ));
+            }
+            if !r.root_id.is_empty() {
+                return Err(ApiError::invalid_param("root_id"));
             }
         }
+        _ => {
+            return Err(ApiError::bad_request(
+                "api.post.create_post.root_id.app_error",
+                "Invalid RootId parameter.",
+            ))
+        }
     }
-    Ok(channel)
+    Ok(())
 }
 
 /// Builds the stored post from a request (id, times, hashtags, server props).
@@ -159,6 +167,50 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
 fn after_commit(app: &App, _channel: &Channel, _post: &Post, deliveries: &[Delivery]) {
     app.outgoing.offer_all(deliveries);
 }
+
+/// Checks and builds the parts of one message for `channel` (loaded and authorized by the
+/// caller) without storing them, for callers that store posts inside a larger write: the
+/// incoming-webhook path records its delivery log in the same transaction. Store the result
+/// with `insert_all` inside that write, then call `after_commit_integration`.
+pub fn prepare(db: &Reader, channel: &Channel, posts: Vec<NewPost>) -> Result<Vec<Post>, ApiError> {
+    if channel.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.create_post.can_not_post_to_deleted.error",
+            "Can not post to deleted channel.",
+        ));
+    }
+    let mut checked: Vec<&str> = Vec::new();
+    for p in &posts {
+        if p.message.chars().count() > MAX_MESSAGE_RUNES {
+            return Err(message_too_long(p.message.chars().count()));
+        }
+        if !checked.contains(&p.root_id.as_str()) {
+            check_root(db, channel, &p.root_id)?;
+            checked.push(&p.root_id);
+        }
+    }
+    let base = now_ms();
+    Ok(posts
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            // Consecutive create_at values keep the parts in order.
+            p.create_at = Some(base + i as i64);
+            build(p)
+        })
+        .collect())
+}
+
+/// Inserts posts built by `prepare` (inside a write).
+pub fn insert_all(c: &store::Conn, posts: &[Post]) -> Result<(), store::StoreError> {
+    posts.iter().try_for_each(|p| store::posts::insert(c, p))
+}
+
+/// Runs after posts created by an integration are committed (incoming webhooks; later the
+/// responses of outgoing webhooks and slash commands). It is `after_commit` minus outgoing
+/// webhooks: Mattermost creates these posts with triggering off, which is its loop prevention.
+/// Nothing else fans out yet.
+pub fn after_commit_integration(_app: &App, _channel: &Channel, _posts: &[Post]) {}
 
 pub fn message_too_long(len: usize) -> ApiError {
     ApiError::bad_request(

@@ -652,11 +652,13 @@ pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
         store::channels::update_delete_at(c, &chid, now_ms())?;
         on_archive(c, &chid)
     })?;
+    ctx.app.incoming_hooks.forget_channel(&ch.id);
     Ok(Resp::status_ok())
 }
 
 /// What else goes when a channel is archived (inside the same write): its webhooks.
 fn on_archive(c: &store::Conn, channel_id: &str) -> Result<(), ApiError> {
     store::outgoing_hooks::delete_for_channel(c, channel_id, now_ms())?;
+    store::incoming_hooks::delete_for_channel(c, channel_id, now_ms())?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::http::{ApiError, Method, Method::*, Req, Resp};
 mod bots;
 pub(crate) mod channels;
 mod commands;
+mod incoming_hooks;
 mod outgoing_hooks;
 mod posts;
 mod preferences;
@@ -21,6 +22,8 @@ mod system;
 mod teams;
 mod tokens;
 mod users;
+
+pub(crate) use channels::ensure_direct;
 
 /// A handler for a route that works without a session.
 pub type PublicHandler = fn(&Ctx, &Req, &[&str]) -> Result<Resp, ApiError>;
@@ -133,6 +136,13 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/{uid}/preferences",              |c, s, _, p| preferences::list(c, s, p[0])),
     (Put,    "/users/{uid}/preferences",              |c, s, r, p| preferences::update(c, s, r, p[0])),
     (Get,    "/users/{uid}/preferences/{category}",   |c, s, _, p| preferences::list_category(c, s, p[0], p[1])),
+    // incoming webhooks
+    (Post,   "/hooks/incoming",                       |c, s, r, _| incoming_hooks::create(c, s, r)),
+    (Get,    "/hooks/incoming",                       |c, s, r, _| incoming_hooks::list(c, s, r)),
+    (Get,    "/hooks/incoming/{hid}/deliveries",      |c, s, r, p| incoming_hooks::list_deliveries(c, s, r, p[0])),
+    (Get,    "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::get(c, s, p[0])),
+    (Put,    "/hooks/incoming/{hid}",                 |c, s, r, p| incoming_hooks::update(c, s, r, p[0])),
+    (Delete, "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::delete(c, s, p[0])),
 ];
 
 /// Dispatches one `/api/v4/...` request.

@@ -116,11 +116,11 @@ fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
         )
         .to_response(&rid, app.config.service.enable_developer)
     } else if req.body.len() as u64 > limit {
-        // The webhook endpoint answers 400 here in Mattermost (it fails parsing the truncated
-        // body); everywhere else it is a 413.
+        // The webhook endpoint answers 400 here in Mattermost (it fails decoding the truncated
+        // body, hence the decode error id); everywhere else it is a 413.
         let e = if req.path.starts_with("/hooks/") {
             ApiError::bad_request(
-                "api.webhook.incoming.too_large.app_error",
+                "web.incoming_webhook.decode.app_error",
                 "Request body is too large.",
             )
         } else {

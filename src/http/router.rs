@@ -43,16 +43,28 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
 }
 
 /// `/hooks/{id}` (incoming webhooks) and `/hooks/commands/{id}` (slash-command response URLs).
+/// Literal rows go above the `[id, _]` catch-all.
 fn hooks(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let seg = req.segments_after("/hooks");
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     match (req.method, seg.as_slice()) {
         (Method::Post, ["commands", id]) => crate::commands::response_url(ctx, req, id),
+        (Method::Post, [id]) if is_hook_id(id) => crate::hooks::incoming::handle(ctx, req, id),
+        // Reserved for provider-specific senders (`/hooks/{id}/github`, …), not served yet.
+        (Method::Post, [id, _]) if is_hook_id(id) => Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "This webhook URL has no such sender type.",
+        )),
         _ => Err(ApiError::not_found(
             "api.context.404.app_error",
             "Sorry, we could not find the page.",
         )),
     }
+}
+
+/// Mattermost's route pattern for hook ids, `[A-Za-z0-9]+`.
+fn is_hook_id(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The general limiter's key, as Mattermost builds it.

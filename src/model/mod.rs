@@ -4,6 +4,7 @@ pub mod bot;
 pub mod channel;
 pub mod command;
 pub mod ids;
+pub mod incoming_hook;
 pub mod outgoing_hook;
 pub mod post;
 pub mod preference;

@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outgoing_webhooks.sql"),
     include_str!("migrations/0003_commands.sql"),
     include_str!("migrations/0004_bots_tokens.sql"),
+    include_str!("migrations/0005_incoming_webhooks.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -11,6 +11,7 @@ mod bots;
 mod burst;
 mod channels;
 mod commands;
+mod incoming_hooks;
 mod limits;
 mod outgoing_hooks;
 mod posts;

@@ -1,0 +1,271 @@
+//! Incoming webhooks, their delivery log, their idempotency keys, and post priorities (which
+//! only webhook payloads set today).
+
+use super::{optional, Result};
+use crate::model::incoming_hook::{Delivery, IncomingHook};
+use rusqlite::{params, Connection, Row};
+
+const COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
+    display_name, description, username, icon_url, channel_locked";
+
+fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
+    Ok(IncomingHook {
+        id: r.get(0)?,
+        create_at: r.get(1)?,
+        update_at: r.get(2)?,
+        delete_at: r.get(3)?,
+        user_id: r.get(4)?,
+        channel_id: r.get(5)?,
+        team_id: r.get(6)?,
+        display_name: r.get(7)?,
+        description: r.get(8)?,
+        username: r.get(9)?,
+        icon_url: r.get(10)?,
+        channel_locked: r.get(11)?,
+    })
+}
+
+pub fn insert(c: &Connection, h: &IncomingHook) -> Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO incoming_webhooks ({COLS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    ))?
+    .execute(params![
+        h.id,
+        h.create_at,
+        h.update_at,
+        h.delete_at,
+        h.user_id,
+        h.channel_id,
+        h.team_id,
+        h.display_name,
+        h.description,
+        h.username,
+        h.icon_url,
+        h.channel_locked
+    ])?;
+    Ok(())
+}
+
+/// A hook by id, deleted or not.
+pub fn find(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
+    optional(
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM incoming_webhooks WHERE id = ?1"
+        ))?
+        .query_row([id], from_row),
+    )
+}
+
+/// A live (not deleted) hook by id.
+pub fn find_live(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
+    optional(
+        c.prepare_cached(&format!(
+            "SELECT {COLS} FROM incoming_webhooks WHERE id = ?1 AND delete_at = 0"
+        ))?
+        .query_row([id], from_row),
+    )
+}
+
+/// Live hooks, oldest first, optionally only one team's and/or one owner's.
+pub fn list(
+    c: &Connection,
+    team_id: Option<&str>,
+    user_id: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<IncomingHook>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM incoming_webhooks WHERE delete_at = 0 \
+         AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR user_id = ?2) \
+         ORDER BY create_at, id LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt.query_map(
+        params![team_id, user_id, per_page, page * per_page],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// How many live hooks `list` would page through.
+pub fn count(c: &Connection, team_id: Option<&str>, user_id: Option<&str>) -> Result<i64> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM incoming_webhooks WHERE delete_at = 0 \
+         AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
+    )?
+    .query_row(params![team_id, user_id], |r| r.get(0))?)
+}
+
+/// Writes back the editable fields and `update_at`.
+pub fn update(c: &Connection, h: &IncomingHook) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE incoming_webhooks SET channel_id = ?2, display_name = ?3, description = ?4, \
+         username = ?5, icon_url = ?6, channel_locked = ?7, update_at = ?8 \
+         WHERE id = ?1 AND delete_at = 0",
+    )?
+    .execute(params![
+        h.id,
+        h.channel_id,
+        h.display_name,
+        h.description,
+        h.username,
+        h.icon_url,
+        h.channel_locked,
+        h.update_at
+    ])?)
+}
+
+/// Soft-deletes one hook.
+pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE incoming_webhooks SET delete_at = ?2, update_at = ?2 WHERE id = ?1 AND delete_at = 0",
+    )?
+    .execute(params![id, now])?)
+}
+
+/// Soft-deletes every hook bound to a channel (the channel is being archived).
+pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE incoming_webhooks SET delete_at = ?2, update_at = ?2 \
+         WHERE channel_id = ?1 AND delete_at = 0",
+    )?
+    .execute(params![channel_id, now])?)
+}
+
+/// Appends a delivery-log row and drops the hook's rows beyond the newest `keep`.
+pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
+         status_code, error_id, post_id, content_type, body_size, body, body_truncated, \
+         idempotency_key, duplicate) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        d.hook_id,
+        d.id,
+        d.create_at,
+        d.remote_addr,
+        d.status_code,
+        d.error_id,
+        d.post_id,
+        d.content_type,
+        d.body_size,
+        d.body,
+        d.body_truncated,
+        d.idempotency_key,
+        d.duplicate
+    ])?;
+    // One index seek: the row `keep` places below the newest, and everything older goes.
+    c.prepare_cached(
+        "DELETE FROM incoming_webhook_deliveries WHERE hook_id = ?1 AND seq <= \
+         (SELECT seq FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
+          ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+    )?
+    .execute(params![d.hook_id, keep])?;
+    Ok(())
+}
+
+/// A page of a hook's delivery log, newest first.
+pub fn list_deliveries(
+    c: &Connection,
+    hook_id: &str,
+    page: i64,
+    per_page: i64,
+) -> Result<Vec<Delivery>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT request_id, hook_id, create_at, remote_addr, status_code, error_id, post_id, \
+         content_type, body_size, body, body_truncated, idempotency_key, duplicate \
+         FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
+         ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = stmt.query_map(params![hook_id, per_page, page * per_page], |r| {
+        Ok(Delivery {
+            id: r.get(0)?,
+            hook_id: r.get(1)?,
+            create_at: r.get(2)?,
+            remote_addr: r.get(3)?,
+            status_code: r.get(4)?,
+            error_id: r.get(5)?,
+            post_id: r.get(6)?,
+            content_type: r.get(7)?,
+            body_size: r.get(8)?,
+            body: r.get(9)?,
+            body_truncated: r.get(10)?,
+            idempotency_key: r.get(11)?,
+            duplicate: r.get(12)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The post id a successful call with this idempotency key created, if it was after `since`.
+pub fn find_idempotent(
+    c: &Connection,
+    hook_id: &str,
+    key: &str,
+    since: i64,
+) -> Result<Option<String>> {
+    optional(
+        c.prepare_cached(
+            "SELECT post_id FROM incoming_webhook_idempotency \
+             WHERE hook_id = ?1 AND key = ?2 AND create_at > ?3",
+        )?
+        .query_row(params![hook_id, key, since], |r| r.get(0)),
+    )
+}
+
+/// Remembers a successful call's key (replacing an expired one) and forgets the hook's keys
+/// older than `expired_before`.
+pub fn insert_idempotent(
+    c: &Connection,
+    hook_id: &str,
+    key: &str,
+    post_id: &str,
+    now: i64,
+    expired_before: i64,
+) -> Result<()> {
+    c.prepare_cached(
+        "DELETE FROM incoming_webhook_idempotency WHERE hook_id = ?1 AND create_at <= ?2",
+    )?
+    .execute(params![hook_id, expired_before])?;
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO incoming_webhook_idempotency (hook_id, key, create_at, post_id) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![hook_id, key, now, post_id])?;
+    Ok(())
+}
+
+/// Stores a post's priority metadata (Mattermost's `PostsPriority`).
+pub fn insert_priority(
+    c: &Connection,
+    post_id: &str,
+    channel_id: &str,
+    priority: &str,
+    requested_ack: bool,
+    persistent_notifications: bool,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO posts_priority (post_id, channel_id, priority, requested_ack, \
+         persistent_notifications) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        post_id,
+        channel_id,
+        priority,
+        requested_ack,
+        persistent_notifications
+    ])?;
+    Ok(())
+}
+
+/// A post's priority metadata: (priority, requested_ack, persistent_notifications).
+pub fn find_priority(c: &Connection, post_id: &str) -> Result<Option<(String, bool, bool)>> {
+    optional(
+        c.prepare_cached(
+            "SELECT priority, requested_ack, persistent_notifications FROM posts_priority \
+             WHERE post_id = ?1",
+        )?
+        .query_row([post_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))),
+    )
+}
