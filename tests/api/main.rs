@@ -17,6 +17,7 @@ mod outgoing_hooks;
 mod posts;
 mod real_clients;
 mod real_clients_bots;
+mod real_senders;
 mod system;
 mod teams;
 mod tokens;
