@@ -1,5 +1,7 @@
 //! Incoming-webhook management (mattermost `api4/webhook.go`, incoming half;
-//! `incoming-webhooks.md` §2, `security.md` §2), plus Perch's delivery log of each hook.
+//! `incoming-webhooks.md` §2, `security.md` §2), plus Perch's delivery log of each hook and
+//! its hosted-integration fields (`secret`, `event_include`, `event_exclude`, `template`) and
+//! payload preview.
 
 use super::id_param;
 use crate::app::Ctx;
@@ -63,18 +65,44 @@ struct HookBody {
     username: String,
     icon_url: String,
     channel_locked: bool,
+    // Perch extensions (hosted integrations, `hooks/integration.rs`). Absent (or `null`)
+    // keeps the stored value on update, so a client that drops unknown fields keeps them.
+    /// Write-only; `""` removes it.
+    secret: Option<String>,
+    event_include: Option<Vec<String>>,
+    event_exclude: Option<Vec<String>>,
+    /// `""` removes it.
+    template: Option<String>,
 }
 
-/// Field validation shared by create and update: lengths, then the username rule.
+/// Field validation shared by create and update: lengths, then the username rule, then the
+/// template's syntax.
 fn check_fields(h: &IncomingHook) -> Result<(), ApiError> {
     if let Err(id) = h.check_fields() {
-        return Err(ApiError::bad_request(id, "Invalid incoming webhook field."));
+        let message = match id {
+            "model.incoming_hook.secret.app_error" => {
+                "Invalid secret: at most 255 bytes, no control characters."
+            }
+            "model.incoming_hook.event_filter.app_error" => {
+                "Invalid event filter: at most 50 non-blank patterns of at most 128 characters."
+            }
+            _ => "Invalid incoming webhook field.",
+        };
+        return Err(ApiError::bad_request(id, message));
     }
     if !h.username.is_empty() && !is_valid_username(&h.username) {
         return Err(ApiError::bad_request(
             "api.incoming_webhook.invalid_username.app_error",
             "Invalid username.",
         ));
+    }
+    if !h.template.is_empty() {
+        if let Err(e) = crate::integrations::template::check(&h.template) {
+            return Err(ApiError::bad_request(
+                "api.incoming_webhook.template.app_error",
+                format!("Invalid template: {e}"),
+            ));
+        }
     }
     Ok(())
 }
@@ -140,6 +168,10 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         username,
         icon_url,
         channel_locked: locked,
+        secret: b.secret.unwrap_or_default(),
+        event_include: b.event_include.unwrap_or_default(),
+        event_exclude: b.event_exclude.unwrap_or_default(),
+        template: b.template.unwrap_or_default(),
     };
     check_fields(&hook)?;
     let stored = hook.clone();
@@ -208,7 +240,8 @@ pub fn get(ctx: &Ctx, s: &Session, hid: &str) -> Result<Resp, ApiError> {
 }
 
 /// `PUT /api/v4/hooks/incoming/{hook_id}`: replaces the editable fields (`channel_id`,
-/// `display_name`, `description`, `username`, `icon_url`, `channel_locked`). Answers **201**,
+/// `display_name`, `description`, `username`, `icon_url`, `channel_locked`, and Perch's
+/// `secret`, `event_include`, `event_exclude`, `template` when present). Answers **201**,
 /// as Mattermost's server does (its API reference says 200).
 pub fn update(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
     let id = id_param(hid, "hook_id")?;
@@ -259,6 +292,10 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiE
         },
         channel_locked: locked,
         update_at: now_ms(),
+        secret: b.secret.unwrap_or_else(|| old.secret.clone()),
+        event_include: b.event_include.unwrap_or_else(|| old.event_include.clone()),
+        event_exclude: b.event_exclude.unwrap_or_else(|| old.event_exclude.clone()),
+        template: b.template.unwrap_or_else(|| old.template.clone()),
         ..old
     };
     check_fields(&hook)?;
@@ -294,4 +331,15 @@ pub fn list_deliveries(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<R
     Ok(Resp::ok(&store::incoming_hooks::list_deliveries(
         ctx.db, &hook.id, page, per_page,
     )?))
+}
+
+/// `POST /api/v4/hooks/incoming/{hook_id}/preview?source=<tool>|template|auto` (Perch
+/// extension): renders the sample payload in the body through the hook's translator or
+/// template, with the request's own headers as the sample's (`X-GitHub-Event: push`), and
+/// answers what would be posted — `{"source", "event", "outcome": "post"|"ignored"|"filtered",
+/// "reason", "thread_key", "post": {channel_id, user_id, root_id, message, type, props}}` —
+/// without posting. Same permissions as reading the hook; signatures are not checked.
+pub fn preview(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
+    let hook = load_managed(ctx, s, hid)?;
+    crate::hooks::integration::preview(ctx, &hook, req, req.query("source"))
 }

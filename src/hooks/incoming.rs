@@ -96,12 +96,21 @@ pub struct Call<'a> {
     pub body: &'a [u8],
     /// The `Idempotency-Key` header, or a sender's delivery id.
     pub idempotency_key: Option<String>,
+    /// A tool's native payload (`integration.rs`): source, event, thread; `None` for Slack.
+    pub integration: Option<super::integration::Meta>,
 }
 
 impl Call<'_> {
     /// The delivery-log row for this call.
-    fn log_entry(&self, hook_id: &str, status: u16, error_id: &str, post_id: &str) -> Delivery {
+    pub(crate) fn log_entry(
+        &self,
+        hook_id: &str,
+        status: u16,
+        error_id: &str,
+        post_id: &str,
+    ) -> Delivery {
         let cut = self.body.len().min(LOG_BODY_BYTES);
+        let meta = self.integration.clone().unwrap_or_default();
         Delivery {
             id: self.request_id.to_string(),
             hook_id: hook_id.to_string(),
@@ -116,6 +125,9 @@ impl Call<'_> {
             body_truncated: cut < self.body.len(),
             idempotency_key: self.idempotency_key.clone().unwrap_or_default(),
             duplicate: false,
+            source: meta.source,
+            event: meta.event,
+            note: meta.note,
         }
     }
 }
@@ -213,6 +225,10 @@ impl From<Rejection> for ApiError {
 /// `POST /hooks/{hook_id}`: answers `200 ok` (`text/plain`) with `X-Post-Id`, the last post
 /// created.
 pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
+    // Perch: a provider's event header (`X-GitHub-Event`, …) marks a tool's native payload.
+    if super::integration::has_event_header(req) {
+        return super::integration::handle_detected(ctx, req, hook_id);
+    }
     let call = Call {
         request_id: ctx.request_id,
         remote_addr: crate::http::router::client_ip(ctx, req),
@@ -223,13 +239,22 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .map(String::from),
+        integration: None,
     };
     match accept(ctx, req, hook_id, &call) {
         Ok((hook, payload)) => {
+            // Perch: a hook with a secret refuses unauthenticated Slack payloads too.
+            super::integration::check_slack_secret(ctx, req, &hook, &call)?;
             let delivered = deliver(ctx, &hook, payload, &call)?;
             Ok(Resp::text(200, "ok").header("X-Post-Id", delivered.post_id()))
         }
         Err(r) => {
+            // Perch: a body that is no Slack payload may be another tool's (`integration.rs`).
+            if is_body_rejection(&r) {
+                if let Some(answer) = super::integration::handle_fallback(ctx, req, hook_id) {
+                    return answer;
+                }
+            }
             // A live hook logs every call, also those that failed before it was looked up.
             if r.reason != INVALID_HOOK {
                 if let Ok(Some(hook)) = ctx.app.incoming_hooks.get(ctx.db, hook_id) {
@@ -239,6 +264,11 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
             Err(r.into())
         }
     }
+}
+
+/// Whether Slack decoding refused the body itself (not the switch, the key or the hook).
+fn is_body_rejection(r: &Rejection) -> bool {
+    r.reason == NO_TEXT || [DECODE, MEDIA_TYPE, PARSE_FORM, PARSE_MULTIPART].contains(&r.outer)
 }
 
 /// The endpoint's own steps, in Mattermost's order: the feature switch, body decoding, the
@@ -529,6 +559,7 @@ fn deliver_inner(
     let mut row = call.log_entry(&hook.id, 200, "", &last);
     let hook_id = hook.id.clone();
     let key = call.idempotency_key.clone();
+    let thread_key = call.integration.as_ref().and_then(|m| m.thread_key.clone());
     let stored = posts.clone();
     let outcome = ctx.app.store.write(move |c| {
         let now = now_ms();
@@ -544,6 +575,19 @@ fn deliver_inner(
             }
         }
         posting::insert_all(c, &stored)?;
+        // Perch: the first post about a provider object roots its thread (`integration.rs`).
+        if let (Some(tk), Some(first)) = (&thread_key, stored.first()) {
+            if first.root_id.is_empty() {
+                store::hook_threads::insert_root(
+                    c,
+                    &hook_id,
+                    tk,
+                    &first.id,
+                    &first.channel_id,
+                    now,
+                )?;
+            }
+        }
         if let Some(p) = &priority {
             for post in stored.iter().filter(|p| p.root_id.is_empty()) {
                 store::incoming_hooks::insert_priority(

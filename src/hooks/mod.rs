@@ -1,9 +1,10 @@
 //! The public webhook endpoints under `/hooks/` (no session: the id in the URL is the
-//! credential): incoming webhooks (`incoming.rs`), their Slack compatibility (`slack.rs`), a
-//! multipart reader (`multipart.rs`), and the in-memory cache of incoming hooks that keeps the
-//! hot path free of a database read.
+//! credential): incoming webhooks (`incoming.rs`), their Slack compatibility (`slack.rs`),
+//! other tools' native payloads (`integration.rs`), a multipart reader (`multipart.rs`), and
+//! the in-memory cache of incoming hooks that keeps the hot path free of a database read.
 
 pub mod incoming;
+pub mod integration;
 pub mod multipart;
 pub mod slack;
 

@@ -42,7 +42,8 @@ pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
     resp
 }
 
-/// `/hooks/{id}` (incoming webhooks) and `/hooks/commands/{id}` (slash-command response URLs).
+/// `/hooks/{id}` and `/hooks/{id}/{source}` (incoming webhooks, native payloads of other tools)
+/// and `/hooks/commands/{id}` (slash-command response URLs).
 /// Literal rows go above the `[id, _]` catch-all.
 fn hooks(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let seg = req.segments_after("/hooks");
@@ -50,11 +51,10 @@ fn hooks(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     match (req.method, seg.as_slice()) {
         (Method::Post, ["commands", id]) => crate::commands::response_url(ctx, req, id),
         (Method::Post, [id]) if is_hook_id(id) => crate::hooks::incoming::handle(ctx, req, id),
-        // Reserved for provider-specific senders (`/hooks/{id}/github`, …), not served yet.
-        (Method::Post, [id, _]) if is_hook_id(id) => Err(ApiError::not_found(
-            "api.context.404.app_error",
-            "This webhook URL has no such sender type.",
-        )),
+        // A tool's native payload (`/hooks/{id}/github`, …, `/hooks/{id}/template`).
+        (Method::Post, [id, source]) if is_hook_id(id) => {
+            crate::hooks::integration::handle_named(ctx, req, id, source)
+        }
         _ => Err(ApiError::not_found(
             "api.context.404.app_error",
             "Sorry, we could not find the page.",

@@ -6,7 +6,18 @@ use crate::model::incoming_hook::{Delivery, IncomingHook};
 use rusqlite::{params, Connection, Row};
 
 const COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
-    display_name, description, username, icon_url, channel_locked";
+    display_name, description, username, icon_url, channel_locked, \
+    secret, event_include, event_exclude, template";
+
+/// An event filter list as stored: a JSON array of strings.
+fn list_to_text(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// A stored event filter list; anything unreadable counts as empty.
+fn list_from_text(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
 
 fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
     Ok(IncomingHook {
@@ -22,13 +33,17 @@ fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
         username: r.get(9)?,
         icon_url: r.get(10)?,
         channel_locked: r.get(11)?,
+        secret: r.get(12)?,
+        event_include: list_from_text(&r.get::<_, String>(13)?),
+        event_exclude: list_from_text(&r.get::<_, String>(14)?),
+        template: r.get(15)?,
     })
 }
 
 pub fn insert(c: &Connection, h: &IncomingHook) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO incoming_webhooks ({COLS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))?
     .execute(params![
         h.id,
@@ -42,7 +57,11 @@ pub fn insert(c: &Connection, h: &IncomingHook) -> Result<()> {
         h.description,
         h.username,
         h.icon_url,
-        h.channel_locked
+        h.channel_locked,
+        h.secret,
+        list_to_text(&h.event_include),
+        list_to_text(&h.event_exclude),
+        h.template
     ])?;
     Ok(())
 }
@@ -100,7 +119,8 @@ pub fn count(c: &Connection, team_id: Option<&str>, user_id: Option<&str>) -> Re
 pub fn update(c: &Connection, h: &IncomingHook) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE incoming_webhooks SET channel_id = ?2, display_name = ?3, description = ?4, \
-         username = ?5, icon_url = ?6, channel_locked = ?7, update_at = ?8 \
+         username = ?5, icon_url = ?6, channel_locked = ?7, update_at = ?8, secret = ?9, \
+         event_include = ?10, event_exclude = ?11, template = ?12 \
          WHERE id = ?1 AND delete_at = 0",
     )?
     .execute(params![
@@ -111,7 +131,11 @@ pub fn update(c: &Connection, h: &IncomingHook) -> Result<usize> {
         h.username,
         h.icon_url,
         h.channel_locked,
-        h.update_at
+        h.update_at,
+        h.secret,
+        list_to_text(&h.event_include),
+        list_to_text(&h.event_exclude),
+        h.template
     ])?)
 }
 
@@ -137,8 +161,8 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
          status_code, error_id, post_id, content_type, body_size, body, body_truncated, \
-         idempotency_key, duplicate) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         idempotency_key, duplicate, source, event, note) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         d.hook_id,
@@ -153,7 +177,10 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
         d.body,
         d.body_truncated,
         d.idempotency_key,
-        d.duplicate
+        d.duplicate,
+        d.source,
+        d.event,
+        d.note
     ])?;
     // One index seek: the row `keep` places below the newest, and everything older goes.
     c.prepare_cached(
@@ -174,8 +201,8 @@ pub fn list_deliveries(
 ) -> Result<Vec<Delivery>> {
     let mut stmt = c.prepare_cached(
         "SELECT request_id, hook_id, create_at, remote_addr, status_code, error_id, post_id, \
-         content_type, body_size, body, body_truncated, idempotency_key, duplicate \
-         FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
+         content_type, body_size, body, body_truncated, idempotency_key, duplicate, source, \
+         event, note FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
          ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
     )?;
     let rows = stmt.query_map(params![hook_id, per_page, page * per_page], |r| {
@@ -193,6 +220,9 @@ pub fn list_deliveries(
             body_truncated: r.get(10)?,
             idempotency_key: r.get(11)?,
             duplicate: r.get(12)?,
+            source: r.get(13)?,
+            event: r.get(14)?,
+            note: r.get(15)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_commands.sql"),
     include_str!("migrations/0004_bots_tokens.sql"),
     include_str!("migrations/0005_incoming_webhooks.sql"),
+    include_str!("migrations/0006_integrations.sql"),
 ];
 
 /// The schema version this binary writes.

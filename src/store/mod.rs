@@ -5,6 +5,7 @@
 pub mod bots;
 pub mod channels;
 pub mod commands;
+pub mod hook_threads;
 pub mod incoming_hooks;
 pub mod migrate;
 pub mod outgoing_hooks;

@@ -836,10 +836,14 @@ fn post_hook_errors_have_mattermost_status_and_ids() {
 
     // Other methods and deeper paths are not webhook endpoints.
     assert_eq!(e.ts.anon().get(&format!("/hooks/{hid}")).status, 404);
-    let r =
-        e.ts.anon()
-            .post_raw(&format!("/hooks/{hid}/github"), "application/json", b"{}");
-    r.assert_error(404, "api.context.404.app_error");
+    // (`/hooks/{id}/github` and the other tools are `integrations_e2e.rs`'s.)
+    for path in [
+        format!("/hooks/{hid}/nosuchtool"),
+        format!("/hooks/{hid}/github/x"),
+    ] {
+        let r = e.ts.anon().post_raw(&path, "application/json", b"{}");
+        r.assert_error(404, "api.context.404.app_error");
+    }
     // A failed call created nothing.
     assert_eq!(e.admin.channel_posts(&e.dev).len(), 2);
     assert_eq!(e.admin.channel_posts(&e.town).len(), 0);

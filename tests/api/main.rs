@@ -12,6 +12,7 @@ mod burst;
 mod channels;
 mod commands;
 mod incoming_hooks;
+mod integrations_e2e;
 mod limits;
 mod outgoing_hooks;
 mod posts;
