@@ -528,23 +528,23 @@ fn deliver_inner(
     let mut row = call.log_entry(&hook.id, 200, "", &last);
     let hook_id = hook.id.clone();
     let key = call.idempotency_key.clone();
-    let stored = posts.clone();
-    let outcome = ctx.app.store.write(move |c| {
+    // The posts go into the write and come back out for the after-commit fan-out.
+    let (outcome, posts) = ctx.app.store.write(move |c| {
         let now = now_ms();
+        let since = now - IDEMPOTENCY_WINDOW_MS;
         if let Some(key) = &key {
             // The authority against two concurrent calls with one key: only the first
             // commits posts.
-            let since = now - IDEMPOTENCY_WINDOW_MS;
             if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
                 row.post_id = first.clone();
                 row.duplicate = true;
                 store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
-                return Ok(Delivered::Repeated(first));
+                return Ok((Delivered::Repeated(first), Vec::new()));
             }
         }
-        posting::insert_all(c, &stored)?;
+        posting::insert_all(c, &posts)?;
         if let Some(p) = &priority {
-            for post in stored.iter().filter(|p| p.root_id.is_empty()) {
+            for post in posts.iter().filter(|p| p.root_id.is_empty()) {
                 store::incoming_hooks::insert_priority(
                     c,
                     &post.id,
@@ -557,25 +557,14 @@ fn deliver_inner(
         }
         store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
         if let Some(key) = &key {
-            store::incoming_hooks::insert_idempotent(
-                c,
-                &hook_id,
-                key,
-                &row.post_id,
-                now,
-                since_window(now),
-            )?;
+            store::incoming_hooks::insert_idempotent(c, &hook_id, key, &row.post_id, now, since)?;
         }
-        Ok::<_, StoreError>(Delivered::Created(post_ids))
+        Ok::<_, StoreError>((Delivered::Created(post_ids), posts))
     })?;
-    if let Delivered::Created(_) = outcome {
+    if !posts.is_empty() {
         posting::after_commit_integration(ctx.app, &channel, &posts);
     }
     Ok(outcome)
-}
-
-fn since_window(now: i64) -> i64 {
-    now - IDEMPOTENCY_WINDOW_MS
 }
 
 /// A repeated idempotency key: log the call, create nothing, answer as the first call did.
