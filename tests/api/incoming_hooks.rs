@@ -1348,6 +1348,23 @@ fn delivery_log_is_capped_per_hook() {
     assert_eq!(log.len(), 100);
     assert_eq!(log[0]["body"], r#"{"channel":"nowhere","text":"104"}"#);
     assert_eq!(log[99]["body"], r#"{"channel":"nowhere","text":"5"}"#);
+    // Older rows are dropped from the database too (every 16th insert trims).
+    for i in 105..130 {
+        send_json(
+            &e.ts,
+            &hid,
+            &json!({"text": i.to_string(), "channel": "nowhere"}),
+        );
+    }
+    let db = e.ts.running.as_ref().unwrap().app.store.reader().unwrap();
+    let rows: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM incoming_webhook_deliveries",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!((100..116).contains(&rows), "{rows} rows kept");
 }
 
 #[test]
