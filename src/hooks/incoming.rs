@@ -463,6 +463,16 @@ fn deliver_inner(
         }
     }
 
+    let root_id = thread_root(ctx, &root_id)?;
+    let groups = pack_attachments(&props, attachments)?;
+    if matches!(target, Target::NewDirect(_)) && !root_id.is_empty() {
+        // No thread can live in a channel that does not exist yet.
+        return Err(Rejection::general(
+            400,
+            "api.post.create_post.channel_root_id.app_error",
+            "Invalid ChannelId for RootId parameter.",
+        ));
+    }
     let channel = match target {
         Target::Channel(ch) => *ch,
         // The first post to `@user` creates the direct channel: its own write, after every
@@ -475,9 +485,7 @@ fn deliver_inner(
                 .map_err(|e| Rejection::internal(e.message))?
         }
     };
-    let root_id = thread_root(ctx, &root_id)?;
 
-    let groups = pack_attachments(&props, attachments)?;
     let mut chunks = split_runes(&text, MAX_MESSAGE_RUNES);
     // Attachment groups after the first get posts of their own, with no text.
     chunks.extend(std::iter::repeat_n(

@@ -934,6 +934,21 @@ fn post_hook_channel_names_and_direct_messages() {
         e.admin.get(&format!("/api/v4/channels/{own}")).json()["name"],
         format!("{0}__{0}", e.admin.id())
     );
+    // A call refused after the channel was resolved creates no direct channel either.
+    let carol = e.ts.user(&e.admin, "carol");
+    let root = e.admin.create_post(&e.dev, "root");
+    for bad in [
+        json!({"text": "x", "channel": "@carol", "root_id": root["id"]}),
+        json!({"text": "x", "channel": "@carol", "type": "weird"}),
+    ] {
+        assert!(send_json(&e.ts, &hid, &bad).status >= 400);
+    }
+    let theirs = e.admin.get(&format!(
+        "/api/v4/users/{}/teams/{}/channels",
+        carol.id(),
+        e.tid
+    ));
+    assert_eq!(theirs.json(), json!([]));
 }
 
 #[test]
