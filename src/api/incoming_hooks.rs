@@ -328,8 +328,9 @@ pub fn delete(ctx: &Ctx, s: &Session, hid: &str) -> Result<Resp, ApiError> {
 pub fn list_deliveries(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
     let hook = load_managed(ctx, s, hid)?;
     let (page, per_page) = req.paging();
+    let keep = crate::hooks::incoming::LOG_ROWS_PER_HOOK;
     Ok(Resp::ok(&store::incoming_hooks::list_deliveries(
-        ctx.db, &hook.id, page, per_page,
+        ctx.db, &hook.id, page, per_page, keep,
     )?))
 }
 

@@ -493,6 +493,16 @@ fn deliver_inner(
         }
     }
 
+    let root_id = thread_root(ctx, &root_id)?;
+    let groups = pack_attachments(&props, attachments)?;
+    if matches!(target, Target::NewDirect(_)) && !root_id.is_empty() {
+        // No thread can live in a channel that does not exist yet.
+        return Err(Rejection::general(
+            400,
+            "api.post.create_post.channel_root_id.app_error",
+            "Invalid ChannelId for RootId parameter.",
+        ));
+    }
     let channel = match target {
         Target::Channel(ch) => *ch,
         // The first post to `@user` creates the direct channel: its own write, after every
@@ -505,9 +515,7 @@ fn deliver_inner(
                 .map_err(|e| Rejection::internal(e.message))?
         }
     };
-    let root_id = thread_root(ctx, &root_id)?;
 
-    let groups = pack_attachments(&props, attachments)?;
     let mut chunks = split_runes(&text, MAX_MESSAGE_RUNES);
     // Attachment groups after the first get posts of their own, with no text.
     chunks.extend(std::iter::repeat_n(
@@ -560,23 +568,23 @@ fn deliver_inner(
     let hook_id = hook.id.clone();
     let key = call.idempotency_key.clone();
     let thread_key = call.integration.as_ref().and_then(|m| m.thread_key.clone());
-    let stored = posts.clone();
-    let outcome = ctx.app.store.write(move |c| {
+    // The posts go into the write and come back out for the after-commit fan-out.
+    let (outcome, posts) = ctx.app.store.write(move |c| {
         let now = now_ms();
+        let since = now - IDEMPOTENCY_WINDOW_MS;
         if let Some(key) = &key {
             // The authority against two concurrent calls with one key: only the first
             // commits posts.
-            let since = now - IDEMPOTENCY_WINDOW_MS;
             if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
                 row.post_id = first.clone();
                 row.duplicate = true;
                 store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
-                return Ok(Delivered::Repeated(first));
+                return Ok((Delivered::Repeated(first), Vec::new()));
             }
         }
-        posting::insert_all(c, &stored)?;
+        posting::insert_all(c, &posts)?;
         // Perch: the first post about a provider object roots its thread (`integration.rs`).
-        if let (Some(tk), Some(first)) = (&thread_key, stored.first()) {
+        if let (Some(tk), Some(first)) = (&thread_key, posts.first()) {
             if first.root_id.is_empty() {
                 store::hook_threads::insert_root(
                     c,
@@ -589,7 +597,7 @@ fn deliver_inner(
             }
         }
         if let Some(p) = &priority {
-            for post in stored.iter().filter(|p| p.root_id.is_empty()) {
+            for post in posts.iter().filter(|p| p.root_id.is_empty()) {
                 store::incoming_hooks::insert_priority(
                     c,
                     &post.id,
@@ -602,25 +610,14 @@ fn deliver_inner(
         }
         store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
         if let Some(key) = &key {
-            store::incoming_hooks::insert_idempotent(
-                c,
-                &hook_id,
-                key,
-                &row.post_id,
-                now,
-                since_window(now),
-            )?;
+            store::incoming_hooks::insert_idempotent(c, &hook_id, key, &row.post_id, now, since)?;
         }
-        Ok::<_, StoreError>(Delivered::Created(post_ids))
+        Ok::<_, StoreError>((Delivered::Created(post_ids), posts))
     })?;
-    if let Delivered::Created(_) = outcome {
+    if !posts.is_empty() {
         posting::after_commit_integration(ctx.app, &channel, &posts);
     }
     Ok(outcome)
-}
-
-fn since_window(now: i64) -> i64 {
-    now - IDEMPOTENCY_WINDOW_MS
 }
 
 /// A repeated idempotency key: log the call, create nothing, answer as the first call did.

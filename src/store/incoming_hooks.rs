@@ -156,7 +156,9 @@ pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<
     .execute(params![channel_id, now])?)
 }
 
-/// Appends a delivery-log row and drops the hook's rows beyond the newest `keep`.
+/// Appends a delivery-log row. Every 16th row (by global sequence) also drops the hook's rows
+/// beyond the newest `keep`: trimming on every call cost about as much as the insert itself,
+/// and `list_deliveries` never shows more than `keep` rows anyway.
 pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
@@ -182,7 +184,10 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
         d.event,
         d.note
     ])?;
-    // One index seek: the row `keep` places below the newest, and everything older goes.
+    if c.last_insert_rowid() % 16 != 0 {
+        return Ok(());
+    }
+    // The row `keep` places below the newest, and everything older, goes.
     c.prepare_cached(
         "DELETE FROM incoming_webhook_deliveries WHERE hook_id = ?1 AND seq <= \
          (SELECT seq FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
@@ -192,20 +197,26 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
     Ok(())
 }
 
-/// A page of a hook's delivery log, newest first.
+/// A page of a hook's delivery log, newest first, within its newest `keep` rows.
 pub fn list_deliveries(
     c: &Connection,
     hook_id: &str,
     page: i64,
     per_page: i64,
+    keep: i64,
 ) -> Result<Vec<Delivery>> {
+    let offset = page * per_page;
+    let limit = per_page.min(keep - offset);
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
     let mut stmt = c.prepare_cached(
         "SELECT request_id, hook_id, create_at, remote_addr, status_code, error_id, post_id, \
          content_type, body_size, body, body_truncated, idempotency_key, duplicate, source, \
          event, note FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
          ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
     )?;
-    let rows = stmt.query_map(params![hook_id, per_page, page * per_page], |r| {
+    let rows = stmt.query_map(params![hook_id, limit, offset], |r| {
         Ok(Delivery {
             id: r.get(0)?,
             hook_id: r.get(1)?,

@@ -938,6 +938,21 @@ fn post_hook_channel_names_and_direct_messages() {
         e.admin.get(&format!("/api/v4/channels/{own}")).json()["name"],
         format!("{0}__{0}", e.admin.id())
     );
+    // A call refused after the channel was resolved creates no direct channel either.
+    let carol = e.ts.user(&e.admin, "carol");
+    let root = e.admin.create_post(&e.dev, "root");
+    for bad in [
+        json!({"text": "x", "channel": "@carol", "root_id": root["id"]}),
+        json!({"text": "x", "channel": "@carol", "type": "weird"}),
+    ] {
+        assert!(send_json(&e.ts, &hid, &bad).status >= 400);
+    }
+    let theirs = e.admin.get(&format!(
+        "/api/v4/users/{}/teams/{}/channels",
+        carol.id(),
+        e.tid
+    ));
+    assert_eq!(theirs.json(), json!([]));
 }
 
 #[test]
@@ -1352,6 +1367,23 @@ fn delivery_log_is_capped_per_hook() {
     assert_eq!(log.len(), 100);
     assert_eq!(log[0]["body"], r#"{"channel":"nowhere","text":"104"}"#);
     assert_eq!(log[99]["body"], r#"{"channel":"nowhere","text":"5"}"#);
+    // Older rows are dropped from the database too (every 16th insert trims).
+    for i in 105..130 {
+        send_json(
+            &e.ts,
+            &hid,
+            &json!({"text": i.to_string(), "channel": "nowhere"}),
+        );
+    }
+    let db = e.ts.running.as_ref().unwrap().app.store.reader().unwrap();
+    let rows: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM incoming_webhook_deliveries",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!((100..116).contains(&rows), "{rows} rows kept");
 }
 
 #[test]
