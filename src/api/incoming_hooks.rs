@@ -9,8 +9,8 @@ use crate::auth::Session;
 use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::incoming_hook::IncomingHook;
+use crate::model::now_ms;
 use crate::model::user::is_valid_username;
-use crate::model::{new_id, now_ms};
 use crate::permissions;
 use crate::store;
 use serde::Deserialize;
@@ -156,7 +156,8 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     }
     let now = now_ms();
     let hook = IncomingHook {
-        id: new_id(),
+        // The id is the credential in the URL /hooks/{id}: fully random.
+        id: crate::model::new_token(),
         create_at: now,
         update_at: now,
         delete_at: 0,

@@ -109,7 +109,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         kind,
         company_name: nt.company_name,
         allowed_domains: nt.allowed_domains,
-        invite_id: new_id(),
+        invite_id: crate::model::new_token(),
         allow_open_invite: nt.allow_open_invite,
         ..Default::default()
     };

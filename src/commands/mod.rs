@@ -13,8 +13,8 @@ use crate::auth::Session;
 use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
+use crate::model::now_ms;
 use crate::model::post::check_post_type;
-use crate::model::{new_id, now_ms};
 use crate::posting::{self, NewPost};
 use crate::store::{self, Reader};
 use serde_json::Value;
@@ -282,7 +282,8 @@ pub fn create_response_url(
     channel_id: &str,
     root_id: &str,
 ) -> Result<String, ApiError> {
-    let id = new_id();
+    // The id is the credential in the response URL: fully random.
+    let id = crate::model::new_token();
     let hook = store::commands::CommandWebhook {
         id_hash: crate::auth::digest(&id),
         create_at: now_ms(),

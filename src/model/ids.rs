@@ -1,18 +1,34 @@
-//! Mattermost ids: 16 random bytes in base32 with the alphabet `ybndrfg8ejkmcpqxot1uwisza345h769`,
-//! 26 characters. Secrets (session tokens, hook tokens) use the same form.
+//! Ids and secrets: 26 characters of base32, as Mattermost's (`IsValidId`: 26 letters or digits).
+//!
+//! Entity ids (`new_id`) are *time-ordered*: 48 bits of milliseconds then 80 random bits, in a
+//! sorted base32 alphabet, so new rows land at the right edge of every id index instead of on a
+//! random page. Measured on the webhook path: a random primary key cost one extra dirty page
+//! per post in every commit. Mattermost's clients only require 26 alphanumerics.
+//! Secrets (`new_token`: session and access tokens, hook ids that are credentials, response-URL
+//! ids) are 128 random bits in Mattermost's own alphabet, revealing nothing.
 
+/// Mattermost's alphabet, for secrets.
 const ALPHABET: &[u8; 32] = b"ybndrfg8ejkmcpqxot1uwisza345h769";
+/// A sorted alphabet (base32hex), so time-ordered bytes give time-ordered strings.
+const SORTED: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 
-/// A fresh 26-character id from the OS random source.
+/// A fresh 26-character entity id, ordered by creation time (to the millisecond).
 pub fn new_id() -> String {
     let mut bytes = [0u8; 16];
-    fill_random(&mut bytes);
-    encode(&bytes)
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    fill_random(&mut bytes[6..]);
+    encode(&bytes, SORTED)
 }
 
-/// A fresh secret token; same shape as an id (≈128 random bits), as Mattermost's are.
+/// A fresh secret: 128 random bits, 26 characters, as Mattermost's tokens and ids are.
 pub fn new_token() -> String {
-    new_id()
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    encode(&bytes, ALPHABET)
 }
 
 /// Fills `buf` from getrandom. If the OS source fails (it practically never does), we abort:
@@ -24,7 +40,7 @@ pub fn fill_random(buf: &mut [u8]) {
     }
 }
 
-fn encode(bytes: &[u8; 16]) -> String {
+fn encode(bytes: &[u8; 16], alphabet: &[u8; 32]) -> String {
     let mut out = String::with_capacity(26);
     let mut acc: u32 = 0;
     let mut bits = 0;
@@ -33,11 +49,11 @@ fn encode(bytes: &[u8; 16]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+            out.push(alphabet[((acc >> bits) & 31) as usize] as char);
         }
     }
     if bits > 0 {
-        out.push(ALPHABET[((acc << (5 - bits)) & 31) as usize] as char);
+        out.push(alphabet[((acc << (5 - bits)) & 31) as usize] as char);
     }
     out
 }
@@ -52,14 +68,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_26_chars_of_the_alphabet() {
+    fn ids_and_tokens_are_26_valid_chars() {
         for _ in 0..100 {
             let id = new_id();
             assert_eq!(id.len(), 26);
-            assert!(id.bytes().all(|b| ALPHABET.contains(&b)));
+            assert!(id.bytes().all(|b| SORTED.contains(&b)));
             assert!(is_valid_id(&id));
+            let t = new_token();
+            assert_eq!(t.len(), 26);
+            assert!(t.bytes().all(|b| ALPHABET.contains(&b)));
+            assert!(is_valid_id(&t));
         }
         assert_ne!(new_id(), new_id());
+        assert_ne!(new_token(), new_token());
+    }
+
+    #[test]
+    fn ids_sort_by_creation_time() {
+        let a = new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert!(a < b, "{a} !< {b}");
     }
 
     #[test]
