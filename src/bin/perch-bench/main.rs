@@ -323,6 +323,7 @@ fn bench_in(
             "seed_concurrency": o.seed_concurrency,
             "cold_starts_per_run": o.cold_starts,
             "logins": o.logins,
+            "load_generator": "perch-bench built-in: one thread and one keep-alive HTTP/1.1 connection per concurrent client, closed loop, on the same machine",
             "only": o.only,
             "server_env": launch.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
             "command": std::env::args().collect::<Vec<_>>().join(" "),
@@ -515,6 +516,13 @@ fn one_run(
                 rec.add(fig, run, s);
             }
             "login" => {
+                let before = srv.memory();
+                rec.put(
+                    "footprint",
+                    run,
+                    "rss_before_logins_kb",
+                    before.rss_kb as f64,
+                );
                 let mut c = http::Client::new(srv.addr);
                 for _ in 0..o.logins {
                     rec.requests += 1;
@@ -888,18 +896,37 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
         "VmRSS right after the read channel figure".into(),
         "the read channel figure did not run",
     ));
-    rows.push(foot(
+    let grown: Vec<f64> = rec
+        .samples
+        .get("footprint")
+        .map(|runs| {
+            runs.values()
+                .filter_map(|s| {
+                    Some(s.get("rss_after_logins_kb")? - s.get("rss_before_logins_kb")?)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let grown = stat(&grown).map(|g| mb_from_kb(g.median));
+    let mut logins_row = foot(
         "rss_after_logins",
         &format!("RSS after {} logins", o.logins),
         kb_mb(rec.stat("footprint", "rss_after_logins_kb")),
         &mbs,
         None,
         format!(
-            "VmRSS after {} sequential logins on one connection (before the login figure)",
+            "VmRSS after {} sequential logins on one connection (before the login figure); growth = after − before the logins",
             o.logins
         ),
         "the login figure did not run",
-    ));
+    );
+    if let Some(g) = grown {
+        logins_row
+            .result
+            .push_str(&format!("; {g:+.1} MB over the logins"));
+        logins_row.json.insert("growth_mb".into(), json!(g));
+    }
+    rows.push(logins_row);
     let size = server::file_size(&o.perch).map(|b| b as f64 / 1e6);
     rows.push(foot(
         "binary_size",
@@ -1057,8 +1084,8 @@ fn perch_version(bin: &Path) -> String {
         .and_then(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
-                .next()
-                .map(str::to_string)
+                .find_map(|l| l.strip_prefix("Perch Version:"))
+                .map(|v| format!("perch {}", v.trim()))
         })
         .unwrap_or_else(|| "perch (version unknown)".into())
 }
