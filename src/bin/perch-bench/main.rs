@@ -291,7 +291,7 @@ fn bench_in(
     let rows = rows(o, &rec, &prep);
     let load_end = loadavg();
     let conditions = conditions(&rec);
-    let header = header(o, &load_start);
+    let header = header(o, &launch.env, &load_start);
     let failed_total = rec.failures;
 
     println!("{header}\n");
@@ -1017,10 +1017,13 @@ fn scale(s: report::Stat, k: f64) -> report::Stat {
     }
 }
 
-fn header(o: &Opts, load_start: &str) -> String {
+fn header(o: &Opts, env: &[(String, String)], load_start: &str) -> String {
+    let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     format!(
         "perch-bench {date} · {perch} · {git} · {cpus} CPUs ({model}) · load average at start {load_start}\n\
-         {runs} run(s), figures interleaved, medians (min–max); {conc} connections, {dur} s per figure after {warm} s warm-up",
+         {runs} run(s), figures interleaved, medians (min–max); {conc} connections, {dur} s per figure after {warm} s warm-up\n\
+         server: default configuration plus {env}; its access log (a line per request at INFO) is read and discarded by the bench",
+        env = env.join(" "),
         date = utc_now(),
         perch = perch_version(&o.perch),
         git = git_describe(),
