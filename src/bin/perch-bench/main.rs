@@ -657,7 +657,7 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
             r.p99 = ms(s.median);
         }
         if let Some(s) = &ratio {
-            r.ratio = with_range(s, |x| format!("{x:.2}"));
+            r.ratio = with_range(s, report::ratio);
         }
         if let Some(s) = &cpu {
             r.cpu = num(s.median);

@@ -244,6 +244,16 @@ pub fn with_range(s: &Stat, f: impl Fn(f64) -> String) -> String {
     }
 }
 
+/// A ratio to the ping ceiling: two decimals, or three significant digits below 0.1.
+pub fn ratio(x: f64) -> String {
+    if x >= 0.1 || x == 0.0 {
+        format!("{x:.2}")
+    } else {
+        let decimals = (2.0 - x.log10().floor()).clamp(2.0, 6.0) as usize;
+        format!("{x:.decimals$}")
+    }
+}
+
 pub fn ms(x: f64) -> String {
     format!("{} ms", num(x))
 }
@@ -333,6 +343,9 @@ mod tests {
         assert_eq!(thousands(1_000_000.0), "1,000,000");
         assert_eq!(num(0.8812), "0.88");
         assert_eq!(num(12.34), "12.3");
+        assert_eq!(ratio(0.4321), "0.43");
+        assert_eq!(ratio(0.0543), "0.0543");
+        assert_eq!(ratio(0.000941), "0.000941");
         let s = stat(&[1.0, 2.0, 3.0]).unwrap();
         assert_eq!(with_range(&s, num), "2.00 (1.00–3.00)");
         let mut row = Row::default();
