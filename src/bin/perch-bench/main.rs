@@ -921,6 +921,8 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
         "the login figure did not run",
     );
     if let Some(g) = grown {
+        // No "-0.0": a growth within ±50 kB is nothing.
+        let g = if g.abs() < 0.05 { 0.0 } else { g };
         logins_row
             .result
             .push_str(&format!("; {g:+.1} MB over the logins"));
