@@ -938,7 +938,7 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
         Some(Target::MaxMb(10.0)),
         format!(
             "size of {} (profile.release: strip = true, lto = true, codegen-units = 1)",
-            o.perch.display()
+            relative(&o.perch).display()
         ),
         "binary not found",
     ));
@@ -1008,6 +1008,14 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
     total.target(Target::Zero, Some(rec.failures as f64));
     rows.push(total);
     rows
+}
+
+/// `path` relative to the working directory when it is below it.
+fn relative(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 fn scale(s: report::Stat, k: f64) -> report::Stat {
