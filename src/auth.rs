@@ -47,6 +47,7 @@ pub fn digest(secret: &str) -> String {
 pub struct PasswordHasherPool {
     params: Params,
     permits: Mutex<i64>,
+    max_permits: i64,
     freed: Condvar,
 }
 
@@ -57,6 +58,7 @@ impl PasswordHasherPool {
         PasswordHasherPool {
             params,
             permits: Mutex::new(permits.max(1)),
+            max_permits: permits.max(1),
             freed: Condvar::new(),
         }
     }
@@ -64,10 +66,11 @@ impl PasswordHasherPool {
     /// The parameters in force, e.g. for the benchmark report.
     pub fn describe(&self) -> String {
         format!(
-            "argon2id m={}KiB t={} p={}",
+            "argon2id m={}KiB t={} p={}, {} hashes at a time",
             self.params.m_cost(),
             self.params.t_cost(),
-            self.params.p_cost()
+            self.params.p_cost(),
+            self.max_permits
         )
     }
 

@@ -24,6 +24,10 @@ pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         let status = if db_ok { "OK" } else { "UNHEALTHY" };
         body["database_status"] = Value::from(status);
         body["filestore_status"] = Value::from("OK");
+        // Perch-only, for operators and the benchmark: the durability in force and the cost
+        // of a password check.
+        body["perch_synchronous"] = Value::from(ctx.app.store.synchronous());
+        body["perch_password_hash"] = Value::from(ctx.app.hasher.describe());
         if !db_ok {
             return Ok(Resp::json(500, &body));
         }

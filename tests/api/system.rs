@@ -18,6 +18,14 @@ fn ping_answers_with_common_headers() {
     assert!(major > 9 || (major == 9 && minor >= 11), "{ver}");
     let r = ts.anon().get("/api/v4/system/ping?get_server_status=true");
     assert_eq!(r.json()["database_status"], "OK");
+    // Perch-only fields the benchmark reads.
+    assert_eq!(r.json()["perch_synchronous"], "FULL");
+    let hash = r.json()["perch_password_hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(hash.starts_with("argon2id m="), "{hash}");
+    assert!(ts.anon().get("/api/v4/system/ping").json()["perch_synchronous"].is_null());
 }
 
 #[test]
