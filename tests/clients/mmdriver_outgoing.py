@@ -6,6 +6,7 @@ again, and prints a JSON report.
 """
 
 import json
+import time
 import sys
 
 from mattermostdriver import Driver
@@ -28,6 +29,14 @@ def main():
     updated = d.webhooks.update_outgoing_hook(created["id"], got)
     assert updated["description"] == "updated by the driver", updated
     d.posts.create_post({"channel_id": channel_id, "message": "mmdriver hello"})
+    # Delivery is asynchronous, and deleting the hook cancels what is still pending: wait for
+    # the delivery (Perch's delivery log) before deleting.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        log = d.client.get("/hooks/outgoing/%s/deliveries" % created["id"])
+        if any(x.get("state") == "delivered" for x in log):
+            break
+        time.sleep(0.05)
     d.webhooks.delete_outgoing_hook(created["id"])
     after = d.webhooks.list_outgoing_hooks(params={"team_id": team_id})
     print(json.dumps({

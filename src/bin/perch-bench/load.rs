@@ -184,9 +184,13 @@ fn worker(addr: SocketAddr, request: &[u8], stop: Stop, begin: Instant, shared: 
             Some(end) if started >= end => break,
             Some(_) => {}
             None => {
-                if shared.abort.load(Ordering::Relaxed)
-                    || shared.remaining.fetch_sub(1, Ordering::Relaxed) <= 0
-                {
+                if shared.abort.load(Ordering::Relaxed) {
+                    break;
+                }
+                if shared.remaining.fetch_sub(1, Ordering::SeqCst) <= 0 {
+                    // Give the slot back: a request still in flight elsewhere may fail and
+                    // re-open it, and then someone must still be there to take it.
+                    shared.remaining.fetch_add(1, Ordering::SeqCst);
                     break;
                 }
             }
@@ -312,9 +316,20 @@ mod tests {
         let total = seen.load(Ordering::SeqCst);
         assert_eq!(out.ok_total, 200);
         assert_eq!(out.measured, 200);
-        assert_eq!(out.ok_total + out.failures, total);
-        assert_eq!(out.failures, total / 5);
-        assert_eq!(out.statuses.get(&500).copied(), Some(total / 5));
+        // Requests in flight when the count is reached are answered but not counted, so the
+        // server may have seen up to `concurrency` more than the client recorded.
+        let counted = out.ok_total + out.failures;
+        assert!(
+            counted <= total && total <= counted + 3,
+            "{counted} vs {total}"
+        );
+        assert!(
+            out.failures.abs_diff(total / 5) <= 3,
+            "{} vs {}",
+            out.failures,
+            total / 5
+        );
+        assert_eq!(out.statuses.get(&500).copied(), Some(out.failures));
         assert_eq!(
             out.io_errors, 0,
             "closed connections are reopened, not errors"
