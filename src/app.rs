@@ -14,6 +14,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     pub hasher: PasswordHasherPool,
+    /// Resolved sessions and access tokens (invalidated through the store's auth generation).
+    pub sessions: crate::auth::SessionCache,
     /// `X-Version-Id`: `<mattermost version>.<build>.<config hash>.<licensed>`.
     pub version_id: String,
     /// The base URL clients reach us at (SiteURL, or derived from the bound address).
@@ -180,6 +182,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         config: Arc::new(config),
         store,
         hasher,
+        sessions: crate::auth::SessionCache::default(),
         version_id,
         site_url,
         limits,

@@ -8,6 +8,7 @@ use crate::store;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
 /// An authenticated caller. Only `authenticate` makes one.
@@ -194,10 +195,87 @@ fn extend_if_due(ctx: &Ctx, row: &store::sessions::SessionRow, now: i64) -> Resu
     Ok(())
 }
 
+/// Resolved callers by token digest, each valid while the store's auth generation (bumped by any
+/// write to users, sessions, tokens or bots) is unchanged: the two reads per request a session
+/// costs become a hash lookup, and a logout, revocation, role change or deactivation is seen by
+/// the very next request. Bounded: when full, it is emptied.
+#[derive(Default)]
+pub struct SessionCache {
+    map: Mutex<HashMap<String, CachedSession>>,
+}
+
+struct CachedSession {
+    generation: u64,
+    row: Option<store::sessions::SessionRow>,
+    session: Session,
+}
+
+const SESSION_CACHE_MAX: usize = 10_000;
+
+impl SessionCache {
+    fn get(
+        &self,
+        hash: &str,
+        generation: u64,
+    ) -> Option<(Option<store::sessions::SessionRow>, Session)> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(hash)
+            .filter(|c| c.generation == generation)
+            .map(|c| (c.row.clone(), c.session.clone()))
+    }
+
+    fn put(
+        &self,
+        hash: String,
+        generation: u64,
+        row: Option<store::sessions::SessionRow>,
+        session: &Session,
+    ) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SESSION_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(
+            hash,
+            CachedSession {
+                generation,
+                row,
+                session: session.clone(),
+            },
+        );
+    }
+}
+
 fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>, ApiError> {
     let hash = digest(token);
     let now = now_ms();
-    if let Some(row) = store::sessions::find_by_token_hash(ctx.db, &hash)? {
+    // Read the generation before the rows, so a write racing with this read makes the entry
+    // stale rather than wrong.
+    let generation = ctx.app.store.auth_generation();
+    if let Some((row, mut session)) = ctx.app.sessions.get(&hash, generation) {
+        if let Some(row) = &row {
+            if row.expires_at != 0 && row.expires_at < now {
+                return Ok(None);
+            }
+            extend_if_due(ctx, row, now)?;
+        }
+        session.from_cookie = from_cookie;
+        return Ok(Some(session));
+    }
+    let found = resolve_from_db(ctx, &hash, now, from_cookie)?;
+    if let Some((row, session)) = &found {
+        ctx.app.sessions.put(hash, generation, row.clone(), session);
+    }
+    Ok(found.map(|(_, s)| s))
+}
+
+fn resolve_from_db(
+    ctx: &Ctx,
+    hash: &str,
+    now: i64,
+    from_cookie: bool,
+) -> Result<Option<(Option<store::sessions::SessionRow>, Session)>, ApiError> {
+    if let Some(row) = store::sessions::find_by_token_hash(ctx.db, hash)? {
         if row.expires_at != 0 && row.expires_at < now {
             return Ok(None);
         }
@@ -214,16 +292,17 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
             .and_then(|v| v.as_str())
             .unwrap_or("")
             .to_string();
-        return Ok(Some(Session {
-            id: row.id,
+        let session = Session {
+            id: row.id.clone(),
             user,
             token_id: None,
             from_cookie,
             csrf,
-        }));
+        };
+        return Ok(Some((Some(row), session)));
     }
     // Not a session: maybe a personal access token.
-    let Some(tok) = store::tokens::find_by_hash(ctx.db, &hash)? else {
+    let Some(tok) = store::tokens::find_by_hash(ctx.db, hash)? else {
         return Ok(None);
     };
     if !tok.is_active {
@@ -238,13 +317,14 @@ fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>,
     if !ctx.app.config.service.enable_user_access_tokens && !user.is_bot() {
         return Ok(None);
     }
-    Ok(Some(Session {
+    let session = Session {
         id: tok.id.clone(),
         user,
         token_id: Some(tok.id),
         from_cookie,
         csrf: String::new(),
-    }))
+    };
+    Ok(Some((None, session)))
 }
 
 #[cfg(test)]

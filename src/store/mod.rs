@@ -17,10 +17,13 @@ pub mod teams;
 pub mod tokens;
 pub mod users;
 
+use rusqlite::hooks::Action;
 use rusqlite::{Connection, OpenFlags};
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread;
 
 pub use rusqlite::Connection as Conn;
@@ -79,6 +82,20 @@ pub struct Store {
     path: PathBuf,
     tx: SyncSender<Job>,
     synchronous: String,
+    auth: Arc<AuthGeneration>,
+}
+
+/// Tables whose rows make up an authenticated caller (a session or token and its user).
+const AUTH_TABLES: &[&str] = &["users", "sessions", "user_access_tokens", "bots"];
+
+/// A counter that changes whenever a write touches `AUTH_TABLES`, so an in-memory cache of
+/// sessions can tell that it may be stale. It is bumped twice: by SQLite's update hook while
+/// the write runs, and again after the commit, so an entry cached from a read taken during
+/// the transaction (which still saw the old rows) is stale too.
+#[derive(Default)]
+struct AuthGeneration {
+    counter: AtomicU64,
+    dirty: AtomicBool,
 }
 
 impl Store {
@@ -103,16 +120,32 @@ impl Store {
             _ => "EXTRA",
         }
         .to_string();
+        let auth = Arc::new(AuthGeneration::default());
+        let hook_auth = auth.clone();
+        conn.update_hook(Some(move |_: Action, _: &str, table: &str, _: i64| {
+            if AUTH_TABLES.contains(&table) {
+                hook_auth.counter.fetch_add(1, Ordering::SeqCst);
+                hook_auth.dirty.store(true, Ordering::SeqCst);
+            }
+        }));
         let (tx, rx) = mpsc::sync_channel::<Job>(4096);
+        let writer_auth = auth.clone();
         thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, &writer_auth))
             .map_err(|_| StoreError::WriterGone)?;
         Ok(Store {
             path: path.to_path_buf(),
             tx,
             synchronous,
+            auth,
         })
+    }
+
+    /// Changes whenever users, sessions, access tokens or bots change (see `AuthGeneration`).
+    /// Read it *before* reading those rows to cache them.
+    pub fn auth_generation(&self) -> u64 {
+        self.auth.counter.load(Ordering::SeqCst)
     }
 
     /// The `PRAGMA synchronous` level in force on the writer.
@@ -175,7 +208,7 @@ impl Store {
     }
 }
 
-fn writer_loop(conn: Connection, rx: Receiver<Job>) {
+fn writer_loop(conn: Connection, rx: Receiver<Job>, auth: &AuthGeneration) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -210,6 +243,9 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>) {
             dones.push(done);
         }
         let commit = conn.execute_batch("COMMIT");
+        if auth.dirty.swap(false, Ordering::SeqCst) {
+            auth.counter.fetch_add(1, Ordering::SeqCst);
+        }
         match commit {
             Ok(()) => dones.into_iter().for_each(|d| d(Ok(()))),
             Err(e) => {
