@@ -5,11 +5,11 @@
 
 pub mod builtin;
 pub mod custom;
-pub mod slack;
 pub mod timer;
 
 use crate::app::{App, Ctx};
 use crate::auth::Session;
+use crate::hooks::slack::{self, LinkRule};
 use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
@@ -231,7 +231,7 @@ fn post_response(
         props.insert("from_webhook".into(), Value::from("true"));
     }
     if !r.skip_slack_parsing {
-        r.text = slack::links_to_markdown(&slack::translate(&r.text, &username_of));
+        r.text = slack::translate_response_text(&r.text, &username_of, LinkRule::Attachment);
     }
     let in_channel = r.response_type == RESPONSE_IN_CHANNEL;
     let ephemeral = r.response_type.is_empty() || r.response_type == RESPONSE_EPHEMERAL;
@@ -240,7 +240,10 @@ fn post_response(
     }
     if let Some(a) = r.attachments.as_mut() {
         a.retain(|v| !v.is_null());
-        slack::process_attachments(a, r.skip_slack_parsing, &username_of);
+        let users = (!r.skip_slack_parsing).then_some(&username_of as slack::UserLookup);
+        for a in a.iter_mut() {
+            slack::translate_response_attachment(a, users);
+        }
     }
     if !in_channel {
         return Ok(());
