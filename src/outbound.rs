@@ -106,13 +106,7 @@ impl Response {
     /// The media type, lower-cased, without parameters.
     pub fn media_type(&self) -> String {
         self.header("Content-Type")
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
+            .map(crate::http::request::base_media_type)
             .unwrap_or_default()
     }
 }

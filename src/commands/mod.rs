@@ -5,11 +5,11 @@
 
 pub mod builtin;
 pub mod custom;
-pub mod slack;
 pub mod timer;
 
 use crate::app::{App, Ctx};
 use crate::auth::Session;
+use crate::hooks::slack::{self, LinkRule};
 use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
@@ -231,7 +231,7 @@ fn post_response(
         props.insert("from_webhook".into(), Value::from("true"));
     }
     if !r.skip_slack_parsing {
-        r.text = slack::links_to_markdown(&slack::translate(&r.text, &username_of));
+        r.text = slack::translate_response_text(&r.text, &username_of, LinkRule::Attachment);
     }
     let in_channel = r.response_type == RESPONSE_IN_CHANNEL;
     let ephemeral = r.response_type.is_empty() || r.response_type == RESPONSE_EPHEMERAL;
@@ -240,7 +240,10 @@ fn post_response(
     }
     if let Some(a) = r.attachments.as_mut() {
         a.retain(|v| !v.is_null());
-        slack::process_attachments(a, r.skip_slack_parsing, &username_of);
+        let users = (!r.skip_slack_parsing).then_some(&username_of as slack::UserLookup);
+        for a in a.iter_mut() {
+            slack::translate_response_attachment(a, users);
+        }
     }
     if !in_channel {
         return Ok(());
@@ -363,28 +366,6 @@ fn run_response_url(ctx: &Ctx, id: &str, resp: &mut CommandResponse) -> Result<(
     handle_response(ctx.app, ctx.db, &target, resp)
 }
 
-/// Standard base64 with padding (trigger ids).
-pub fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,14 +380,5 @@ mod tests {
         assert_eq!(parse("/away"), ("away".into(), String::new()));
         assert_eq!(parse("/x\ty"), ("x".into(), "y".into()));
         assert_eq!(parse("/x\u{3000}y"), ("x".into(), "y".into()));
-    }
-
-    #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
 }

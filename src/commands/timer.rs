@@ -6,6 +6,7 @@ use super::RESPONSE_URL_LIFETIME_MS;
 use crate::app::App;
 use crate::model::ids::fill_random;
 use crate::model::{new_id, now_ms};
+use crate::outgoing::payload::base64;
 use crate::posting::{self, NewPost};
 use crate::store;
 use hmac::{Hmac, Mac};
@@ -77,7 +78,7 @@ impl State {
             }
             Err(_) => Vec::new(),
         };
-        let trigger_id = super::base64(format!("{data}:{}", super::base64(&sig)).as_bytes());
+        let trigger_id = base64(format!("{data}:{}", base64(&sig)).as_bytes());
         (client_id, trigger_id)
     }
 }

@@ -843,12 +843,7 @@ pub fn decode(req: &Req) -> Result<Payload, Rejection> {
 /// A media type as Go's `mime.ParseMediaType` reads it: `type/subtype` (or a bare token),
 /// lower-cased; parameters are not checked. `None` when it does not parse.
 pub fn media_type(value: &str) -> Option<String> {
-    let base = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let base = crate::http::request::base_media_type(value);
     let (main, sub) = match base.split_once('/') {
         Some((m, s)) => (m, Some(s)),
         None => (base.as_str(), None),

@@ -1,6 +1,7 @@
 //! Slack compatibility for webhook payloads: the markup translation (`<!here>`, `<@user>`,
 //! `<url|label>`, `&amp;`) and message attachments (decoding, normalizing, translating their
-//! text fields) — `incoming-webhooks.md` §5 and §6.
+//! text fields) — `incoming-webhooks.md` §5 and §6. Slash-command and outgoing-webhook
+//! responses use the same translator in its `Dialect::Response` flavour.
 //!
 //! Everything here is pure: user lookups come in as a function, so it is tested without a
 //! database.
@@ -16,18 +17,21 @@ pub type UserLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// top-level text: neither part may span lines), then Slack's three HTML entities are
 /// unescaped.
 pub fn translate_text(text: &str, users: UserLookup) -> String {
-    unescape_entities(&links(&expand_mentions(text, users), LinkRule::TopLevel))
+    unescape_entities(&links(
+        &expand_mentions(text, users, Dialect::Webhook),
+        LinkRule::TopLevel,
+    ))
 }
 
 /// Translates the text fields of one attachment (§6.2): mentions in `pretext`, `text`,
 /// `title` and field values; links in `text`, `pretext` and field values (the looser rule,
 /// which allows newlines); entities in every human-readable text field.
 pub fn translate_attachment(a: &mut Attachment, users: UserLookup) {
-    let full =
-        |s: &str| unescape_entities(&links(&expand_mentions(s, users), LinkRule::Attachment));
+    let mentions = |s: &str| expand_mentions(s, users, Dialect::Webhook);
+    let full = |s: &str| unescape_entities(&links(&mentions(s), LinkRule::Attachment));
     a.pretext = full(&a.pretext);
     a.text = full(&a.text);
-    a.title = unescape_entities(&expand_mentions(&a.title, users));
+    a.title = unescape_entities(&mentions(&a.title));
     a.fallback = unescape_entities(&a.fallback);
     a.author_name = unescape_entities(&a.author_name);
     a.footer = unescape_entities(&a.footer);
@@ -37,10 +41,22 @@ pub fn translate_attachment(a: &mut Attachment, users: UserLookup) {
     }
 }
 
-/// `<!channel>` → `@channel`, `<!here>` → `@here`, `<!all>` and `<!everyone>` → `@all` (also
-/// with a `|label`), and `<@ref>` / `<@ref|label>` → `@username` when `users` knows `ref`.
-/// Anything else in angle brackets (`<!subteam^…>`, `<!date^…>`, unknown users) is kept.
-pub fn expand_mentions(text: &str, users: UserLookup) -> String {
+/// Which Slack mention forms are understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Incoming webhooks, with Perch's extensions: `<!everyone>` too, a `|label` after any
+    /// mention, user references of `[a-zA-Z0-9.-_]` (the lookup may take usernames).
+    Webhook,
+    /// Command and outgoing-webhook responses, exactly as Mattermost: `<!channel>`, `<!here>`,
+    /// `<!all>` and `<@ID>` with `ID` of `[a-zA-Z0-9]+`, no labels.
+    Response,
+}
+
+/// `<!channel>` → `@channel`, `<!here>` → `@here`, `<!all>` (and, in the webhook dialect,
+/// `<!everyone>`) → `@all`, and `<@ref>` → `@username` when `users` knows `ref` (the webhook
+/// dialect also allows a `|label` after each). Anything else in angle brackets
+/// (`<!subteam^…>`, `<!date^…>`, unknown users) is kept.
+pub fn expand_mentions(text: &str, users: UserLookup, dialect: Dialect) -> String {
     if !text.contains("<!") && !text.contains("<@") {
         return text.to_string();
     }
@@ -49,7 +65,7 @@ pub fn expand_mentions(text: &str, users: UserLookup) -> String {
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
-        match mention_at(tail, users) {
+        match mention_at(tail, users, dialect) {
             Some((replacement, used)) => {
                 out.push_str(&replacement);
                 rest = &tail[used..];
@@ -65,7 +81,7 @@ pub fn expand_mentions(text: &str, users: UserLookup) -> String {
 }
 
 /// If `tail` (which starts with `<`) opens a Slack mention, its translation and length.
-fn mention_at(tail: &str, users: UserLookup) -> Option<(String, usize)> {
+fn mention_at(tail: &str, users: UserLookup, dialect: Dialect) -> Option<(String, usize)> {
     let kind = tail[1..].chars().next()?;
     if kind != '!' && kind != '@' {
         return None;
@@ -75,19 +91,27 @@ fn mention_at(tail: &str, users: UserLookup) -> Option<(String, usize)> {
     if inner.contains(['<', '\n']) {
         return None;
     }
-    let name = inner.split('|').next().unwrap_or(inner);
+    let name = match dialect {
+        Dialect::Webhook => inner.split('|').next().unwrap_or(inner),
+        Dialect::Response => inner,
+    };
     let replacement = if kind == '!' {
         match name {
             "channel" => "@channel".to_string(),
             "here" => "@here".to_string(),
-            "all" | "everyone" => "@all".to_string(),
+            "all" => "@all".to_string(),
+            "everyone" if dialect == Dialect::Webhook => "@all".to_string(),
             _ => return None,
         }
     } else {
+        let extra = match dialect {
+            Dialect::Webhook => ".-_",
+            Dialect::Response => "",
+        };
         let valid = !name.is_empty()
             && name
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
         if !valid {
             return None;
         }
@@ -153,6 +177,41 @@ fn link_at(tail: &str, rule: LinkRule) -> Option<(&str, &str, usize)> {
     }
     let label = &after[..close];
     Some((url, label, 1 + bar + 1 + close + 1))
+}
+
+/// The translation of a command or outgoing-webhook response's text (`Dialect::Response`
+/// mentions, then links under `rule`); entities stay as sent, as in Mattermost.
+pub fn translate_response_text(text: &str, users: UserLookup, rule: LinkRule) -> String {
+    links(&expand_mentions(text, users, Dialect::Response), rule)
+}
+
+/// §6.2 on a response's attachment object as sent: mentions (`Dialect::Response`; skipped
+/// when `users` is `None`) in `pretext`, `text`, `title` and string field values; links (the
+/// attachment rule) always in `pretext`, `text` and string field values; no entity unescaping.
+pub fn translate_response_attachment(a: &mut Value, users: Option<UserLookup>) {
+    let translate = |s: &mut String, link: bool| {
+        if let Some(users) = users {
+            *s = expand_mentions(s, users, Dialect::Response);
+        }
+        if link {
+            *s = links(s, LinkRule::Attachment);
+        }
+    };
+    let Some(obj) = a.as_object_mut() else {
+        return;
+    };
+    for key in ["pretext", "text", "title"] {
+        if let Some(Value::String(s)) = obj.get_mut(key) {
+            translate(s, key != "title");
+        }
+    }
+    if let Some(Value::Array(fields)) = obj.get_mut("fields") {
+        for f in fields {
+            if let Some(Value::String(v)) = f.get_mut("value") {
+                translate(v, true);
+            }
+        }
+    }
 }
 
 /// `&amp;` → `&`, `&lt;` → `<`, `&gt;` → `>`, in one pass (so `&amp;lt;` becomes `&lt;`).
@@ -518,5 +577,67 @@ mod tests {
         let f = &a.fields.as_ref().unwrap()[0];
         assert_eq!(f.title, "<t>");
         assert_eq!(f.value, "@channel [V](https://v)");
+    }
+
+    // The response dialect (slash-command and outgoing-webhook answers).
+
+    fn ids(id: &str) -> Option<String> {
+        (id == "abc").then(|| "alice".to_string())
+    }
+
+    #[test]
+    fn response_announcements_and_mentions() {
+        let m = |s: &str| expand_mentions(s, &ids, Dialect::Response);
+        assert_eq!(
+            m("<!channel> <!here> <!all> <!everyone>"),
+            "@channel @here @all <!everyone>"
+        );
+        assert_eq!(
+            m("hi <@abc>, <@U999> <@abc|x> <@"),
+            "hi @alice, <@U999> <@abc|x> <@"
+        );
+        let none = |_: &str| None;
+        assert_eq!(
+            expand_mentions(
+                "<!channel> <!here> <!all> <@abc> <@> <@x",
+                &none,
+                Dialect::Response
+            ),
+            "@channel @here @all <@abc> <@> <@x"
+        );
+        assert_eq!(m("<!here|h> <@a.b>"), "<!here|h> <@a.b>");
+    }
+
+    #[test]
+    fn response_text_keeps_entities() {
+        assert_eq!(
+            translate_response_text("<!here> &amp; <u|l\nm>", &ids, LinkRule::Attachment),
+            "@here &amp; [l\nm](u)"
+        );
+        assert_eq!(
+            translate_response_text("<@abc> <u|l\nm> <é|ü>", &ids, LinkRule::TopLevel),
+            "@alice <u|l\nm> [ü](é)"
+        );
+        let a = LinkRule::Attachment;
+        assert_eq!(
+            links("see <http://x.y/a|the docs> and <http://z>", a),
+            "see [the docs](http://x.y/a) and <http://z>"
+        );
+        assert_eq!(links("a < b <u|l\nm>", a), "a < b [l\nm](u)");
+        assert_eq!(links("<|x> <u|> <<u|v>", a), "<|x> <u|> <[v](u)");
+        assert_eq!(links("<é|ü> <", a), "[ü](é) <");
+    }
+
+    #[test]
+    fn response_attachment_fields() {
+        let mut a =
+            json!({"text": "<!here> <u|l>", "title": "<u|l>", "fields": [{"value": "<@abc>"}, 5]});
+        translate_response_attachment(&mut a, Some(&ids));
+        assert_eq!(a["text"], "@here [l](u)");
+        assert_eq!(a["title"], "<u|l>");
+        assert_eq!(a["fields"][0]["value"], "@alice");
+        let mut a = json!({"text": "<!here> <u|l> &amp;"});
+        translate_response_attachment(&mut a, None);
+        assert_eq!(a["text"], "<!here> [l](u) &amp;");
     }
 }

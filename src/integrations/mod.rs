@@ -21,6 +21,7 @@ pub mod trac;
 
 use std::fmt;
 
+use crate::http::request::form_decode_bytes;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -652,33 +653,8 @@ pub fn form_value(form: &[u8], name: &str) -> Option<Vec<u8>> {
             Some(i) => (&pair[..i], &pair[i + 1..]),
             None => (pair, &pair[pair.len()..]),
         };
-        (percent_decode(k) == name.as_bytes()).then(|| percent_decode(v))
+        (form_decode_bytes(k) == name.as_bytes()).then(|| form_decode_bytes(v))
     })
-}
-
-/// Form-style percent-decoding: `%XX` escapes and `+` for space. Malformed escapes are kept
-/// as they are.
-pub fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = s.get(i + 1).and_then(|&c| hex_val(c));
-                let lo = s.get(i + 2).and_then(|&c| hex_val(c));
-                if let (Some(h), Some(l)) = (hi, lo) {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    out
 }
 
 /// The value at a dotted path (`"pull_request.user.login"`; numeric segments index arrays).
@@ -1607,17 +1583,7 @@ mod tests {
     }
 
     fn form_encode(s: &[u8]) -> String {
-        let mut out = String::new();
-        for &b in s {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    out.push(b as char)
-                }
-                b' ' => out.push('+'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-        out
+        crate::http::request::query_escape(std::str::from_utf8(s).unwrap())
     }
 
     #[test]
@@ -1649,10 +1615,6 @@ mod tests {
 
     #[test]
     fn percent_decoding_edge_cases() {
-        assert_eq!(percent_decode(b"a+b%20c"), b"a b c");
-        assert_eq!(percent_decode(b"100%"), b"100%");
-        assert_eq!(percent_decode(b"%zz%4"), b"%zz%4");
-        assert_eq!(percent_decode(b"%C3%A9"), "é".as_bytes());
         assert_eq!(form_value(b"a=1&b=2", "b"), Some(b"2".to_vec()));
         assert_eq!(form_value(b"a=1&b", "b"), Some(Vec::new()));
         assert_eq!(form_value(b"a=1", "b"), None);

@@ -8,6 +8,7 @@
 //! `signing_secret`, `whsec_` + base64(key), the form Standard Webhooks libraries take.
 //! `regen_token` replaces both the token and the key.
 
+use crate::http::request::query_escape;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -70,21 +71,6 @@ impl Payload {
             .join("&");
         (FORM, body.into_bytes())
     }
-}
-
-/// Go's `url.QueryEscape`: unreserved characters stay, a space becomes `+`, the rest `%XX`.
-fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The `webhook-signature` header value for one attempt.

@@ -6,6 +6,7 @@
 
 use super::payload::Payload;
 use crate::app::App;
+use crate::hooks::slack::{self, LinkRule};
 use crate::model::new_id;
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::post::check_post_type;
@@ -104,11 +105,24 @@ fn build(
             props.insert("override_icon_url".into(), json!(icon));
         }
     }
-    let text = slack_links(
-        &slack_text(db, &answer.text.unwrap_or_default()),
+    let users = |id: &str| {
+        store::users::find(db, id)
+            .ok()
+            .flatten()
+            .map(|u| u.username)
+    };
+    let text = slack::translate_response_text(
+        &answer.text.unwrap_or_default(),
+        &users,
         LinkRule::TopLevel,
     );
-    let attachments: Vec<Value> = attachments.into_iter().map(|a| attachment(db, a)).collect();
+    let attachments: Vec<Value> = attachments
+        .into_iter()
+        .map(|mut a| {
+            slack::translate_response_attachment(&mut a, Some(&users));
+            attachment(a)
+        })
+        .collect();
     if !attachments.is_empty() && kind.is_empty() {
         kind = "slack_attachment".into();
     }
@@ -145,84 +159,11 @@ fn build(
         .collect())
 }
 
-/// Slack's announcements (`<!channel>`, `<!here>`, `<!all>`) and user references (`<@ID>` of an
-/// existing user) become Mattermost mentions.
-fn slack_text(db: &Conn, text: &str) -> String {
-    let text = text
-        .replace("<!channel>", "@channel")
-        .replace("<!here>", "@here")
-        .replace("<!all>", "@all");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let id_len = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        let id = &after[..id_len];
-        if id_len > 0 && after[id_len..].starts_with('>') {
-            if let Ok(Some(u)) = store::users::find(db, id) {
-                out.push('@');
-                out.push_str(&u.username);
-                rest = &after[id_len + 1..];
-                continue;
-            }
-        }
-        out.push_str("<@");
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Which of Mattermost's two `<url|label>` patterns applies (`incoming-webhooks.md` §5).
-#[derive(Clone, Copy)]
-enum LinkRule {
-    /// `<([^\n<|>]+)\|([^|\n>]+)>`: the top-level text.
-    TopLevel,
-    /// `<([^<|]+)\|([^>]+)>`: attachment text, pretext and field values.
-    Attachment,
-}
-
-/// `<url|label>` → `[label](url)`.
-fn slack_links(text: &str, rule: LinkRule) -> String {
-    let (url_stop, label_stop): (&[char], &[char]) = match rule {
-        LinkRule::TopLevel => (&['\n', '<', '|', '>'], &['|', '\n', '>']),
-        LinkRule::Attachment => (&['<', '|'], &['>']),
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let url_len = after.find(url_stop).unwrap_or(after.len());
-        let tail = &after[url_len..];
-        if url_len > 0 && tail.starts_with('|') {
-            let label_part = &tail[1..];
-            let label_len = label_part.find(label_stop).unwrap_or(label_part.len());
-            if label_len > 0 && label_part[label_len..].starts_with('>') {
-                out.push_str(&format!(
-                    "[{}]({})",
-                    &label_part[..label_len],
-                    &after[..url_len]
-                ));
-                rest = &label_part[label_len + 1..];
-                continue;
-            }
-        }
-        out.push('<');
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
 /// One attachment normalized as Mattermost stores it (`incoming-webhooks.md` §6.3): every field
-/// present, Slack text translated, `fields[].value` as strings, action ids filled in.
-fn attachment(db: &Conn, a: Value) -> Value {
+/// present, `fields[].value` as strings, action ids filled in (the Slack text is translated
+/// before).
+fn attachment(a: Value) -> Value {
     let get = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let translated = |k: &str| slack_links(&slack_text(db, &get(k)), LinkRule::Attachment);
     let fields: Vec<Value> = a
         .get("fields")
         .and_then(Value::as_array)
@@ -231,9 +172,7 @@ fn attachment(db: &Conn, a: Value) -> Value {
                 .filter(|f| f.is_object())
                 .map(|f| {
                     let value = match f.get("value") {
-                        Some(Value::String(s)) => {
-                            slack_links(&slack_text(db, s), LinkRule::Attachment)
-                        }
+                        Some(Value::String(s)) => s.clone(),
                         Some(Value::Null) | None => String::new(),
                         Some(other) => other.to_string(),
                     };
@@ -255,13 +194,13 @@ fn attachment(db: &Conn, a: Value) -> Value {
         "id": a.get("id").and_then(Value::as_i64).unwrap_or(0),
         "fallback": get("fallback"),
         "color": get("color"),
-        "pretext": translated("pretext"),
+        "pretext": get("pretext"),
         "author_name": get("author_name"),
         "author_link": get("author_link"),
         "author_icon": get("author_icon"),
-        "title": slack_text(db, &get("title")),
+        "title": get("title"),
         "title_link": get("title_link"),
-        "text": translated("text"),
+        "text": get("text"),
         "fields": if fields.is_empty() { Value::Null } else { Value::Array(fields) },
         "image_url": get("image_url"),
         "thumb_url": get("thumb_url"),
@@ -289,36 +228,4 @@ fn attachment(db: &Conn, a: Value) -> Value {
         out["actions"] = Value::Array(actions);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_follow_both_patterns() {
-        let t = LinkRule::TopLevel;
-        assert_eq!(
-            slack_links("see <http://x.io|the docs> now", t),
-            "see [the docs](http://x.io) now"
-        );
-        assert_eq!(slack_links("<http://x.io>", t), "<http://x.io>");
-        assert_eq!(slack_links("a < b <u|l>", t), "a < b [l](u)");
-        assert_eq!(slack_links("<u|multi\nline>", t), "<u|multi\nline>");
-        assert_eq!(slack_links("<u|a|b>", t), "<u|a|b>");
-        let a = LinkRule::Attachment;
-        assert_eq!(slack_links("<u|multi\nline>", a), "[multi\nline](u)");
-        assert_eq!(slack_links("<u|a|b>", a), "[a|b](u)");
-        assert_eq!(slack_links("<é|ü> <", a), "[ü](é) <");
-    }
-
-    #[test]
-    fn announcements() {
-        let db = Conn::open_in_memory().unwrap();
-        // No users table: `<@ID>` lookups fail and the reference stays as written.
-        assert_eq!(
-            slack_text(&db, "<!channel> <!here> <!all> <@abc> <@> <@x"),
-            "@channel @here @all <@abc> <@> <@x"
-        );
-    }
 }
