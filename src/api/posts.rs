@@ -67,9 +67,10 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     file_ids.dedup();
     let create_at =
         (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
-    let post = posting::create(
+    let post = posting::create_in(
         ctx.app,
         ctx.db,
+        channel,
         NewPost {
             channel_id: b.channel_id,
             user_id: s.user_id().to_string(),
