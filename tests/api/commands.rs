@@ -1545,49 +1545,10 @@ fn clients_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clients")
 }
 
-/// Runs a client script (at most 120 s) and fails with its output unless it exits 0.
+/// Runs a client script and checks it reported `ok`.
 fn run_client_script(program: &std::path::Path, args: &[String]) {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break Some(st);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (stdout, stderr) = (out_t.join().unwrap(), err_t.join().unwrap());
-    match status {
-        Some(st) if st.success() => assert!(stdout.contains("ok"), "stdout: {stdout}"),
-        Some(st) => panic!(
-            "{} {args:?} failed ({st}):\n{stdout}\n{stderr}",
-            program.display()
-        ),
-        None => panic!("{} timed out:\n{stdout}\n{stderr}", program.display()),
-    }
+    let stdout = crate::common::scripts::run(program, args, &[], "");
+    assert!(stdout.contains("ok"), "stdout: {stdout}");
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! loop prevention, the internal-address rule, retries, restarts and the delivery log — all
 //! against a real local receiver, plus the real `mattermostdriver` and `standardwebhooks`.
 
+use crate::common::scripts::run_python;
 use crate::common::*;
 use perch::http::request::parse_query;
 use perch::Config;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A server whose outgoing calls may reach 127.0.0.0/8, with fast retries, an admin, a team
@@ -1168,49 +1168,6 @@ fn deleted_hook_cancels_its_pending_deliveries() {
 }
 
 // ---------------------------------------------------------------- real clients
-
-/// The venv's python, or a failure telling how to install it (never a silent pass).
-fn python() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/clients/venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/install-clients first",
-        p.display()
-    );
-    p
-}
-
-/// Runs `tests/clients/<script>` with the venv's python; returns stdout, failing on a
-/// non-zero exit with the script's output.
-fn run_python(script: &str, args: &[&str], stdin: &str) -> String {
-    use std::io::Write;
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients")
-        .join(script);
-    let mut child = std::process::Command::new(python())
-        .arg(&path)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{script} failed ({}):\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
 
 #[test]
 fn signature_is_verified_by_the_standardwebhooks_package() {

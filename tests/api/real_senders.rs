@@ -4,15 +4,10 @@
 //! tests/clients/*_sender.* against a real server; each test then checks through the REST API
 //! that exactly the expected posts exist, with the exact message, type, props and channel.
 
+use crate::common::scripts;
 use crate::common::{Client, TestServer};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 const DISPLAY_NAME: &str = "Real senders";
 const HOOK_ICON: &str = "https://cdn.example.com/hook.png";
 
@@ -20,105 +15,14 @@ const HOOK_ICON: &str = "https://cdn.example.com/hook.png";
 // Running the scripts
 // ---------------------------------------------------------------------------------------------
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A file the installer puts under target/clients/, or a failure that says how to get it.
-fn installed(rel: &str, what: &str) -> PathBuf {
-    let p = repo().join("target/clients").join(rel);
-    assert!(
-        p.exists(),
-        "{what} is not installed ({} is missing): run scripts/install-clients in {}",
-        p.display(),
-        repo().display()
-    );
-    p
-}
-
-fn python() -> PathBuf {
-    installed("venv/bin/python", "the Python client venv")
-}
-
-fn script(name: &str) -> String {
-    repo()
-        .join("tests/clients")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// Runs `program args…` to completion (killed after `SCRIPT_TIMEOUT`), asserts it exits 0 and
-/// returns its stdout; a failure shows both streams.
-fn run_script(program: &Path, args: &[String], envs: &[(&str, String)]) -> String {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap_or_else(|e| {
-        panic!(
-            "cannot start {} ({e}): install it and run scripts/install-clients",
-            program.display()
-        )
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + SCRIPT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = out_reader.join().unwrap();
-    let stderr = err_reader.join().unwrap();
-    let shown = format!(
-        "{} {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        program.display(),
-        args.join(" ")
-    );
-    match status {
-        None => panic!("timed out after {SCRIPT_TIMEOUT:?}: {shown}"),
-        Some(s) => assert!(s.success(), "exited with {s}: {shown}"),
-    }
-    stdout
-}
-
 fn run_python(name: &str, args: Vec<String>) -> String {
-    let python = python();
-    let mut all = vec![script(name)];
-    all.extend(args);
-    run_script(&python, &all, &[("PYTHONDONTWRITEBYTECODE", "1".into())])
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    scripts::run_python(name, &args, "")
 }
 
 fn run_node(name: &str, args: Vec<String>) -> String {
-    let modules = installed("node/node_modules", "the Node client project");
-    installed(
-        "node/node_modules/@slack/webhook/package.json",
-        "@slack/webhook",
-    );
-    let mut all = vec![script(name), modules.display().to_string()];
-    all.extend(args);
-    run_script(Path::new("node"), &all, &[])
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    scripts::run_node(name, "@slack/webhook", &args)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod scripts;
+
 use perch::{Config, Running};
 use serde_json::{json, Value};
 use std::path::PathBuf;
