@@ -59,13 +59,9 @@ pub fn spawn_workers(
 }
 
 fn worker(app: &App, server: &tiny_http::Server) {
-    let db = match app.store.reader() {
-        Ok(db) => db,
-        Err(e) => {
-            log::error!("cannot open a database reader: {e}");
-            return;
-        }
-    };
+    // The read connection is opened on the first request this worker serves: an idle server
+    // keeps only the connections it has needed (each costs memory; 32 workers by default).
+    let mut db: Option<crate::store::Reader> = None;
     loop {
         if app.shutting_down.load(Ordering::SeqCst) {
             return;
@@ -77,7 +73,21 @@ fn worker(app: &App, server: &tiny_http::Server) {
                 continue;
             }
         };
-        handle(app, &db, raw);
+        if db.is_none() {
+            match app.store.reader() {
+                Ok(r) => db = Some(r),
+                Err(e) => log::error!("cannot open a database reader: {e}"),
+            }
+        }
+        match &db {
+            Some(db) => handle(app, db, raw),
+            None => {
+                let rid = crate::model::new_id();
+                let method = Method::parse(raw.method().as_str());
+                let resp = ApiError::internal("no database reader").to_response(&rid, false);
+                respond(app, raw, resp, &rid, method);
+            }
+        }
     }
 }
 

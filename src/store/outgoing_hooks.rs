@@ -304,9 +304,14 @@ pub fn list_attempts(c: &Connection, delivery_id: &str) -> Result<Vec<Attempt>> 
 /// are never pruned.
 pub fn delete_old_deliveries(c: &Connection, hook_id: &str, keep: i64) -> Result<usize> {
     Ok(c.prepare_cached(
-        "DELETE FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 AND id NOT IN \
-         (SELECT id FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 \
-          ORDER BY create_at DESC, rowid DESC LIMIT ?3)",
+        // Walks back `keep` finished rows on the (hook_id, create_at) index and deletes what
+        // is older: O(keep), not O(rows of the hook) as an `id NOT IN (…)` form would be —
+        // this runs in the writer after every finished delivery.
+        "DELETE FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 AND \
+         (create_at, rowid) < (SELECT create_at, rowid FROM outgoing_deliveries \
+          WHERE hook_id = ?1 AND state != ?2 ORDER BY create_at DESC, rowid DESC \
+          LIMIT 1 OFFSET ?3)",
     )?
-    .execute(params![hook_id, state::PENDING, keep])?)
+    // The oldest row kept is the `keep`-th newest (offset keep − 1); older ones go.
+    .execute(params![hook_id, state::PENDING, keep.max(1) - 1])?)
 }
