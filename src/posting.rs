@@ -241,32 +241,27 @@ pub fn message_too_long(len: usize) -> ApiError {
     )
 }
 
-/// Splits a long message into parts of at most `MAX_MESSAGE_RUNES`, preferring to break at
-/// a newline, then a space, as Mattermost's webhook path does.
+/// Splits a long message into parts of at most `MAX_MESSAGE_RUNES`, as Mattermost's webhook
+/// path does (incoming webhooks, outgoing-webhook and command responses).
 pub fn split_message(message: &str) -> Vec<String> {
-    let chars: Vec<char> = message.chars().collect();
-    if chars.len() <= MAX_MESSAGE_RUNES {
-        return vec![message.to_string()];
-    }
+    split_at_runes(message, MAX_MESSAGE_RUNES)
+}
+
+/// Cuts a message into pieces of at most `max` runes: hard cuts, no word or line awareness,
+/// as Mattermost does (`incoming-webhooks.md` §5). An empty message is one empty piece.
+pub fn split_at_runes(text: &str, max: usize) -> Vec<String> {
     let mut parts = Vec::new();
-    let mut start = 0;
-    while start < chars.len() {
-        let end = (start + MAX_MESSAGE_RUNES).min(chars.len());
-        if end == chars.len() {
-            parts.push(chars[start..end].iter().collect());
-            break;
-        }
-        let window = &chars[start..end];
-        let cut = window
-            .iter()
-            .rposition(|c| *c == '\n')
-            .or_else(|| window.iter().rposition(|c| *c == ' '))
-            .map(|i| start + i + 1)
-            .filter(|i| *i > start)
-            .unwrap_or(end);
-        parts.push(chars[start..cut].iter().collect());
-        start = cut;
+    let mut rest = text;
+    while rest.chars().count() > max {
+        let cut = rest
+            .char_indices()
+            .nth(max)
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        parts.push(rest[..cut].to_string());
+        rest = &rest[cut..];
     }
+    parts.push(rest.to_string());
     parts
 }
 

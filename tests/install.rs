@@ -33,6 +33,27 @@ fn run(args: &[&str]) -> (bool, String) {
     )
 }
 
+/// `perch user create` for the same account, with the installed binary and config.
+fn create_alice(prefix: &std::path::Path, config: &std::path::Path) -> std::process::Output {
+    Command::new(prefix.join("bin/perch"))
+        .args([
+            "--config",
+            config.to_str().expect("utf-8"),
+            "user",
+            "create",
+        ])
+        .args([
+            "--email",
+            "a@example.com",
+            "--username",
+            "alice",
+            "--password",
+            "long-enough-1",
+        ])
+        .output()
+        .expect("user create")
+}
+
 #[test]
 fn install_then_upgrade_keeps_config_and_data() {
     let prefix = tmp();
@@ -49,21 +70,7 @@ fn install_then_upgrade_keeps_config_and_data() {
         serde_json::from_str(&std::fs::read_to_string(&config).expect("config")).expect("json");
     v["TeamSettings"] = serde_json::json!({"SiteName": "Edited"});
     std::fs::write(&config, v.to_string()).expect("write config");
-    let created = Command::new(prefix.join("bin/perch"))
-        .args([
-            "--config",
-            config.to_str().expect("utf-8"),
-            "user",
-            "create",
-            "--email",
-            "a@example.com",
-            "--username",
-            "alice",
-            "--password",
-            "long-enough-1",
-        ])
-        .output()
-        .expect("user create");
+    let created = create_alice(&prefix, &config);
     assert!(
         created.status.success(),
         "{}",
@@ -86,21 +93,7 @@ fn install_then_upgrade_keeps_config_and_data() {
     let b = backups[0].as_ref().expect("entry").path();
     assert!(b.join("config.json").exists() && b.join("perch.db").exists());
     // The account survived: creating it again conflicts.
-    let again = Command::new(prefix.join("bin/perch"))
-        .args([
-            "--config",
-            config.to_str().expect("utf-8"),
-            "user",
-            "create",
-            "--email",
-            "a@example.com",
-            "--username",
-            "alice",
-            "--password",
-            "long-enough-1",
-        ])
-        .output()
-        .expect("user create");
+    let again = create_alice(&prefix, &config);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("username_exists"));
     let _ = std::fs::remove_dir_all(&prefix);

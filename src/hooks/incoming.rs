@@ -15,7 +15,7 @@ use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::{direct_channel_name, Channel};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
 use crate::model::now_ms;
-use crate::model::post::{check_post_type, MAX_MESSAGE_RUNES};
+use crate::model::post::check_post_type;
 use crate::model::user::User;
 use crate::posting::{self, NewPost};
 use crate::store::{self, StoreError};
@@ -516,7 +516,7 @@ fn deliver_inner(
         }
     };
 
-    let mut chunks = split_runes(&text, MAX_MESSAGE_RUNES);
+    let mut chunks = posting::split_message(&text);
     // Attachment groups after the first get posts of their own, with no text.
     chunks.extend(std::iter::repeat_n(
         String::new(),
@@ -711,24 +711,6 @@ fn thread_root(ctx: &Ctx, root_id: &str) -> Result<String, Rejection> {
         }),
         _ => Err(bad()),
     }
-}
-
-/// Cuts a message into pieces of at most `max` runes, as Mattermost does for webhook posts:
-/// hard cuts, no word or line awareness. An empty message is one empty piece.
-pub fn split_runes(text: &str, max: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    while rest.chars().count() > max {
-        let cut = rest
-            .char_indices()
-            .nth(max)
-            .map(|(i, _)| i)
-            .unwrap_or(rest.len());
-        parts.push(rest[..cut].to_string());
-        rest = &rest[cut..];
-    }
-    parts.push(rest.to_string());
-    parts
 }
 
 /// Distributes attachments over posts so that no post's props JSON exceeds the limit (§4.6):
@@ -1119,9 +1101,9 @@ mod tests {
     #[test]
     fn splitting_is_a_hard_cut_on_runes() {
         let text = format!("{}{}", "é".repeat(5), "x".repeat(3));
-        assert_eq!(split_runes(&text, 4), vec!["éééé", "éxxx"]);
-        assert_eq!(split_runes("", 4), vec![""]);
-        assert_eq!(split_runes("abcd", 4), vec!["abcd"]);
+        assert_eq!(posting::split_at_runes(&text, 4), vec!["éééé", "éxxx"]);
+        assert_eq!(posting::split_at_runes("", 4), vec![""]);
+        assert_eq!(posting::split_at_runes("abcd", 4), vec!["abcd"]);
     }
 
     #[test]
