@@ -29,6 +29,8 @@ pub struct App {
     pub commands: crate::commands::State,
     /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
     pub incoming_hooks: crate::hooks::HookCache,
+    /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.
+    pub cached: crate::cache::Cached,
     pub shutting_down: AtomicBool,
 }
 
@@ -190,6 +192,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         outgoing,
         commands: crate::commands::State::new(),
         incoming_hooks: crate::hooks::HookCache::default(),
+        cached: crate::cache::Cached::default(),
         shutting_down: AtomicBool::new(false),
     });
     crate::commands::timer::spawn(&app)

@@ -2,10 +2,11 @@
 //! checks (system, team, channel) every handler uses, and the checks over other users and
 //! bots (`auth.md` §4–6, `security.md` §2). `system_admin` holds every permission.
 
+use crate::app::Ctx;
 use crate::auth::Session;
 use crate::http::ApiError;
 use crate::model::bot::Bot;
-use crate::model::channel::Channel;
+use crate::model::channel::{Channel, ChannelMember};
 use crate::store;
 use crate::store::Conn as Connection;
 
@@ -146,10 +147,20 @@ pub fn has_channel(
     if has_system(s, perm) {
         return Ok(true);
     }
-    if let Some(m) = store::channels::find_member(db, &channel.id, s.user_id())? {
-        if roles_grant(&m.roles, perm) {
-            return Ok(true);
-        }
+    let member = store::channels::find_member(db, &channel.id, s.user_id())?;
+    granted_in_channel(db, s, channel, perm, member.as_ref())
+}
+
+/// `has_channel` with the caller's membership (`member`) already at hand.
+fn granted_in_channel(
+    db: &Connection,
+    s: &Session,
+    channel: &Channel,
+    perm: &str,
+    member: Option<&ChannelMember>,
+) -> Result<bool, ApiError> {
+    if has_system(s, perm) || member.is_some_and(|m| roles_grant(&m.roles, perm)) {
+        return Ok(true);
     }
     if !channel.team_id.is_empty() {
         return has_team(db, s, &channel.team_id, perm);
@@ -205,13 +216,20 @@ pub fn can_read_channel(db: &Connection, s: &Session, ch: &Channel) -> Result<bo
 }
 
 /// Whether the caller may post in a channel: `create_post` there, or `create_post_public`
-/// for public channels.
-pub fn can_post(db: &Connection, s: &Session, ch: &Channel) -> Result<bool, ApiError> {
-    if has_channel(db, s, ch, "create_post")? {
+/// for public channels. Every post asks, so the membership comes from memory (`cache.rs`).
+pub fn can_post(ctx: &Ctx, s: &Session, ch: &Channel) -> Result<bool, ApiError> {
+    let member = if has_system(s, "create_post") {
+        None
+    } else {
+        ctx.app
+            .cached
+            .member(&ctx.app.store, ctx.db, &ch.id, s.user_id())?
+    };
+    if granted_in_channel(ctx.db, s, ch, "create_post", member.as_deref())? {
         return Ok(true);
     }
     if ch.kind == "O" {
-        return has_team(db, s, &ch.team_id, "create_post_public");
+        return has_team(ctx.db, s, &ch.team_id, "create_post_public");
     }
     Ok(false)
 }

@@ -106,12 +106,12 @@ fn build(p: NewPost) -> Post {
 /// limit (REST rejects longer ones; webhook paths split first with `split_message`).
 pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
     let channel = check_target(db, &p.channel_id, &p.root_id)?;
-    create_checked(app, db, channel, p)
+    create_checked(app, db, &channel, p)
 }
 
 /// `create` for a caller that already loaded `channel` (the one `p.channel_id` names), e.g. to
 /// authorize the post: spares a second read on the hot path.
-pub fn create_in(app: &App, db: &Reader, channel: Channel, p: NewPost) -> Result<Post, ApiError> {
+pub fn create_in(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
     if channel.id != p.channel_id {
         return Err(ApiError::invalid_param("post.channel_id"));
     }
@@ -121,11 +121,11 @@ pub fn create_in(app: &App, db: &Reader, channel: Channel, p: NewPost) -> Result
             "Can not post to deleted channel.",
         ));
     }
-    check_root(db, &channel, &p.root_id)?;
+    check_root(db, channel, &p.root_id)?;
     create_checked(app, db, channel, p)
 }
 
-fn create_checked(app: &App, db: &Reader, channel: Channel, p: NewPost) -> Result<Post, ApiError> {
+fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
     if p.message.chars().count() > MAX_MESSAGE_RUNES {
         return Err(message_too_long(p.message.chars().count()));
     }
@@ -134,7 +134,7 @@ fn create_checked(app: &App, db: &Reader, channel: Channel, p: NewPost) -> Resul
     // Which outgoing webhooks fire is decided before the write, and their deliveries are
     // stored in the same transaction as the post, so a crash cannot lose them.
     let deliveries = if fire {
-        outgoing::plan(app, db, &channel, &post)?
+        outgoing::plan(app, db, channel, &post)?
     } else {
         Vec::new()
     };
@@ -143,7 +143,7 @@ fn create_checked(app: &App, db: &Reader, channel: Channel, p: NewPost) -> Resul
         store::posts::insert(c, &stored)?;
         store::outgoing_hooks::insert_deliveries(c, &rows)
     })?;
-    after_commit(app, &channel, &post, &deliveries);
+    after_commit(app, channel, &post, &deliveries);
     Ok(post)
 }
 

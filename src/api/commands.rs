@@ -301,7 +301,7 @@ pub fn execute(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         }
         return Err(ApiError::permissions("create_post"));
     };
-    if !permissions::can_post(ctx.db, s, &channel)? {
+    if !permissions::can_post(ctx, s, &channel)? {
         return Err(ApiError::permissions("create_post"));
     }
     if channel.delete_at != 0 {

@@ -47,9 +47,12 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             ApiError::bad_request(id, "Invalid type.")
         });
     }
-    let channel = store::channels::find(ctx.db, &b.channel_id)?
+    let channel = ctx
+        .app
+        .cached
+        .channel(&ctx.app.store, ctx.db, &b.channel_id)?
         .ok_or_else(|| ApiError::invalid_param("post.channel_id"))?;
-    if !permissions::can_post(ctx.db, s, &channel)? {
+    if !permissions::can_post(ctx, s, &channel)? {
         return Err(ApiError::permissions("create_post"));
     }
     let len = b.message.chars().count();
@@ -70,7 +73,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let post = posting::create_in(
         ctx.app,
         ctx.db,
-        channel,
+        &channel,
         NewPost {
             channel_id: b.channel_id,
             user_id: s.user_id().to_string(),

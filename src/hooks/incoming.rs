@@ -21,6 +21,7 @@ use crate::posting::{self, NewPost};
 use crate::store::{self, StoreError};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Delivery-log rows kept per hook (the newest).
 pub const LOG_ROWS_PER_HOOK: i64 = 100;
@@ -357,7 +358,7 @@ pub fn record_failure(ctx: &Ctx, hook_id: &str, call: &Call, r: &Rejection) {
 
 /// What the channel resolution found.
 enum Target {
-    Channel(Box<Channel>),
+    Channel(Arc<Channel>),
     /// The direct channel between the hook's owner and this user does not exist yet.
     NewDirect(String),
 }
@@ -435,7 +436,7 @@ fn deliver_inner(
             "This webhook is not permitted to post to the requested channel.",
         ));
     }
-    let owner = store::users::find(ctx.db, &hook.user_id)?
+    let owner = (ctx.app.cached.user(&ctx.app.store, ctx.db, &hook.user_id)?)
         .ok_or_else(|| Rejection::general(403, NO_USER, "The webhook's owner no longer exists."))?;
     if let Target::Channel(ch) = &target {
         if ch.kind != "O" && !can_read(ctx, &owner, ch)? {
@@ -504,7 +505,7 @@ fn deliver_inner(
         ));
     }
     let channel = match target {
-        Target::Channel(ch) => *ch,
+        Target::Channel(ch) => ch,
         // The first post to `@user` creates the direct channel: its own write, after every
         // check that could refuse the call.
         Target::NewDirect(other) => {
@@ -512,6 +513,7 @@ fn deliver_inner(
             ctx.app
                 .store
                 .write(move |c| crate::api::ensure_direct(c, &owner_id, &other))
+                .map(Arc::new)
                 .map_err(|e| Rejection::internal(e.message))?
         }
     };
@@ -649,7 +651,11 @@ fn user_reference(ctx: &Ctx, r: &str) -> Option<String> {
 /// Finds the channel a payload asks for (§4 step 7).
 fn resolve_channel(ctx: &Ctx, hook: &IncomingHook, requested: &str) -> Result<Target, Rejection> {
     if requested.is_empty() {
-        let ch = store::channels::find(ctx.db, &hook.channel_id)?.ok_or_else(|| {
+        let cached = ctx
+            .app
+            .cached
+            .channel(&ctx.app.store, ctx.db, &hook.channel_id)?;
+        let ch = cached.ok_or_else(|| {
             Rejection::general(404, CHANNEL_MISSING, "Unable to find the existing channel.")
         })?;
         if ch.delete_at != 0 {
@@ -658,20 +664,20 @@ fn resolve_channel(ctx: &Ctx, hook: &IncomingHook, requested: &str) -> Result<Ta
             ctx.app.incoming_hooks.forget(&hook.id);
             return Err(invalid_hook());
         }
-        return Ok(Target::Channel(Box::new(ch)));
+        return Ok(Target::Channel(ch));
     }
     if let Some(name) = requested.strip_prefix('@') {
         let user = store::users::find_by_username(ctx.db, name)?
             .ok_or_else(|| Rejection::general(400, NO_USER, "Couldn't find the user."))?;
         let dm = direct_channel_name(&hook.user_id, &user.id);
         return Ok(match store::channels::find_by_name(ctx.db, "", &dm)? {
-            Some(ch) if ch.team_id.is_empty() => Target::Channel(Box::new(ch)),
+            Some(ch) if ch.team_id.is_empty() => Target::Channel(Arc::new(ch)),
             _ => Target::NewDirect(user.id),
         });
     }
     let name = requested.strip_prefix('#').unwrap_or(requested);
     match store::channels::find_by_name(ctx.db, &hook.team_id, name)? {
-        Some(ch) if ch.delete_at == 0 => Ok(Target::Channel(Box::new(ch))),
+        Some(ch) if ch.delete_at == 0 => Ok(Target::Channel(Arc::new(ch))),
         _ => Err(Rejection::general(
             404,
             NO_CHANNEL,
@@ -684,7 +690,9 @@ fn resolve_channel(ctx: &Ctx, hook: &IncomingHook, requested: &str) -> Result<Ta
 /// or a system admin.
 fn can_read(ctx: &Ctx, owner: &User, ch: &Channel) -> Result<bool, StoreError> {
     Ok(owner.has_role("system_admin")
-        || store::channels::find_member(ctx.db, &ch.id, &owner.id)?.is_some())
+        || (ctx.app.cached)
+            .member(&ctx.app.store, ctx.db, &ch.id, &owner.id)?
+            .is_some())
 }
 
 /// The thread a payload's `root_id` names: the post itself, or the root of the thread a reply

@@ -38,13 +38,16 @@ pub fn plan(
     if !allowed || channel.team_id.is_empty() {
         return Ok(Vec::new());
     }
-    let hooks = store::outgoing_hooks::list_for_team(db, &channel.team_id)?;
+    // Every post asks: the team's hooks come from memory (`cache.rs`).
+    let hooks = app
+        .cached
+        .team_outgoing_hooks(&app.store, db, &channel.team_id)?;
     if hooks.is_empty() {
         return Ok(Vec::new());
     }
     let first_word = post.message.split_whitespace().next().unwrap_or("");
-    let mut fired: Vec<(OutgoingWebhook, String)> = Vec::new();
-    for hook in hooks {
+    let mut fired: Vec<(&OutgoingWebhook, String)> = Vec::new();
+    for hook in hooks.iter() {
         let Some(word) = hook.matches(&channel.id, first_word) else {
             continue;
         };

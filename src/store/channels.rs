@@ -123,12 +123,13 @@ pub fn update(c: &Connection, ch: &Channel) -> Result<usize> {
 
 /// Records a new post in the channel's counters.
 pub fn bump_for_post(c: &Connection, id: &str, at: i64, is_root: bool) -> Result<()> {
-    c.prepare_cached(
+    // The post counters change with every post; cached channels (`cache.rs`) ignore them.
+    let mut stmt = c.prepare_cached(
         "UPDATE channels SET last_post_at = MAX(last_post_at, ?2), total_msg_count = total_msg_count + 1, \
          last_root_post_at = CASE WHEN ?3 THEN MAX(last_root_post_at, ?2) ELSE last_root_post_at END, \
          total_msg_count_root = total_msg_count_root + CASE WHEN ?3 THEN 1 ELSE 0 END WHERE id = ?1",
-    )?
-    .execute(params![id, at, is_root])?;
+    )?;
+    super::unwatched(|| stmt.execute(params![id, at, is_root]))?;
     Ok(())
 }
 

@@ -82,20 +82,95 @@ pub struct Store {
     path: PathBuf,
     tx: SyncSender<Job>,
     synchronous: String,
-    auth: Arc<AuthGeneration>,
+    changes: Arc<Changes>,
 }
 
-/// Tables whose rows make up an authenticated caller (a session or token and its user).
-const AUTH_TABLES: &[&str] = &["users", "sessions", "user_access_tokens", "bots"];
+/// Tables whose rows in-memory caches keep (sessions and tokens in `auth.rs`, rows in
+/// `cache.rs`). Each has a change counter (`Store::generation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watched {
+    Users,
+    Sessions,
+    AccessTokens,
+    Bots,
+    Channels,
+    ChannelMembers,
+    OutgoingHooks,
+}
 
-/// A counter that changes whenever a write touches `AUTH_TABLES`, so an in-memory cache of
-/// sessions can tell that it may be stale. It is bumped twice: by SQLite's update hook while
-/// the write runs, and again after the commit, so an entry cached from a read taken during
-/// the transaction (which still saw the old rows) is stale too.
+impl Watched {
+    const ALL: [Watched; 7] = [
+        Watched::Users,
+        Watched::Sessions,
+        Watched::AccessTokens,
+        Watched::Bots,
+        Watched::Channels,
+        Watched::ChannelMembers,
+        Watched::OutgoingHooks,
+    ];
+
+    /// The tables that make up an authenticated caller (a session or token and its user).
+    const AUTH: [Watched; 4] = [
+        Watched::Users,
+        Watched::Sessions,
+        Watched::AccessTokens,
+        Watched::Bots,
+    ];
+
+    fn table(self) -> &'static str {
+        match self {
+            Watched::Users => "users",
+            Watched::Sessions => "sessions",
+            Watched::AccessTokens => "user_access_tokens",
+            Watched::Bots => "bots",
+            Watched::Channels => "channels",
+            Watched::ChannelMembers => "channel_members",
+            Watched::OutgoingHooks => "outgoing_webhooks",
+        }
+    }
+
+    fn of_table(table: &str) -> Option<Watched> {
+        Watched::ALL.into_iter().find(|w| w.table() == table)
+    }
+}
+
+/// A change counter per watched table, so an in-memory copy of a row can tell that it may be
+/// stale: a copy is good while the counter it was loaded under is unchanged. A counter is
+/// bumped twice: by SQLite's update hook while the write runs, and again after the commit, so
+/// a copy loaded during the transaction (which still saw the old rows) is stale too.
 #[derive(Default)]
-struct AuthGeneration {
-    counter: AtomicU64,
-    dirty: AtomicBool,
+struct Changes {
+    counter: [AtomicU64; Watched::ALL.len()],
+    dirty: [AtomicBool; Watched::ALL.len()],
+}
+
+impl Changes {
+    fn touched(&self, w: Watched) {
+        self.counter[w as usize].fetch_add(1, Ordering::SeqCst);
+        self.dirty[w as usize].store(true, Ordering::SeqCst);
+    }
+
+    fn committed(&self) {
+        for (counter, dirty) in self.counter.iter().zip(&self.dirty) {
+            if dirty.swap(false, Ordering::SeqCst) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Set while the writer runs a change no cache needs to see (`unwatched`).
+    static UNWATCHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (inside a write) without bumping change counters: only for columns no cache relies
+/// on, such as a channel's post counters, which change with every post.
+pub(crate) fn unwatched<T>(f: impl FnOnce() -> T) -> T {
+    UNWATCHED.with(|u| u.set(true));
+    let out = f();
+    UNWATCHED.with(|u| u.set(false));
+    out
 }
 
 impl Store {
@@ -120,32 +195,42 @@ impl Store {
             _ => "EXTRA",
         }
         .to_string();
-        let auth = Arc::new(AuthGeneration::default());
-        let hook_auth = auth.clone();
+        let changes = Arc::new(Changes::default());
+        let hook_changes = changes.clone();
         conn.update_hook(Some(move |_: Action, _: &str, table: &str, _: i64| {
-            if AUTH_TABLES.contains(&table) {
-                hook_auth.counter.fetch_add(1, Ordering::SeqCst);
-                hook_auth.dirty.store(true, Ordering::SeqCst);
+            if let Some(w) = Watched::of_table(table) {
+                if !UNWATCHED.with(|u| u.get()) {
+                    hook_changes.touched(w);
+                }
             }
         }));
         let (tx, rx) = mpsc::sync_channel::<Job>(4096);
-        let writer_auth = auth.clone();
+        let writer_changes = changes.clone();
         thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx, &writer_auth))
+            .spawn(move || writer_loop(conn, rx, &writer_changes))
             .map_err(|_| StoreError::WriterGone)?;
         Ok(Store {
             path: path.to_path_buf(),
             tx,
             synchronous,
-            auth,
+            changes,
         })
     }
 
-    /// Changes whenever users, sessions, access tokens or bots change (see `AuthGeneration`).
+    /// Changes whenever users, sessions, access tokens or bots change (see `Changes`).
     /// Read it *before* reading those rows to cache them.
     pub fn auth_generation(&self) -> u64 {
-        self.auth.counter.load(Ordering::SeqCst)
+        Watched::AUTH
+            .iter()
+            .map(|w| self.generation(*w))
+            .fold(0, u64::wrapping_add)
+    }
+
+    /// The change counter of one table (see `Changes`). Read it *before* reading the rows to
+    /// cache them.
+    pub fn generation(&self, w: Watched) -> u64 {
+        self.changes.counter[w as usize].load(Ordering::SeqCst)
     }
 
     /// The `PRAGMA synchronous` level in force on the writer.
@@ -208,7 +293,7 @@ impl Store {
     }
 }
 
-fn writer_loop(conn: Connection, rx: Receiver<Job>, auth: &AuthGeneration) {
+fn writer_loop(conn: Connection, rx: Receiver<Job>, changes: &Changes) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -217,7 +302,7 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>, auth: &AuthGeneration) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
             log::error!("db-writer: cannot begin a transaction: {e}");
             for job in batch {
                 // Run nothing; tell every caller.
@@ -228,24 +313,22 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>, auth: &AuthGeneration) {
         }
         let mut dones = Vec::with_capacity(batch.len());
         for job in batch {
-            let sp_ok = conn.execute_batch("SAVEPOINT job").is_ok();
+            let sp_ok = run(&conn, "SAVEPOINT job").is_ok();
             let (ok, done) = job(&conn);
             if sp_ok {
                 let end = if ok {
-                    "RELEASE job"
+                    run(&conn, "RELEASE job")
                 } else {
-                    "ROLLBACK TO job; RELEASE job"
+                    run(&conn, "ROLLBACK TO job").and_then(|()| run(&conn, "RELEASE job"))
                 };
-                if let Err(e) = conn.execute_batch(end) {
+                if let Err(e) = end {
                     log::error!("db-writer: savepoint end failed: {e}");
                 }
             }
             dones.push(done);
         }
-        let commit = conn.execute_batch("COMMIT");
-        if auth.dirty.swap(false, Ordering::SeqCst) {
-            auth.counter.fetch_add(1, Ordering::SeqCst);
-        }
+        let commit = run(&conn, "COMMIT");
+        changes.committed();
         match commit {
             Ok(()) => dones.into_iter().for_each(|d| d(Ok(()))),
             Err(e) => {
@@ -257,6 +340,11 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>, auth: &AuthGeneration) {
             }
         }
     }
+}
+
+/// Runs one transaction-control statement, prepared once (the writer runs several per job).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// A job we could not run still owes its caller an answer. Running it against nothing is not

@@ -1455,3 +1455,50 @@ fn post_hook_concurrent_senders_all_succeed() {
         .json();
     assert_eq!(log.as_array().unwrap().len(), 100);
 }
+
+#[test]
+fn deliver_sees_membership_and_archive_changes_at_once() {
+    // The hot path keeps channels, owners and memberships in memory: a change must count
+    // from the very next call.
+    let e = env();
+    let secret = id_of(&e.admin.create_channel(&e.tid, "secret", "P"));
+    e.admin.add_to_channel(&secret, &e.bob.id());
+    let h = create_hook(
+        &e.admin,
+        json!({"channel_id": secret, "user_id": e.bob.id()}),
+    );
+    let hook = id_of(&h);
+    let post = sent_post(&e.admin, &send_json(&e.ts, &hook, &json!({"text": "one"})));
+    assert_eq!(post["user_id"], e.bob.id().as_str());
+    let r = e
+        .admin
+        .delete(&format!("/api/v4/channels/{secret}/members/{}", e.bob.id()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send_json(&e.ts, &hook, &json!({"text": "two"}));
+    assert_hook_error(
+        &r,
+        403,
+        GENERAL,
+        "web.incoming_webhook.permissions.app_error",
+    );
+    e.admin.add_to_channel(&secret, &e.bob.id());
+    sent_post(
+        &e.admin,
+        &send_json(&e.ts, &hook, &json!({"text": "three"})),
+    );
+    // Archiving the channel: the next call finds no hook.
+    assert_eq!(
+        e.admin.delete(&format!("/api/v4/channels/{secret}")).status,
+        200
+    );
+    let r = send_json(&e.ts, &hook, &json!({"text": "six"}));
+    assert_hook_error(&r, 400, GENERAL, "web.incoming_webhook.invalid.app_error");
+    let texts: Vec<String> = e
+        .admin
+        .channel_posts(&secret)
+        .iter()
+        .map(|p| p["message"].as_str().unwrap_or("").to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    assert_eq!(texts, ["three", "one"]);
+}

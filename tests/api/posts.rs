@@ -252,3 +252,29 @@ fn concurrent_posts_are_all_stored() {
     let ch = admin.get(&format!("/api/v4/channels/{cid}")).json();
     assert_eq!(ch["total_msg_count"], 160);
 }
+
+#[test]
+fn create_sees_membership_and_archive_changes_at_once() {
+    // Channels and memberships come from memory on this path: a change counts from the very
+    // next post.
+    let (_ts, admin, bob, tid, _cid) = setup();
+    let secret = admin.create_channel(&tid, "secret", "P")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin.add_to_channel(&secret, &bob.id());
+    let body = json!({"channel_id": secret, "message": "one"});
+    assert_eq!(bob.post("/api/v4/posts", &body).status, 201);
+    let r = admin.delete(&format!("/api/v4/channels/{secret}/members/{}", bob.id()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    bob.post("/api/v4/posts", &body)
+        .assert_error(403, "api.context.permissions.app_error");
+    admin.add_to_channel(&secret, &bob.id());
+    assert_eq!(bob.post("/api/v4/posts", &body).status, 201);
+    assert_eq!(
+        admin.delete(&format!("/api/v4/channels/{secret}")).status,
+        200
+    );
+    bob.post("/api/v4/posts", &body)
+        .assert_error(400, "api.post.create_post.can_not_post_to_deleted.error");
+}
