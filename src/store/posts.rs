@@ -49,7 +49,7 @@ pub fn insert(c: &Connection, p: &Post) -> Result<()> {
         p.original_id,
         p.message,
         p.kind,
-        serde_json::Value::Object(p.props.clone()).to_string(),
+        serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into()),
         p.hashtags,
         serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
         p.pending_post_id,
@@ -149,7 +149,7 @@ pub fn update(c: &Connection, p: &Post) -> Result<usize> {
     .execute(params![
         p.id,
         p.message,
-        serde_json::Value::Object(p.props.clone()).to_string(),
+        serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into()),
         p.is_pinned,
         serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
         p.update_at,
