@@ -11,7 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_bots_tokens.sql"),
     include_str!("migrations/0005_incoming_webhooks.sql"),
     include_str!("migrations/0006_integrations.sql"),
-    include_str!("migrations/0007_posts_by_id.sql"),
+    include_str!("migrations/0007_channel_page_index.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -44,7 +44,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn posts_survive_the_move_to_id_order() {
+    fn channel_pages_need_no_sort_after_version_7() {
         let dir = std::env::temp_dir().join(format!("perch-migrate-{}", crate::model::new_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut conn = Connection::open(dir.join("perch.db")).unwrap();
