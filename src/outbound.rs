@@ -18,6 +18,8 @@ pub const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 pub const HARD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Mattermost's outgoing User-Agent; some receivers look for it.
 pub const USER_AGENT: &str = "Mattermost-Bot/1.1";
+/// Idle keep-alive connections kept per receiver host (see `Outbound::new`).
+const IDLE_PER_HOST: usize = 32;
 
 /// Why an outgoing request did not produce a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +137,10 @@ impl Outbound {
             .proxy(None)
             .user_agent(USER_AGENT)
             .timeout_connect(Some(Duration::from_secs(3)))
+            // Every delivery worker keeps its connection to a busy receiver (ureq keeps 3 per
+            // host by default; the others reconnected for each callback).
+            .max_idle_connections_per_host(IDLE_PER_HOST)
+            .max_idle_connections(4 * IDLE_PER_HOST)
             .timeout_global(Some(timeout))
             .tls_config(tls)
             .build();
@@ -246,7 +252,17 @@ impl Resolver for GuardedResolver {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();
-        let resolved = DefaultResolver::default().resolve(uri, config, timeout)?;
+        // An address needs no lookup (ureq's resolver would start a thread for it).
+        let resolved = match host.parse::<IpAddr>() {
+            Ok(ip) => {
+                let https = uri.scheme_str() == Some("https");
+                let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+                let mut one = self.empty();
+                one.push(SocketAddr::new(ip, port));
+                one
+            }
+            Err(_) => DefaultResolver::default().resolve(uri, config, timeout)?,
+        };
         if self.guard.host_allowed(&host) {
             return Ok(resolved);
         }

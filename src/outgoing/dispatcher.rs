@@ -43,6 +43,9 @@ struct Queue {
     in_flight: HashSet<String>,
     stopping: bool,
     rescan: bool,
+    /// Deliveries were left in the database because the queue was full: the scanner is woken
+    /// as soon as the queue runs low, instead of at its next interval.
+    spilled: bool,
 }
 
 impl Dispatcher {
@@ -71,6 +74,7 @@ impl Dispatcher {
             return true;
         }
         if q.items.len() >= self.capacity {
+            q.spilled = true;
             return false;
         }
         q.items.push_back(id.to_string());
@@ -99,6 +103,12 @@ impl Dispatcher {
     }
 
     /// Asks the scanner to look again now (a retry was scheduled).
+    /// The scanner filled the queue and more rows may be due: wake it again as soon as the
+    /// queue runs low.
+    fn more_pending(&self) {
+        self.lock().spilled = true;
+    }
+
     fn wake_scanner(&self) {
         let mut q = self.lock();
         q.rescan = true;
@@ -112,6 +122,11 @@ impl Dispatcher {
                 return None;
             }
             if let Some(id) = q.items.pop_front() {
+                if q.spilled && q.items.len() <= self.capacity / 4 {
+                    q.spilled = false;
+                    q.rescan = true;
+                    self.scan.notify_all();
+                }
                 return Some(id);
             }
             q = self.work.wait(q).unwrap_or_else(|e| e.into_inner());
@@ -214,6 +229,9 @@ fn scanner(app: &App) {
         let limit = app.outgoing.scan_limit() as i64;
         match store::outgoing_hooks::list_due_delivery_ids(&db, now, limit) {
             Ok(ids) => {
+                if ids.len() as i64 >= limit {
+                    app.outgoing.more_pending();
+                }
                 for id in ids {
                     if !app.outgoing.offer(&id) {
                         break;
@@ -408,11 +426,12 @@ fn deliver(app: &App, db: &Reader, id: &str) -> Result<(), ApiError> {
         }
     };
     let keep = app.config.perch.outgoing_delivery_log_size.max(1);
-    let (record, hook_id) = (d.clone(), d.hook_id.clone());
+    let record = d.clone();
     app.store.write(move |c| {
-        store::outgoing_hooks::insert_attempt(c, &attempt, &record)?;
-        if !retry {
-            store::outgoing_hooks::delete_old_deliveries(c, &hook_id, keep)?;
+        if retry {
+            store::outgoing_hooks::insert_attempt(c, &attempt, &record)?;
+        } else {
+            store::outgoing_hooks::finish_attempt(c, &attempt, &record, keep)?;
         }
         Ok::<_, ApiError>(())
     })?;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_incoming_webhooks.sql"),
     include_str!("migrations/0006_integrations.sql"),
     include_str!("migrations/0007_channel_page_index.sql"),
+    include_str!("migrations/0008_outgoing_finished_index.sql"),
 ];
 
 /// The schema version this binary writes.

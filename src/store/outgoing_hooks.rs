@@ -1,7 +1,7 @@
 //! Outgoing webhooks, their pending and past deliveries, and the per-attempt delivery log.
 
 use super::{optional, Result};
-use crate::model::outgoing_hook::{state, Attempt, Delivery, OutgoingWebhook};
+use crate::model::outgoing_hook::{Attempt, Delivery, OutgoingWebhook};
 use rusqlite::{params, Connection, Row};
 
 const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
@@ -300,18 +300,26 @@ pub fn list_attempts(c: &Connection, delivery_id: &str) -> Result<Vec<Attempt>> 
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Records a delivery's last attempt (`insert_attempt`) and trims the hook's log to its newest
+/// `keep` finished deliveries (`delete_old_deliveries`).
+pub fn finish_attempt(c: &Connection, a: &Attempt, d: &Delivery, keep: i64) -> Result<()> {
+    insert_attempt(c, a, d)?;
+    delete_old_deliveries(c, &d.hook_id, keep)?;
+    Ok(())
+}
+
 /// Keeps the newest `keep` finished deliveries of a hook (and their attempts); pending ones
 /// are never pruned.
 pub fn delete_old_deliveries(c: &Connection, hook_id: &str, keep: i64) -> Result<usize> {
     Ok(c.prepare_cached(
-        // Walks back `keep` finished rows on the (hook_id, create_at) index and deletes what
-        // is older: O(keep), not O(rows of the hook) as an `id NOT IN (…)` form would be —
-        // this runs in the writer after every finished delivery.
-        "DELETE FROM outgoing_deliveries WHERE hook_id = ?1 AND state != ?2 AND \
+        // Walks back `keep` rows of the finished-deliveries index and deletes what is older:
+        // O(keep), whatever the hook's backlog of pending rows. The literal 'pending' lets
+        // SQLite use that partial index.
+        "DELETE FROM outgoing_deliveries WHERE hook_id = ?1 AND state != 'pending' AND \
          (create_at, rowid) < (SELECT create_at, rowid FROM outgoing_deliveries \
-          WHERE hook_id = ?1 AND state != ?2 ORDER BY create_at DESC, rowid DESC \
-          LIMIT 1 OFFSET ?3)",
+          WHERE hook_id = ?1 AND state != 'pending' ORDER BY create_at DESC, rowid DESC \
+          LIMIT 1 OFFSET ?2)",
     )?
     // The oldest row kept is the `keep`-th newest (offset keep − 1); older ones go.
-    .execute(params![hook_id, state::PENDING, keep.max(1) - 1])?)
+    .execute(params![hook_id, keep.max(1) - 1])?)
 }

@@ -1285,3 +1285,29 @@ fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
         "a response_url post fired an outgoing hook"
     );
 }
+
+#[test]
+fn a_backlog_beyond_the_queue_is_delivered_without_waiting_for_the_scan_interval() {
+    // Two deliveries fit in memory; the rest wait in the database. The scanner must refill the
+    // queue as soon as it runs low, not at its (here: one minute) interval.
+    let w = world_with(|c| {
+        c.perch.outgoing_queue_size = 2;
+        c.perch.outgoing_workers = 1;
+        c.perch.outgoing_scan_interval_millis = 60_000;
+    });
+    // A slow receiver, so the posts outrun the deliveries and the queue overflows.
+    let rx = MockReceiver::start(|_, _| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        Reply::text(200, "")
+    });
+    create_hook(
+        &w.admin,
+        json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
+    );
+    for i in 0..12 {
+        w.admin.create_post(&w.cid, &format!("go {i}"));
+    }
+    for i in 0..12 {
+        assert!(rx.next(10).is_some(), "delivery {i} did not arrive");
+    }
+}
