@@ -11,7 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_bots_tokens.sql"),
     include_str!("migrations/0005_incoming_webhooks.sql"),
     include_str!("migrations/0006_integrations.sql"),
-    include_str!("migrations/0007_channel_page_index.sql"),
+    include_str!("migrations/0007_post_indexes.sql"),
     include_str!("migrations/0008_outgoing_finished_index.sql"),
 ];
 
@@ -45,7 +45,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn channel_pages_need_no_sort_after_version_7() {
+    fn post_queries_use_the_version_7_indexes() {
         let dir = std::env::temp_dir().join(format!("perch-migrate-{}", crate::model::new_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut conn = Connection::open(dir.join("perch.db")).unwrap();
@@ -86,6 +86,38 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{plan:?}");
+        // "Changed since": new posts and edited ones, both found through an index.
+        conn.execute(
+            "UPDATE posts SET message = 'edited', update_at = 9 WHERE id = 'a'",
+            [],
+        )
+        .unwrap();
+        let since = |t: i64| -> Vec<String> {
+            crate::store::posts::list_since(&conn, "c", t)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.id)
+                .collect()
+        };
+        assert_eq!(since(0), ["b", "a"]);
+        assert_eq!(since(1), ["b", "a"]);
+        assert_eq!(since(2), ["a"]);
+        assert_eq!(since(9), Vec::<String>::new());
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id FROM posts WHERE channel_id = 'c' AND create_at > 1 \
+                 AND update_at = create_at UNION ALL SELECT id FROM posts WHERE channel_id = 'c' \
+                 AND update_at > 1 AND update_at != create_at",
+            )
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().filter(|p| p.contains("USING INDEX")).count() == 2,
+            "{plan:?}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

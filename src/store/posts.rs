@@ -125,7 +125,12 @@ pub fn list_around(
 /// Every post changed after `since` (created, edited or deleted), at most 1000.
 pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Post>> {
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND update_at > ?2 ORDER BY create_at DESC LIMIT 1000"
+        // Changed after `since`: never-changed posts (update_at = create_at) made after it, off
+        // the channel index, and changed ones off the partial update_at index (migration 7).
+        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND create_at > ?2 AND update_at = create_at \
+         UNION ALL \
+         SELECT {COLS} FROM posts WHERE channel_id = ?1 AND update_at > ?2 AND update_at != create_at \
+         ORDER BY create_at DESC LIMIT 1000"
     ))?;
     let rows = stmt.query_map(params![channel_id, since], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
