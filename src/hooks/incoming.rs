@@ -735,7 +735,7 @@ fn pack_attachments(
             "The props of the webhook post are too long.",
         )
     };
-    let base = json_runes(&Value::Object(props.clone()));
+    let base = json_runes(props);
     if base > MAX_PROPS_RUNES {
         return Err(too_long());
     }
@@ -747,7 +747,7 @@ fn pack_attachments(
     let mut groups: Vec<Vec<Attachment>> = vec![Vec::new()];
     let mut size = empty;
     for mut a in attachments {
-        let mut len = json_runes(&serde_json::to_value(&a).unwrap_or(Value::Null)) + 1;
+        let mut len = json_runes(&a) + 1;
         if size + len > MAX_PROPS_RUNES && groups.last().is_some_and(|g| !g.is_empty()) {
             groups.push(Vec::new());
             size = empty;
@@ -756,7 +756,7 @@ fn pack_attachments(
             let over = size + len - MAX_PROPS_RUNES;
             let keep = a.text.chars().count().saturating_sub(over);
             a.text = a.text.chars().take(keep).collect();
-            len = json_runes(&serde_json::to_value(&a).unwrap_or(Value::Null)) + 1;
+            len = json_runes(&a) + 1;
             if keep == 0 || size + len > MAX_PROPS_RUNES {
                 return Err(too_long());
             }
@@ -769,8 +769,22 @@ fn pack_attachments(
     Ok(groups)
 }
 
-fn json_runes(v: &Value) -> usize {
-    v.to_string().chars().count()
+/// The length in runes of `v` as JSON, counted as it is serialized (no copy, no text built).
+fn json_runes<T: serde::Serialize + ?Sized>(v: &T) -> usize {
+    struct Runes(usize);
+    impl std::io::Write for Runes {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            // Every byte but a UTF-8 continuation byte starts a rune.
+            self.0 += b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Runes(0);
+    let _ = serde_json::to_writer(&mut n, v);
+    n.0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1112,6 +1126,15 @@ mod tests {
         assert_eq!(posting::split_at_runes(&text, 4), vec!["éééé", "éxxx"]);
         assert_eq!(posting::split_at_runes("", 4), vec![""]);
         assert_eq!(posting::split_at_runes("abcd", 4), vec!["abcd"]);
+    }
+
+    #[test]
+    fn json_runes_counts_the_serialized_text() {
+        let v =
+            serde_json::json!({"a": "héllo \"wörld\" ✓ 🐦", "n": [1, 2.5, null], "t": "\n\u{1}"});
+        assert_eq!(json_runes(&v), v.to_string().chars().count());
+        let m = v.as_object().unwrap();
+        assert_eq!(json_runes(m), v.to_string().chars().count());
     }
 
     #[test]
