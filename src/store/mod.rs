@@ -167,10 +167,16 @@ thread_local! {
 /// Runs `f` (inside a write) without bumping change counters: only for columns no cache relies
 /// on, such as a channel's post counters, which change with every post.
 pub(crate) fn unwatched<T>(f: impl FnOnce() -> T) -> T {
+    /// Clears the flag however `f` ends (a panic in a job is caught and the writer goes on).
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            UNWATCHED.with(|u| u.set(false));
+        }
+    }
     UNWATCHED.with(|u| u.set(true));
-    let out = f();
-    UNWATCHED.with(|u| u.set(false));
-    out
+    let _reset = Reset;
+    f()
 }
 
 impl Store {
