@@ -1,5 +1,6 @@
 //! In-memory copies of the rows every post reads (its channel, the author or hook owner, the
-//! author's channel membership, the team's outgoing webhooks), so the hot paths of
+//! author's channel membership, the team's outgoing webhooks and, when one fires, the team),
+//! so the hot paths of
 //! `POST /hooks/{id}` and `POST /api/v4/posts` need no database read. Each copy remembers the
 //! change counter of its table (`Store::generation`) it was loaded under and is used only while
 //! that counter is unchanged, so no copy outlives a committed change.
@@ -9,6 +10,7 @@
 
 use crate::model::channel::{Channel, ChannelMember};
 use crate::model::outgoing_hook::OutgoingWebhook;
+use crate::model::team::Team;
 use crate::model::user::User;
 use crate::store::{self, Conn, Store, StoreError, Watched};
 use std::collections::HashMap;
@@ -70,6 +72,7 @@ pub struct Cached {
     users: RowCache<String, User>,
     members: RowCache<(String, String), ChannelMember>,
     team_outgoing_hooks: RowCache<String, Vec<OutgoingWebhook>>,
+    teams: RowCache<String, Team>,
 }
 
 impl Default for Cached {
@@ -79,6 +82,7 @@ impl Default for Cached {
             users: RowCache::new(Watched::Users),
             members: RowCache::new(Watched::ChannelMembers),
             team_outgoing_hooks: RowCache::new(Watched::OutgoingHooks),
+            teams: RowCache::new(Watched::Teams),
         }
     }
 }
@@ -93,6 +97,17 @@ impl Cached {
     ) -> Result<Option<Arc<Channel>>, StoreError> {
         self.channels
             .get(store, &id.to_string(), || store::channels::find(db, id))
+    }
+
+    /// A team (its name goes into outgoing-webhook payloads).
+    pub fn team(
+        &self,
+        store: &Store,
+        db: &Conn,
+        id: &str,
+    ) -> Result<Option<Arc<Team>>, StoreError> {
+        self.teams
+            .get(store, &id.to_string(), || store::teams::find(db, id))
     }
 
     pub fn user(

@@ -64,11 +64,11 @@ pub fn plan(
     if fired.is_empty() {
         return Ok(Vec::new());
     }
-    let team_name = store::teams::find(db, &channel.team_id)?
-        .map(|t| t.name)
+    let team_name = (app.cached.team(&app.store, db, &channel.team_id)?)
+        .map(|t| t.name.clone())
         .unwrap_or_default();
-    let user_name = store::users::find(db, &post.user_id)?
-        .map(|u| u.username)
+    let user_name = (app.cached.user(&app.store, db, &post.user_id)?)
+        .map(|u| u.username.clone())
         .unwrap_or_default();
     let now = now_ms();
     let mut out = Vec::new();

@@ -96,10 +96,11 @@ pub enum Watched {
     Channels,
     ChannelMembers,
     OutgoingHooks,
+    Teams,
 }
 
 impl Watched {
-    const ALL: [Watched; 7] = [
+    const ALL: [Watched; 8] = [
         Watched::Users,
         Watched::Sessions,
         Watched::AccessTokens,
@@ -107,6 +108,7 @@ impl Watched {
         Watched::Channels,
         Watched::ChannelMembers,
         Watched::OutgoingHooks,
+        Watched::Teams,
     ];
 
     /// The tables that make up an authenticated caller (a session or token and its user).
@@ -126,6 +128,7 @@ impl Watched {
             Watched::Channels => "channels",
             Watched::ChannelMembers => "channel_members",
             Watched::OutgoingHooks => "outgoing_webhooks",
+            Watched::Teams => "teams",
         }
     }
 
