@@ -73,6 +73,7 @@ pub struct Cached {
     members: RowCache<(String, String), ChannelMember>,
     team_outgoing_hooks: RowCache<String, Vec<OutgoingWebhook>>,
     teams: RowCache<String, Team>,
+    outgoing_hooks: RowCache<String, OutgoingWebhook>,
 }
 
 impl Default for Cached {
@@ -83,6 +84,7 @@ impl Default for Cached {
             members: RowCache::new(Watched::ChannelMembers),
             team_outgoing_hooks: RowCache::new(Watched::OutgoingHooks),
             teams: RowCache::new(Watched::Teams),
+            outgoing_hooks: RowCache::new(Watched::OutgoingHooks),
         }
     }
 }
@@ -97,6 +99,18 @@ impl Cached {
     ) -> Result<Option<Arc<Channel>>, StoreError> {
         self.channels
             .get(store, &id.to_string(), || store::channels::find(db, id))
+    }
+
+    /// An outgoing webhook by id (deleted ones too), for its deliveries.
+    pub fn outgoing_hook(
+        &self,
+        store: &Store,
+        db: &Conn,
+        id: &str,
+    ) -> Result<Option<Arc<OutgoingWebhook>>, StoreError> {
+        self.outgoing_hooks.get(store, &id.to_string(), || {
+            store::outgoing_hooks::find(db, id)
+        })
     }
 
     /// A team (its name goes into outgoing-webhook payloads).

@@ -340,7 +340,7 @@ fn deliver(app: &App, db: &Reader, id: &str) -> Result<(), ApiError> {
     if d.state != state::PENDING || d.next_attempt_at > started_at + 1000 {
         return Ok(());
     }
-    let hook = store::outgoing_hooks::find(db, &d.hook_id)?.filter(|h| h.delete_at == 0);
+    let hook = (app.cached.outgoing_hook(&app.store, db, &d.hook_id)?).filter(|h| h.delete_at == 0);
     let Some(hook) = hook else {
         d.state = state::CANCELLED.into();
         d.update_at = started_at;
