@@ -205,12 +205,17 @@ pub fn require_channel(
 
 /// Whether the caller may read a channel: a member, or (public channel) a member of its team,
 /// or a system admin.
-pub fn can_read_channel(db: &Connection, s: &Session, ch: &Channel) -> Result<bool, ApiError> {
-    if s.is_admin() || store::channels::find_member(db, &ch.id, s.user_id())?.is_some() {
+/// Every post list asks, so the membership comes from memory (`cache.rs`).
+pub fn can_read_channel(ctx: &Ctx, s: &Session, ch: &Channel) -> Result<bool, ApiError> {
+    if s.is_admin()
+        || (ctx.app.cached)
+            .member(&ctx.app.store, ctx.db, &ch.id, s.user_id())?
+            .is_some()
+    {
         return Ok(true);
     }
     if ch.kind == "O" {
-        return has_team(db, s, &ch.team_id, "read_public_channel");
+        return has_team(ctx.db, s, &ch.team_id, "read_public_channel");
     }
     Ok(false)
 }

@@ -28,7 +28,22 @@ pub(crate) fn load(ctx: &Ctx, raw: &str) -> Result<Channel, ApiError> {
 /// Loads a channel the caller may read (403 otherwise).
 pub(crate) fn load_readable(ctx: &Ctx, s: &Session, raw: &str) -> Result<Channel, ApiError> {
     let ch = load(ctx, raw)?;
-    if !permissions::can_read_channel(ctx.db, s, &ch)? {
+    if !permissions::can_read_channel(ctx, s, &ch)? {
+        return Err(ApiError::permissions("read_channel"));
+    }
+    Ok(ch)
+}
+
+/// `load_readable` for callers that only check the channel (its post counters may be behind:
+/// it comes from memory, `cache.rs`), such as post lists.
+pub(crate) fn check_readable(
+    ctx: &Ctx,
+    s: &Session,
+    raw: &str,
+) -> Result<std::sync::Arc<Channel>, ApiError> {
+    let id = id_param(raw, "channel_id")?;
+    let ch = (ctx.app.cached.channel(&ctx.app.store, ctx.db, id)?).ok_or_else(channel_not_found)?;
+    if !permissions::can_read_channel(ctx, s, &ch)? {
         return Err(ApiError::permissions("read_channel"));
     }
     Ok(ch)

@@ -1,6 +1,6 @@
 //! Posts, threads and channel post lists (mattermost `api4/post.go`).
 
-use super::channels::{load, load_readable};
+use super::channels::{check_readable, load};
 use super::id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
@@ -102,8 +102,12 @@ fn readable_post(
     if p.delete_at != 0 && !include_deleted {
         return Err(post_not_found());
     }
-    let ch = load(ctx, &p.channel_id)?;
-    if !permissions::can_read_channel(ctx.db, s, &ch)? {
+    let ch = (ctx
+        .app
+        .cached
+        .channel(&ctx.app.store, ctx.db, &p.channel_id)?)
+    .ok_or_else(super::channels::channel_not_found)?;
+    if !permissions::can_read_channel(ctx, s, &ch)? {
         return Err(ApiError::permissions("read_channel"));
     }
     Ok(p)
@@ -177,7 +181,7 @@ fn post_list(order_posts: Vec<Post>, extra: Vec<Post>) -> Resp {
 
 /// `GET /api/v4/channels/{channel_id}/posts`: `since` > `after` > `before` > plain paging.
 pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
-    let ch = load_readable(ctx, s, cid)?;
+    let ch = check_readable(ctx, s, cid)?;
     let (page, per_page) = req.paging();
     let posts = if let Some(since) = req.query("since").filter(|v| !v.is_empty()) {
         let since: i64 = since

@@ -269,7 +269,7 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
                 "Unable to find the existing channel.",
             )
         })?;
-        if !permissions::can_read_channel(ctx.db, s, &channel)? {
+        if !permissions::can_read_channel(ctx, s, &channel)? {
             return Err(ApiError::permissions("read_channel"));
         }
     }

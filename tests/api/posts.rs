@@ -254,8 +254,8 @@ fn concurrent_posts_are_all_stored() {
 }
 
 #[test]
-fn create_sees_membership_and_archive_changes_at_once() {
-    // Channels and memberships come from memory on this path: a change counts from the very
+fn create_and_list_see_membership_and_archive_changes_at_once() {
+    // Channels and memberships come from memory on these paths: a change counts from the very
     // next post.
     let (_ts, admin, bob, tid, _cid) = setup();
     let secret = admin.create_channel(&tid, "secret", "P")["id"]
@@ -269,7 +269,13 @@ fn create_sees_membership_and_archive_changes_at_once() {
     assert_eq!(r.status, 200, "{}", r.body);
     bob.post("/api/v4/posts", &body)
         .assert_error(403, "api.context.permissions.app_error");
+    bob.get(&format!("/api/v4/channels/{secret}/posts"))
+        .assert_error(403, "api.context.permissions.app_error");
     admin.add_to_channel(&secret, &bob.id());
+    assert_eq!(
+        bob.get(&format!("/api/v4/channels/{secret}/posts")).status,
+        200
+    );
     assert_eq!(bob.post("/api/v4/posts", &body).status, 201);
     assert_eq!(
         admin.delete(&format!("/api/v4/channels/{secret}")).status,
