@@ -1,9 +1,9 @@
 //! In-memory copies of the rows every post reads (its channel, the author or hook owner, the
-//! author's channel membership, the team's outgoing webhooks and, when one fires, the team),
-//! so the hot paths of
-//! `POST /hooks/{id}` and `POST /api/v4/posts` need no database read. Each copy remembers the
-//! change counter of its table (`Store::generation`) it was loaded under and is used only while
-//! that counter is unchanged, so no copy outlives a committed change.
+//! author's channel membership, the team's outgoing webhooks and, when one fires, the team and
+//! the hook), so the hot paths of `POST /hooks/{id}` and `POST /api/v4/posts` need no database
+//! read. Each copy remembers the change counter of its table (`Store::generation`) it was
+//! loaded under and is used only while that counter is unchanged, so no copy outlives a
+//! committed change.
 //!
 //! A channel's post counters (`last_post_at`, `total_msg_count`, …) change with every post
 //! without bumping the counter: cached channels are for checks, never for answers.
@@ -13,6 +13,7 @@ use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::team::Team;
 use crate::model::user::User;
 use crate::store::{self, Conn, Store, StoreError, Watched};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
@@ -38,13 +39,17 @@ impl<K: Hash + Eq + Clone, V> RowCache<K, V> {
     }
 
     /// The row under `key`: the copy in memory while its table is unchanged, else `load`ed
-    /// (and remembered).
-    pub fn get(
+    /// (and remembered). The key is only copied when a row is remembered.
+    pub fn get<Q>(
         &self,
         store: &Store,
-        key: &K,
+        key: &Q,
         load: impl FnOnce() -> Result<Option<V>, StoreError>,
-    ) -> Result<Option<Arc<V>>, StoreError> {
+    ) -> Result<Option<Arc<V>>, StoreError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         // The counter is read before the row, so a write racing with the load leaves the
         // copy stale rather than wrong.
         let generation = store.generation(self.table);
@@ -61,7 +66,7 @@ impl<K: Hash + Eq + Clone, V> RowCache<K, V> {
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(key.clone(), (generation, row.clone()));
+        map.insert(key.to_owned(), (generation, row.clone()));
         Ok(row)
     }
 }
@@ -98,7 +103,7 @@ impl Cached {
         id: &str,
     ) -> Result<Option<Arc<Channel>>, StoreError> {
         self.channels
-            .get(store, &id.to_string(), || store::channels::find(db, id))
+            .get(store, id, || store::channels::find(db, id))
     }
 
     /// An outgoing webhook by id (deleted ones too), for its deliveries.
@@ -108,9 +113,8 @@ impl Cached {
         db: &Conn,
         id: &str,
     ) -> Result<Option<Arc<OutgoingWebhook>>, StoreError> {
-        self.outgoing_hooks.get(store, &id.to_string(), || {
-            store::outgoing_hooks::find(db, id)
-        })
+        self.outgoing_hooks
+            .get(store, id, || store::outgoing_hooks::find(db, id))
     }
 
     /// A team (its name goes into outgoing-webhook payloads).
@@ -120,8 +124,7 @@ impl Cached {
         db: &Conn,
         id: &str,
     ) -> Result<Option<Arc<Team>>, StoreError> {
-        self.teams
-            .get(store, &id.to_string(), || store::teams::find(db, id))
+        self.teams.get(store, id, || store::teams::find(db, id))
     }
 
     pub fn user(
@@ -130,8 +133,7 @@ impl Cached {
         db: &Conn,
         id: &str,
     ) -> Result<Option<Arc<User>>, StoreError> {
-        self.users
-            .get(store, &id.to_string(), || store::users::find(db, id))
+        self.users.get(store, id, || store::users::find(db, id))
     }
 
     pub fn member(
@@ -154,11 +156,9 @@ impl Cached {
         db: &Conn,
         team_id: &str,
     ) -> Result<Arc<Vec<OutgoingWebhook>>, StoreError> {
-        let hooks = self
-            .team_outgoing_hooks
-            .get(store, &team_id.to_string(), || {
-                store::outgoing_hooks::list_for_team(db, team_id).map(Some)
-            })?;
+        let hooks = self.team_outgoing_hooks.get(store, team_id, || {
+            store::outgoing_hooks::list_for_team(db, team_id).map(Some)
+        })?;
         Ok(hooks.unwrap_or_default())
     }
 }

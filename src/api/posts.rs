@@ -102,14 +102,7 @@ fn readable_post(
     if p.delete_at != 0 && !include_deleted {
         return Err(post_not_found());
     }
-    let ch = (ctx
-        .app
-        .cached
-        .channel(&ctx.app.store, ctx.db, &p.channel_id)?)
-    .ok_or_else(super::channels::channel_not_found)?;
-    if !permissions::can_read_channel(ctx, s, &ch)? {
-        return Err(ApiError::permissions("read_channel"));
-    }
+    check_readable(ctx, s, &p.channel_id)?;
     Ok(p)
 }
 
