@@ -5,13 +5,7 @@ use serde_json::json;
 
 fn setup() -> (TestServer, Client, Client, String) {
     let ts = TestServer::start();
-    let admin = ts.admin();
-    let bob = ts.user(&admin, "bob");
-    let tid = admin.create_team("acme")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    admin.add_to_team(&tid, &bob.id());
+    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
     (ts, admin, bob, tid)
 }
 

@@ -37,10 +37,7 @@ fn fx() -> Fx {
 }
 
 fn fx_on(ts: TestServer) -> Fx {
-    let admin = ts.admin();
-    let bob = ts.user(&admin, "bob");
-    let tid = s(&admin.create_team("acme")["id"]);
-    admin.add_to_team(&tid, &bob.id());
+    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
     let town = s(&admin
         .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
         .json()["id"]);

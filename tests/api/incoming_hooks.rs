@@ -17,13 +17,7 @@ struct Env {
 
 fn env_with(f: impl FnOnce(&mut perch::Config)) -> Env {
     let ts = TestServer::start_with(f);
-    let admin = ts.admin();
-    let bob = ts.user(&admin, "bob");
-    let tid = admin.create_team("acme")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    admin.add_to_team(&tid, &bob.id());
+    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
     let dev = admin.create_channel(&tid, "dev", "O")["id"]
         .as_str()
         .unwrap()

@@ -118,6 +118,19 @@ impl TestServer {
         assert_eq!(r.status, 201, "create {name}: {}", r.body);
         self.login(name, &format!("{name}-password"))
     }
+
+    /// The usual cast: the admin, and a plain user `bob` on a new team `acme`. Returns the
+    /// admin, bob and the team id.
+    pub fn admin_and_bob_on_acme(&self) -> (Client, Client, String) {
+        let admin = self.admin();
+        let bob = self.user(&admin, "bob");
+        let tid = admin.create_team("acme")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        admin.add_to_team(&tid, &bob.id());
+        (admin, bob, tid)
+    }
 }
 
 impl Drop for TestServer {
