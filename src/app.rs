@@ -86,10 +86,14 @@ impl Running {
         self.stop_background();
     }
 
-    /// Once no request can make a post any more: stops the delivery threads (each finishes
+    /// Once no request can make a post any more: waits for accepted writes to answer, then stops the delivery threads (each finishes
     /// the call in hand; what is still pending stays in the database for the next start) and
     /// the janitor.
     fn stop_background(&mut self) {
+        // Writes accepted before the workers stopped still answer (and fan out) first.
+        if !self.app.store.settle(std::time::Duration::from_secs(10)) {
+            log::warn!("shutdown: some writes did not finish within 10 s");
+        }
         self.app.outgoing.stop();
         for t in self.background.drain(..) {
             let _ = t.join();

@@ -109,9 +109,42 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
     create_checked(app, db, &channel, p)
 }
 
-/// `create` for a caller that already loaded `channel` (the one `p.channel_id` names), e.g. to
-/// authorize the post: spares a second read on the hot path.
-pub fn create_in(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
+fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
+    let (post, deliveries) = build_checked(app, db, channel, p)?;
+    let (stored, rows) = (post.clone(), deliveries.clone());
+    app.store.write(move |c| {
+        store::posts::insert(c, &stored)?;
+        store::outgoing_hooks::insert_deliveries(c, &rows)
+    })?;
+    after_commit(app, channel, &post, &deliveries);
+    Ok(post)
+}
+
+/// A post durably stored by `create_in_then`, whose fan-out has not run yet.
+pub struct Committed {
+    post: Post,
+    deliveries: Vec<Delivery>,
+}
+
+impl Committed {
+    /// Runs what follows the commit (as `create` does) and gives the post back.
+    pub fn fan_out(self, app: &App) -> Post {
+        app.outgoing.offer_all(&self.deliveries);
+        self.post
+    }
+}
+
+/// `create` for a caller that already loaded `channel` (the one `p.channel_id` names, e.g. to
+/// authorize the post), without waiting for the commit: the checks run now (an `Err` refuses
+/// the post and nothing is written); `then` gets the durably stored post, or the write's error, on a
+/// completion thread (`Store::write_then`) and must call `Committed::fan_out`.
+pub fn create_in_then(
+    app: &App,
+    db: &Reader,
+    channel: &Channel,
+    p: NewPost,
+    then: impl FnOnce(Result<Committed, ApiError>) + Send + 'static,
+) -> Result<(), ApiError> {
     if channel.id != p.channel_id {
         return Err(ApiError::invalid_param("post.channel_id"));
     }
@@ -122,29 +155,38 @@ pub fn create_in(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Resul
         ));
     }
     check_root(db, channel, &p.root_id)?;
-    create_checked(app, db, channel, p)
+    let (post, deliveries) = build_checked(app, db, channel, p)?;
+    app.store.write_then(
+        move |c| {
+            store::posts::insert(c, &post)?;
+            store::outgoing_hooks::insert_deliveries(c, &deliveries)?;
+            Ok::<_, ApiError>(Committed { post, deliveries })
+        },
+        then,
+    );
+    Ok(())
 }
 
-fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
+/// The length check, the stored post and the outgoing-webhook deliveries it fires. Which
+/// hooks fire is decided before the write, and their deliveries are stored in the same
+/// transaction as the post, so a crash cannot lose them.
+fn build_checked(
+    app: &App,
+    db: &Reader,
+    channel: &Channel,
+    p: NewPost,
+) -> Result<(Post, Vec<Delivery>), ApiError> {
     if p.message.chars().count() > MAX_MESSAGE_RUNES {
         return Err(message_too_long(p.message.chars().count()));
     }
     let fire = p.fire_outgoing_hooks;
     let post = build(p);
-    // Which outgoing webhooks fire is decided before the write, and their deliveries are
-    // stored in the same transaction as the post, so a crash cannot lose them.
     let deliveries = if fire {
         outgoing::plan(app, db, channel, &post)?
     } else {
         Vec::new()
     };
-    let (stored, rows) = (post.clone(), deliveries.clone());
-    app.store.write(move |c| {
-        store::posts::insert(c, &stored)?;
-        store::outgoing_hooks::insert_deliveries(c, &rows)
-    })?;
-    after_commit(app, channel, &post, &deliveries);
-    Ok(post)
+    Ok((post, deliveries))
 }
 
 /// Stores several posts in one transaction (a split webhook message): all or none.

@@ -70,7 +70,10 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     file_ids.dedup();
     let create_at =
         (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
-    let post = posting::create_in(
+    // The answer is sent once the post is durable, by the write's continuation; this worker
+    // goes on to the next request meanwhile.
+    let (resp, answer) = Resp::later();
+    posting::create_in_then(
         ctx.app,
         ctx.db,
         &channel,
@@ -87,8 +90,9 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             create_at,
             fire_outgoing_hooks: true,
         },
+        move |stored| answer.complete(move |app| Ok(Resp::created(&stored?.fan_out(app)))),
     )?;
-    Ok(Resp::created(&post))
+    Ok(resp)
 }
 
 fn readable_post(

@@ -10,12 +10,12 @@
 
 use super::multipart;
 use super::slack::{self, Attachment};
-use crate::app::Ctx;
+use crate::app::{App, Ctx};
 use crate::http::{ApiError, Req, Resp};
 use crate::model::channel::{direct_channel_name, Channel};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
 use crate::model::now_ms;
-use crate::model::post::check_post_type;
+use crate::model::post::{check_post_type, Post};
 use crate::model::user::User;
 use crate::posting::{self, NewPost};
 use crate::store::{self, StoreError};
@@ -246,8 +246,14 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
         Ok((hook, payload)) => {
             // Perch: a hook with a secret refuses unauthenticated Slack payloads too.
             super::integration::check_slack_secret(ctx, req, &hook, &call)?;
-            let delivered = deliver(ctx, &hook, payload, &call)?;
-            Ok(Resp::text(200, "ok").header("X-Post-Id", delivered.post_id()))
+            match plan(ctx, &hook, payload, &call) {
+                Err(r) => {
+                    record_failure(ctx, &hook.id, &call, &r);
+                    Err(r.into())
+                }
+                Ok(Planned::Done(delivered)) => Ok(answer_ok(&delivered)),
+                Ok(Planned::Write(write, channel)) => Ok(deliver_later(ctx, write, channel)),
+            }
         }
         Err(r) => {
             // Perch: a body that is no Slack payload may be another tool's (`integration.rs`).
@@ -265,6 +271,43 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
             Err(r.into())
         }
     }
+}
+
+/// The success answer: `200 ok` (`text/plain`) and `X-Post-Id`.
+fn answer_ok(delivered: &Delivered) -> Resp {
+    Resp::text(200, "ok").header("X-Post-Id", delivered.post_id())
+}
+
+/// Submits a planned delivery's write and answers from its continuation, once the posts and
+/// the log row are durable; the worker serves other requests meanwhile.
+fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) -> Resp {
+    let (resp, answer) = Resp::later();
+    let rid = ctx.request_id.to_string();
+    // Kept for the log row of a failed write (the write consumes its own).
+    let failure_row = write.row.clone();
+    ctx.app.store.write_then(
+        move |c| write.commit(c),
+        move |written| {
+            answer.complete(move |app| match written {
+                Ok((delivered, posts)) => {
+                    if !posts.is_empty() {
+                        posting::after_commit_integration(app, &channel, &posts);
+                    }
+                    Ok(answer_ok(&delivered))
+                }
+                Err(e) => {
+                    let r = Rejection::from(e);
+                    let mut row = failure_row;
+                    row.status_code = r.status;
+                    row.error_id = r.reason.to_string();
+                    row.post_id.clear();
+                    record_row(app, row, &rid);
+                    Err(r.into())
+                }
+            })
+        },
+    );
+    resp
 }
 
 /// Whether Slack decoding refused the body itself (not the switch, the key or the hook).
@@ -340,19 +383,21 @@ pub fn deliver(
     result
 }
 
-/// Appends a failed call to the hook's delivery log. Losing a log row must not change the
-/// answer, so a failed write is only logged.
+/// Appends a failed call to the hook's delivery log (`record_row`).
 pub fn record_failure(ctx: &Ctx, hook_id: &str, call: &Call, r: &Rejection) {
     let row = call.log_entry(hook_id, r.status, &r.reason, "");
-    let written = ctx
-        .app
+    record_row(ctx.app, row, ctx.request_id);
+}
+
+/// Appends a row to a hook's delivery log, before the call is answered (so the log shows a
+/// failure as soon as its sender sees it). Losing a log row must not change the answer, so a
+/// failed write is only logged.
+fn record_row(app: &App, row: Delivery, request_id: &str) {
+    let written = app
         .store
         .write(move |c| store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK));
     if let Err(e) = written {
-        log::warn!(
-            "[{}] cannot record a failed webhook delivery: {e}",
-            ctx.request_id
-        );
+        log::warn!("[{request_id}] cannot record a failed webhook delivery: {e}");
     }
 }
 
@@ -369,6 +414,103 @@ fn deliver_inner(
     payload: Payload,
     call: &Call,
 ) -> Result<Delivered, Rejection> {
+    match plan(ctx, hook, payload, call)? {
+        Planned::Done(delivered) => Ok(delivered),
+        Planned::Write(write, channel) => {
+            let (delivered, posts) = ctx.app.store.write(move |c| write.commit(c))?;
+            if !posts.is_empty() {
+                posting::after_commit_integration(ctx.app, &channel, &posts);
+            }
+            Ok(delivered)
+        }
+    }
+}
+
+/// What `plan` decided.
+enum Planned {
+    /// Nothing (more) to write: a repeated idempotency key, already logged.
+    Done(Delivered),
+    /// The write that makes the delivery, into this channel.
+    Write(Box<DeliveryWrite>, Arc<Channel>),
+}
+
+/// Everything a delivery writes in one transaction: its posts, a provider thread's root, the
+/// posts' priority, the log row and the idempotency key.
+struct DeliveryWrite {
+    posts: Vec<Post>,
+    row: Delivery,
+    hook_id: String,
+    key: Option<String>,
+    thread_key: Option<String>,
+    priority: Option<Priority>,
+}
+
+impl DeliveryWrite {
+    /// Runs inside the writer; gives back what was delivered and the posts it created.
+    fn commit(self, c: &store::Conn) -> Result<(Delivered, Vec<Post>), StoreError> {
+        let DeliveryWrite {
+            posts,
+            mut row,
+            hook_id,
+            key,
+            thread_key,
+            priority,
+        } = self;
+        let now = now_ms();
+        let since = now - IDEMPOTENCY_WINDOW_MS;
+        if let Some(key) = &key {
+            // The authority against two concurrent calls with one key: only the first
+            // commits posts.
+            if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
+                row.post_id = first.clone();
+                row.duplicate = true;
+                store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
+                return Ok((Delivered::Repeated(first), Vec::new()));
+            }
+        }
+        posting::insert_all(c, &posts)?;
+        // Perch: the first post about a provider object roots its thread (`integration.rs`).
+        if let (Some(tk), Some(first)) = (&thread_key, posts.first()) {
+            if first.root_id.is_empty() {
+                store::hook_threads::insert_root(
+                    c,
+                    &hook_id,
+                    tk,
+                    &first.id,
+                    &first.channel_id,
+                    now,
+                )?;
+            }
+        }
+        if let Some(p) = &priority {
+            for post in posts.iter().filter(|p| p.root_id.is_empty()) {
+                store::incoming_hooks::insert_priority(
+                    c,
+                    &post.id,
+                    &post.channel_id,
+                    p.priority.as_deref().unwrap_or(""),
+                    p.requested_ack,
+                    p.persistent_notifications,
+                )?;
+            }
+        }
+        store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
+        if let Some(key) = &key {
+            store::incoming_hooks::insert_idempotent(c, &hook_id, key, &row.post_id, now, since)?;
+        }
+        let ids = posts.iter().map(|p| p.id.clone()).collect();
+        Ok((Delivered::Created(ids), posts))
+    }
+}
+
+/// Every step of a delivery up to its write: the checks (in Mattermost's order), the Slack
+/// translation, overrides, channel resolution and splitting. A refusal writes nothing.
+fn plan(
+    ctx: &Ctx,
+    hook: &IncomingHook,
+    payload: Payload,
+    call: &Call,
+) -> Result<Planned, Rejection> {
     let cfg = &ctx.app.config.service;
     if !cfg.enable_incoming_webhooks {
         return Err(disabled());
@@ -378,7 +520,7 @@ fn deliver_inner(
         let since = now_ms() - IDEMPOTENCY_WINDOW_MS;
         if let Some(post_id) = store::incoming_hooks::find_idempotent(ctx.db, &hook.id, key, since)?
         {
-            return record_repeat(ctx, hook, call, post_id);
+            return record_repeat(ctx, hook, call, post_id).map(Planned::Done);
         }
     }
     let Payload {
@@ -564,62 +706,16 @@ fn deliver_inner(
         }
     })?;
 
-    let post_ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let last = post_ids.last().cloned().unwrap_or_default();
-    let mut row = call.log_entry(&hook.id, 200, "", &last);
-    let hook_id = hook.id.clone();
-    let key = call.idempotency_key.clone();
-    let thread_key = call.integration.as_ref().and_then(|m| m.thread_key.clone());
-    // The posts go into the write and come back out for the after-commit fan-out.
-    let (outcome, posts) = ctx.app.store.write(move |c| {
-        let now = now_ms();
-        let since = now - IDEMPOTENCY_WINDOW_MS;
-        if let Some(key) = &key {
-            // The authority against two concurrent calls with one key: only the first
-            // commits posts.
-            if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
-                row.post_id = first.clone();
-                row.duplicate = true;
-                store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
-                return Ok((Delivered::Repeated(first), Vec::new()));
-            }
-        }
-        posting::insert_all(c, &posts)?;
-        // Perch: the first post about a provider object roots its thread (`integration.rs`).
-        if let (Some(tk), Some(first)) = (&thread_key, posts.first()) {
-            if first.root_id.is_empty() {
-                store::hook_threads::insert_root(
-                    c,
-                    &hook_id,
-                    tk,
-                    &first.id,
-                    &first.channel_id,
-                    now,
-                )?;
-            }
-        }
-        if let Some(p) = &priority {
-            for post in posts.iter().filter(|p| p.root_id.is_empty()) {
-                store::incoming_hooks::insert_priority(
-                    c,
-                    &post.id,
-                    &post.channel_id,
-                    p.priority.as_deref().unwrap_or(""),
-                    p.requested_ack,
-                    p.persistent_notifications,
-                )?;
-            }
-        }
-        store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
-        if let Some(key) = &key {
-            store::incoming_hooks::insert_idempotent(c, &hook_id, key, &row.post_id, now, since)?;
-        }
-        Ok::<_, StoreError>((Delivered::Created(post_ids), posts))
-    })?;
-    if !posts.is_empty() {
-        posting::after_commit_integration(ctx.app, &channel, &posts);
-    }
-    Ok(outcome)
+    let last = posts.last().map(|p| p.id.clone()).unwrap_or_default();
+    let write = DeliveryWrite {
+        row: call.log_entry(&hook.id, 200, "", &last),
+        posts,
+        hook_id: hook.id.clone(),
+        key: call.idempotency_key.clone(),
+        thread_key: call.integration.as_ref().and_then(|m| m.thread_key.clone()),
+        priority,
+    };
+    Ok(Planned::Write(Box::new(write), channel))
 }
 
 /// A repeated idempotency key: log the call, create nothing, answer as the first call did.

@@ -58,7 +58,7 @@ pub fn spawn_workers(
         .collect()
 }
 
-fn worker(app: &App, server: &tiny_http::Server) {
+fn worker(app: &Arc<App>, server: &tiny_http::Server) {
     // The read connection is opened on the first request this worker serves: an idle server
     // keeps only the connections it has needed (each costs memory; 16 workers by default).
     let mut db: Option<crate::store::Reader> = None;
@@ -91,7 +91,7 @@ fn worker(app: &App, server: &tiny_http::Server) {
     }
 }
 
-fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
+fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request) {
     let started = Instant::now();
     let rid = crate::model::new_id();
     let method = Method::parse(raw.method().as_str());
@@ -112,7 +112,7 @@ fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
     let mut req = Req::new(method, &url, headers, body);
     req.remote = raw.remote_addr().copied();
 
-    let resp = if read.is_err() {
+    let mut resp = if read.is_err() {
         ApiError::bad_request(
             "api.context.invalid_body_param.app_error",
             "Could not read the request body.",
@@ -153,12 +153,56 @@ fn handle(app: &App, db: &crate::store::Reader, mut raw: tiny_http::Request) {
             }
         }
     };
+    match resp.later.take() {
+        None => finish(app, raw, resp, &rid, method, &req.path, started),
+        // The answer waits on a write (`Store::write_then`): this worker moves on, and the
+        // write's continuation answers. Headers set on the placeholder (the rate limiter's)
+        // are kept.
+        Some(later) => {
+            let app = app.clone();
+            let path = req.path.clone();
+            let outer = std::mem::take(&mut resp.headers);
+            later.on_ready(Box::new(move |build: response::Finish| {
+                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(&app)));
+                let developer = app.config.service.enable_developer;
+                let mut resp = match built {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => {
+                        router::log_error_at(&rid, &path, &e);
+                        e.to_response(&rid, developer)
+                    }
+                    Err(_) => {
+                        log::error!("[{rid}] handler panicked");
+                        ApiError::internal("panic").to_response(&rid, false)
+                    }
+                };
+                for (k, v) in outer {
+                    if !resp.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(&k)) {
+                        resp.headers.push((k, v));
+                    }
+                }
+                finish(&app, raw, resp, &rid, method, &path, started);
+            }));
+        }
+    }
+}
+
+/// Writes the answer and the access-log line.
+fn finish(
+    app: &App,
+    raw: tiny_http::Request,
+    resp: Resp,
+    rid: &str,
+    method: Method,
+    path: &str,
+    started: Instant,
+) {
     let status = resp.status;
-    respond(app, raw, resp, &rid, method);
+    respond(app, raw, resp, rid, method);
     log::info!(
         "[{rid}] {:?} {} -> {status} in {}µs",
         method,
-        redact_path(&req.path),
+        redact_path(path),
         started.elapsed().as_micros()
     );
 }

@@ -1,15 +1,118 @@
 //! `Resp`: what a handler returns. The server adds the common headers in `http::mod`.
+//! A handler whose answer waits on a durable write returns `Resp::later()`'s placeholder and
+//! completes the `Answer` from the write's continuation (`Store::write_then`).
 
+use super::ApiError;
+use crate::app::App;
 use serde::Serialize;
+use std::sync::{Arc, Mutex};
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Set on `Resp::later()`'s placeholder: the real answer comes through this.
+    pub later: Option<Later>,
+}
+
+/// The final step of a deferred answer: builds the response, given the app.
+pub type Finish = Box<dyn FnOnce(&App) -> Result<Resp, ApiError> + Send>;
+/// Where a deferred answer goes: the HTTP layer's sink, which writes it to the client.
+pub type Sink = Box<dyn FnOnce(Finish) + Send>;
+
+/// A deferred answer's rendezvous: the handler's continuation and the HTTP layer's sink may
+/// arrive in either order; whichever comes second runs the sink.
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Empty,
+    Ready(Finish),
+    Waiting(Sink),
+    Used,
+}
+
+/// The HTTP layer's end of a deferred answer (in the placeholder `Resp`).
+#[derive(Default)]
+pub struct Later(Arc<Mutex<Slot>>);
+
+/// The handler's end of a deferred answer. Dropped without `complete` (a continuation that
+/// never ran), it answers `500` so no client waits forever.
+pub struct Answer(Option<Arc<Mutex<Slot>>>);
+
+impl std::fmt::Debug for Later {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Later")
+    }
+}
+
+fn meet(slot: &Mutex<Slot>, arrive: impl FnOnce(Slot) -> (Slot, Option<(Sink, Finish)>)) {
+    let ready = {
+        let mut guard = match slot.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let (next, ready) = arrive(std::mem::take(&mut *guard));
+        *guard = next;
+        ready
+    };
+    if let Some((sink, finish)) = ready {
+        sink(finish);
+    }
+}
+
+impl Later {
+    /// Installs the sink; runs it now if the answer is already there.
+    pub fn on_ready(self, sink: Sink) {
+        meet(&self.0, |s| match s {
+            Slot::Ready(finish) => (Slot::Used, Some((sink, finish))),
+            _ => (Slot::Waiting(sink), None),
+        });
+    }
+}
+
+impl Answer {
+    /// Delivers the answer; `finish` runs where the sink is (a completion thread, or the
+    /// worker when it installs the sink after the write has already finished).
+    pub fn complete(
+        mut self,
+        finish: impl FnOnce(&App) -> Result<Resp, ApiError> + Send + 'static,
+    ) {
+        if let Some(slot) = self.0.take() {
+            deliver(&slot, Box::new(finish));
+        }
+    }
+}
+
+fn deliver(slot: &Mutex<Slot>, finish: Finish) {
+    meet(slot, |s| match s {
+        Slot::Waiting(sink) => (Slot::Used, Some((sink, finish))),
+        _ => (Slot::Ready(finish), None),
+    });
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            deliver(
+                &slot,
+                Box::new(|_| Err(ApiError::internal("the answer to a write was lost"))),
+            );
+        }
+    }
 }
 
 impl Resp {
+    /// A placeholder for an answer that comes later, and the handle that delivers it.
+    pub fn later() -> (Resp, Answer) {
+        let slot = Arc::new(Mutex::new(Slot::Empty));
+        let resp = Resp {
+            later: Some(Later(slot.clone())),
+            ..Default::default()
+        };
+        (resp, Answer(Some(slot)))
+    }
+
     /// JSON with `Content-Type: application/json` exactly (clients compare the whole string)
     /// and a trailing newline, as Go's json.Encoder writes.
     pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Resp {
@@ -19,6 +122,7 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body,
+            later: None,
         }
     }
 
@@ -40,6 +144,7 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: body.into(),
+            later: None,
         }
     }
 
@@ -48,11 +153,55 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
+            later: None,
         }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {
         self.headers.push((name.to_string(), value.into()));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A sink that reports the finished answer's status.
+    fn sink(app: Arc<App>, tx: mpsc::Sender<u16>) -> Sink {
+        Box::new(move |finish: Finish| {
+            let status = match finish(&app) {
+                Ok(r) => r.status,
+                Err(e) => e.status,
+            };
+            tx.send(status).unwrap();
+        })
+    }
+
+    #[test]
+    fn a_deferred_answer_meets_its_sink_in_either_order() {
+        let dir = std::env::temp_dir().join(format!("perch-later-{}", crate::model::new_id()));
+        let running = crate::start(crate::config::Config::for_tests(&dir)).unwrap();
+        let sink = |tx| sink(running.app.clone(), tx);
+        let (tx, rx) = mpsc::channel();
+        // The answer first, then the sink.
+        let (resp, answer) = Resp::later();
+        answer.complete(|_| Ok(Resp::text(201, "a")));
+        resp.later.unwrap().on_ready(sink(tx.clone()));
+        assert_eq!(rx.try_recv(), Ok(201));
+        // The sink first, then the answer (from another thread).
+        let (resp, answer) = Resp::later();
+        resp.later.unwrap().on_ready(sink(tx.clone()));
+        assert!(rx.try_recv().is_err());
+        std::thread::spawn(move || answer.complete(|_| Ok(Resp::text(200, "b"))))
+            .join()
+            .unwrap();
+        assert_eq!(rx.try_recv(), Ok(200));
+        // An answer dropped unanswered still answers: 500.
+        let (resp, answer) = Resp::later();
+        resp.later.unwrap().on_ready(sink(tx));
+        drop(answer);
+        assert_eq!(rx.try_recv(), Ok(500));
     }
 }

@@ -106,8 +106,12 @@ pub fn client_ip(ctx: &Ctx, req: &Req) -> String {
 }
 
 fn log_error(ctx: &Ctx, req: &Req, e: &ApiError) {
-    let rid = ctx.request_id;
-    let path = super::redact_path(&req.path);
+    log_error_at(ctx.request_id, &req.path, e);
+}
+
+/// Logs a handler's error: 5xx as errors (with the cause), refusals of access as info.
+pub fn log_error_at(rid: &str, path: &str, e: &ApiError) {
+    let path = super::redact_path(path);
     match e.status {
         500.. => log::error!(
             "[{rid}] {path}: {} ({})",

@@ -75,7 +75,21 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// Called once the batch holding a job has committed (true) or failed (false).
 type Done = Box<dyn FnOnce(std::result::Result<(), StoreError>) + Send>;
 /// A queued write: runs inside a savepoint; returns whether it succeeded and its completion.
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Done) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+/// A completion bound to its batch's outcome, run by a completion thread.
+type Completion = Box<dyn FnOnce() + Send>;
+
+/// What running a job left behind.
+struct Ran {
+    ok: bool,
+    done: Done,
+    /// The completion is the caller's continuation (`write_then`): it runs on a completion
+    /// thread, not on the writer. Otherwise it only hands the result to a blocked caller.
+    later: bool,
+}
+
+/// How many threads run `write_then` continuations (answering HTTP requests, mostly).
+const COMPLETION_THREADS: usize = 2;
 
 /// The database: a writer thread fed through a channel, and a factory for readers.
 pub struct Store {
@@ -83,6 +97,8 @@ pub struct Store {
     tx: SyncSender<Job>,
     synchronous: String,
     changes: Arc<Changes>,
+    /// `write_then` calls whose continuation has not finished yet (see `settle`).
+    unsettled: Arc<AtomicU64>,
 }
 
 /// Tables whose rows in-memory caches keep (sessions and tokens in `auth.rs`, rows in
@@ -217,16 +233,26 @@ impl Store {
             }
         }));
         let (tx, rx) = mpsc::sync_channel::<Job>(4096);
+        let (done_tx, done_rx) = mpsc::channel::<Vec<Completion>>();
+        let done_rx = Arc::new(std::sync::Mutex::new(done_rx));
+        for i in 0..COMPLETION_THREADS {
+            let done_rx = done_rx.clone();
+            thread::Builder::new()
+                .name(format!("db-done-{i}"))
+                .spawn(move || completion_loop(&done_rx))
+                .map_err(|_| StoreError::WriterGone)?;
+        }
         let writer_changes = changes.clone();
         thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx, &writer_changes))
+            .spawn(move || writer_loop(conn, rx, &writer_changes, &done_tx))
             .map_err(|_| StoreError::WriterGone)?;
         Ok(Store {
             path: path.to_path_buf(),
             tx,
             synchronous,
             changes,
+            unsettled: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -286,7 +312,11 @@ impl Store {
                 };
                 let _ = reply_tx.send(answer);
             });
-            (ok, done)
+            Ran {
+                ok,
+                done,
+                later: false,
+            }
         });
         self.tx
             .send(job)
@@ -294,6 +324,65 @@ impl Store {
         reply_rx
             .recv()
             .map_err(|_| E::from(StoreError::WriterGone))?
+    }
+
+    /// `write` without waiting: `f` runs in the writer as for `write`, and `then` gets its
+    /// result once the transaction is durably committed (or has failed), on a completion
+    /// thread. The caller's thread is free at once: an HTTP worker hands the answer to `then`
+    /// and serves the next request while the batch commits.
+    pub fn write_then<T, E, F, K>(&self, f: F, then: K)
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+        K: FnOnce(std::result::Result<T, E>) + Send + 'static,
+    {
+        self.unsettled.fetch_add(1, Ordering::SeqCst);
+        let unsettled = self.unsettled.clone();
+        let job: Job = Box::new(move |conn: &Connection| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+            let result = match outcome {
+                Ok(r) => r,
+                Err(_) => Err(E::from(StoreError::Panicked)),
+            };
+            let ok = result.is_ok();
+            let done: Done = Box::new(move |commit| {
+                /// Counts the continuation as finished however it ends.
+                struct Settled(Arc<AtomicU64>);
+                impl Drop for Settled {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, Ordering::SeqCst);
+                    }
+                }
+                let _settled = Settled(unsettled);
+                let answer = match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(E::from(e)),
+                };
+                then(answer);
+            });
+            Ran {
+                ok,
+                done,
+                later: true,
+            }
+        });
+        if let Err(mpsc::SendError(job)) = self.tx.send(job) {
+            (job_refusal(job).done)(Err(StoreError::WriterGone));
+        }
+    }
+
+    /// Waits (at most `limit`) until every `write_then` continuation has run: at shutdown,
+    /// after the HTTP workers have stopped, so the answers to accepted writes still go out.
+    pub fn settle(&self, limit: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while self.unsettled.load(Ordering::SeqCst) > 0 {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            thread::sleep(std::time::Duration::from_millis(2));
+        }
+        true
     }
 
     /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`), safe while serving.
@@ -305,7 +394,12 @@ impl Store {
     }
 }
 
-fn writer_loop(conn: Connection, rx: Receiver<Job>, changes: &Changes) {
+fn writer_loop(
+    conn: Connection,
+    rx: Receiver<Job>,
+    changes: &Changes,
+    completions: &mpsc::Sender<Vec<Completion>>,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -318,15 +412,14 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>, changes: &Changes) {
             log::error!("db-writer: cannot begin a transaction: {e}");
             for job in batch {
                 // Run nothing; tell every caller.
-                let (_, done) = job_refusal(job);
-                done(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)));
+                (job_refusal(job).done)(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)));
             }
             continue;
         }
         let mut dones = Vec::with_capacity(batch.len());
         for job in batch {
             let sp_ok = run(&conn, "SAVEPOINT job").is_ok();
-            let (ok, done) = job(&conn);
+            let Ran { ok, done, later } = job(&conn);
             if sp_ok {
                 let end = if ok {
                     run(&conn, "RELEASE job")
@@ -337,20 +430,67 @@ fn writer_loop(conn: Connection, rx: Receiver<Job>, changes: &Changes) {
                     log::error!("db-writer: savepoint end failed: {e}");
                 }
             }
-            dones.push(done);
+            dones.push((done, later));
         }
         let commit = run(&conn, "COMMIT");
         changes.committed();
-        match commit {
-            Ok(()) => dones.into_iter().for_each(|d| d(Ok(()))),
+        let committed = match commit {
+            Ok(()) => true,
             Err(e) => {
                 log::error!("db-writer: commit failed: {e}");
                 let _ = conn.execute_batch("ROLLBACK");
-                dones
-                    .into_iter()
-                    .for_each(|d| d(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))));
+                false
+            }
+        };
+        let outcome = move || {
+            if committed {
+                Ok(())
+            } else {
+                Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))
+            }
+        };
+        let mut later = Vec::new();
+        for (done, is_later) in dones {
+            if is_later {
+                later.push(Box::new(move || done(outcome())) as Completion);
+            } else {
+                done(outcome());
             }
         }
+        hand_over(later, completions);
+    }
+}
+
+/// Gives a batch's continuations to the completion threads, split between them so both
+/// cores answer. Runs them here only if those threads are gone.
+fn hand_over(mut later: Vec<Completion>, completions: &mpsc::Sender<Vec<Completion>>) {
+    let share = later.len().div_ceil(COMPLETION_THREADS).max(1);
+    while !later.is_empty() {
+        let rest = later.split_off(share.min(later.len()));
+        if let Err(mpsc::SendError(orphans)) = completions.send(later) {
+            orphans.into_iter().for_each(run_completion);
+        }
+        later = rest;
+    }
+}
+
+fn completion_loop(rx: &std::sync::Mutex<Receiver<Vec<Completion>>>) {
+    loop {
+        let next = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match next {
+            Ok(batch) => batch.into_iter().for_each(run_completion),
+            Err(_) => return,
+        }
+    }
+}
+
+/// A continuation that panics is logged; the thread goes on.
+fn run_completion(c: Completion) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(c)).is_err() {
+        log::error!("db-done: a write's continuation panicked");
     }
 }
 
@@ -361,10 +501,14 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// A job we could not run still owes its caller an answer. Running it against nothing is not
 /// possible, so we run it on a throwaway in-memory connection only to obtain its `Done`.
-fn job_refusal(job: Job) -> (bool, Done) {
+fn job_refusal(job: Job) -> Ran {
     match Connection::open_in_memory() {
         Ok(c) => job(&c),
-        Err(_) => (false, Box::new(|_| {})),
+        Err(_) => Ran {
+            ok: false,
+            done: Box::new(|_| {}),
+            later: false,
+        },
     }
 }
 
@@ -479,6 +623,72 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 400);
+    }
+
+    #[test]
+    fn write_then_answers_after_the_commit_and_settles() {
+        let path = tmp();
+        let st = std::sync::Arc::new(Store::open(&path).unwrap());
+        st.write(|c| {
+            c.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        for i in 0..40 {
+            let (tx, reader_path) = (tx.clone(), path.clone());
+            // Every tenth write collides with an earlier one and must fail alone.
+            let x = if i % 10 == 9 { i - 1 } else { i };
+            st.write_then(
+                move |c| {
+                    c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                    Ok::<_, StoreError>(x)
+                },
+                move |r| {
+                    // Already visible to a new reader when the continuation runs.
+                    let seen = r.as_ref().ok().map(|x| {
+                        let c = Connection::open(&reader_path).unwrap();
+                        c.query_row("SELECT COUNT(*) FROM t WHERE x = ?1", [x], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                        .unwrap()
+                    });
+                    tx.send((r.is_ok(), seen)).unwrap();
+                },
+            );
+        }
+        assert!(st.settle(std::time::Duration::from_secs(10)));
+        drop(tx);
+        let answers: Vec<(bool, Option<i64>)> = rx.iter().collect();
+        assert_eq!(answers.len(), 40);
+        assert_eq!(answers.iter().filter(|(ok, _)| !ok).count(), 4);
+        assert!(answers
+            .iter()
+            .filter(|(ok, _)| *ok)
+            .all(|(_, seen)| *seen == Some(1)));
+        let n: i64 = st
+            .reader()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 36);
+    }
+
+    #[test]
+    fn a_panicking_continuation_does_not_stop_the_others() {
+        let st = Store::open(&tmp()).unwrap();
+        st.write_then(|_| Ok::<_, StoreError>(()), |_| panic!("boom"));
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..4 {
+            let tx = tx.clone();
+            st.write_then(
+                |_| Ok::<_, StoreError>(()),
+                move |r| tx.send(r.is_ok()).unwrap(),
+            );
+        }
+        assert!(st.settle(std::time::Duration::from_secs(10)));
+        drop(tx);
+        assert_eq!(rx.iter().filter(|ok| *ok).count(), 4);
     }
 
     #[test]
