@@ -32,6 +32,16 @@ pub struct App {
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.
     pub cached: crate::cache::Cached,
     pub shutting_down: AtomicBool,
+    /// The app itself, for work that outlives a request's borrow (`App::shared`).
+    this: std::sync::Weak<App>,
+}
+
+impl App {
+    /// The app as an `Arc`, for a thread that finishes a request's work after its worker
+    /// moved on (a slash command's call). `None` only while the app is being dropped.
+    pub fn shared(&self) -> Option<Arc<App>> {
+        self.this.upgrade()
+    }
 }
 
 /// Everything a handler may use, built by the worker for one request.
@@ -184,7 +194,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let limits = crate::http::limits::Limits::new(&config);
     let outbound = crate::outbound::Outbound::new(&config);
     let outgoing = crate::outgoing::Dispatcher::new(config.perch.outgoing_queue_size as usize);
-    let app = Arc::new(App {
+    let app = Arc::new_cyclic(|this| App {
         config: Arc::new(config),
         store,
         hasher,
@@ -198,6 +208,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         incoming_hooks: crate::hooks::HookCache::default(),
         cached: crate::cache::Cached::default(),
         shutting_down: AtomicBool::new(false),
+        this: this.clone(),
     });
     crate::commands::timer::spawn(&app)
         .map_err(|e| StartError(format!("cannot start the commands timer: {e}")))?;

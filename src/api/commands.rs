@@ -5,7 +5,7 @@ use super::channels::channel_not_found;
 use super::id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::commands::{self, builtin};
+use crate::commands::{self, builtin, Executed};
 use crate::http::{ApiError, Req, Resp};
 use crate::model::command::{Command, CommandArgs};
 use crate::model::{is_valid_id, new_id, new_token, now_ms};
@@ -332,8 +332,13 @@ pub fn execute(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     } else {
         &args.root_id
     };
-    let resp = commands::execute(ctx, s, &channel, &team_id, root_id, &args.command)?;
-    Ok(Resp::ok(&resp))
+    match commands::execute(ctx, s, &channel, &team_id, root_id, &args.command)? {
+        Executed::Done(resp) => Ok(Resp::ok(&resp)),
+        // The command's URL may take up to the outgoing timeout: no worker waits for it.
+        Executed::Calling(call) => crate::http::off_worker(ctx.app, "command-call", move |app| {
+            call.finish(app).map(|r| Resp::ok(&r))
+        }),
+    }
 }
 
 /// With `TeamSettings.RestrictDirectMessage = "team"`, a DM whose two members share no team.

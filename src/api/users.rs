@@ -2,7 +2,7 @@
 
 use super::{id_param, user_id_param};
 use crate::accounts::{self, Creator};
-use crate::app::Ctx;
+use crate::app::{App, Ctx};
 use crate::auth::{self, Session};
 use crate::http::{ApiError, Req, Resp};
 use crate::model::user::{NewUser, User, Viewer};
@@ -55,8 +55,8 @@ pub fn create(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::created(&u.to_json(Viewer::Own)))
 }
 
-fn invalid_credentials(ctx: &Ctx) -> ApiError {
-    let e = &ctx.app.config.email;
+fn invalid_credentials(app: &App) -> ApiError {
+    let e = &app.config.email;
     let id = match (e.enable_sign_in_with_email, e.enable_sign_in_with_username) {
         (true, false) => "api.user.login.invalid_credentials_email",
         (false, true) => "api.user.login.invalid_credentials_username",
@@ -112,7 +112,7 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         )?
     };
     let Some(user) = user else {
-        return Err(invalid_credentials(ctx));
+        return Err(invalid_credentials(ctx.app));
     };
     if user.delete_at != 0 {
         return Err(ApiError::unauthorized(
@@ -133,18 +133,49 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             "Your account is locked because of too many failed password attempts. Please reset your password.",
         ));
     }
-    if user.password_hash.is_empty() || !ctx.app.hasher.verify(&password, &user.password_hash) {
+    // Checking the password takes an argon2 hash (tens of milliseconds, queued behind the
+    // hasher's permits): it runs off the HTTP worker, and so does the rest of the login.
+    let headers = |name: &str| req.header(name).unwrap_or("").to_string();
+    let from = LoginRequest {
+        password,
+        device_id,
+        user_agent: headers("User-Agent"),
+        web_app: req.header("X-Requested-With") == Some("XMLHttpRequest"),
+        https: req.header("X-Forwarded-Proto") == Some("https"),
+    };
+    crate::http::off_worker(ctx.app, "login", move |app| finish_login(app, user, from))
+}
+
+/// What the rest of a login needs from its request.
+struct LoginRequest {
+    password: String,
+    device_id: String,
+    user_agent: String,
+    /// `X-Requested-With: XMLHttpRequest`: the web app, which gets cookies.
+    web_app: bool,
+    /// `X-Forwarded-Proto: https`: cookies are `Secure`.
+    https: bool,
+}
+
+/// Checks the password, then creates the session and answers with its token.
+fn finish_login(app: &App, user: User, from: LoginRequest) -> Result<Resp, ApiError> {
+    let LoginRequest {
+        password,
+        device_id,
+        user_agent: ua,
+        web_app,
+        https,
+    } = from;
+    if user.password_hash.is_empty() || !app.hasher.verify(&password, &user.password_hash) {
         let uid = user.id.clone();
-        ctx.app
-            .store
+        app.store
             .write(move |c| store::users::increment_failed_attempts(c, &uid))?;
-        return Err(invalid_credentials(ctx));
+        return Err(invalid_credentials(app));
     }
     let token = new_token();
     let csrf = new_token();
     let now = now_ms();
-    let svc = &ctx.app.config.service;
-    let ua = req.header("User-Agent").unwrap_or("");
+    let svc = &app.config.service;
     let mobile = !device_id.is_empty()
         || ua.contains("Mobile")
         || ua.contains("Android")
@@ -172,7 +203,7 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         props,
     };
     let hash = auth::digest(&token);
-    ctx.app.store.write(move |c| {
+    app.store.write(move |c| {
         if !row.device_id.is_empty() {
             store::sessions::delete_for_device(c, &row.user_id, &row.device_id)?;
         }
@@ -185,13 +216,9 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let mut user = user;
     user.failed_attempts = 0;
     let mut resp = Resp::ok(&user.to_json(Viewer::Own)).header("Token", token.clone());
-    if req.header("X-Requested-With") == Some("XMLHttpRequest") {
+    if web_app {
         let age = hours * 3600;
-        let secure = if req.header("X-Forwarded-Proto") == Some("https") {
-            "; Secure"
-        } else {
-            ""
-        };
+        let secure = if https { "; Secure" } else { "" };
         resp = resp
             .header(
                 "Set-Cookie",

@@ -2,7 +2,7 @@
 //! `outbound` (POST form or GET query, `Authorization: Token …`, the configured timeout and the
 //! internal-address rule) and how its answer becomes a `CommandResponse` or an error.
 
-use crate::app::Ctx;
+use crate::app::{App, Ctx};
 use crate::auth::Session;
 use crate::http::request::form_encode;
 use crate::http::ApiError;
@@ -23,9 +23,16 @@ pub struct Call<'a> {
     pub trigger_id: &'a str,
 }
 
-/// Creates the invocation's response URL, calls the command's URL and parses the answer.
+/// A command call ready to go out: `prepare` made it, `Prepared::send` makes the call.
+pub struct Prepared {
+    req: Request,
+    trigger: String,
+    request_id: String,
+}
+
+/// Creates the invocation's response URL and builds the request to the command's URL.
 /// Nothing here runs inside a database write.
-pub fn call(ctx: &Ctx, s: &Session, c: &Call) -> Result<CommandResponse, ApiError> {
+pub fn prepare(ctx: &Ctx, s: &Session, c: &Call) -> Result<Prepared, ApiError> {
     if ctx.app.site_url.is_empty() {
         return Err(ApiError::bad_request(
             "api.command.execute_command.site_url_required.app_error",
@@ -73,31 +80,38 @@ pub fn call(ctx: &Ctx, s: &Session, c: &Call) -> Result<CommandResponse, ApiErro
     if !c.cmd.token.is_empty() {
         req = req.header("Authorization", &format!("Token {}", c.cmd.token));
     }
-    let rid = ctx.request_id;
-    let resp = ctx.app.outbound.send(req).map_err(|e| {
-        log::warn!("[{rid}] slash command /{}: {e}", c.trigger);
-        failed(c.trigger).with_detail(e.to_string())
-    })?;
-    if resp.status != 200 {
-        log::info!(
-            "[{rid}] slash command /{} answered {}",
-            c.trigger,
-            resp.status
-        );
-        return Err(ApiError::new(
-            500,
-            "api.command.execute_command.failed_resp.app_error",
-            format!(
-                "The command '{}' answered with status {}.",
-                c.trigger, resp.status
-            ),
-        )
-        .with_detail(String::from_utf8_lossy(&resp.body).into_owned()));
-    }
-    CommandResponse::from_body(&resp.media_type(), &resp.body).map_err(|e| {
-        log::info!("[{rid}] slash command /{}: bad JSON: {e}", c.trigger);
-        failed(c.trigger).with_detail(e)
+    Ok(Prepared {
+        req,
+        trigger: c.trigger.to_string(),
+        request_id: ctx.request_id.to_string(),
     })
+}
+
+impl Prepared {
+    /// Calls the command's URL (up to the configured timeout) and parses the answer.
+    pub fn send(self, app: &App) -> Result<CommandResponse, ApiError> {
+        let (rid, trigger) = (&self.request_id, self.trigger.as_str());
+        let resp = app.outbound.send(self.req).map_err(|e| {
+            log::warn!("[{rid}] slash command /{trigger}: {e}");
+            failed(trigger).with_detail(e.to_string())
+        })?;
+        if resp.status != 200 {
+            log::info!("[{rid}] slash command /{trigger} answered {}", resp.status);
+            return Err(ApiError::new(
+                500,
+                "api.command.execute_command.failed_resp.app_error",
+                format!(
+                    "The command '{trigger}' answered with status {}.",
+                    resp.status
+                ),
+            )
+            .with_detail(String::from_utf8_lossy(&resp.body).into_owned()));
+        }
+        CommandResponse::from_body(&resp.media_type(), &resp.body).map_err(|e| {
+            log::info!("[{rid}] slash command /{trigger}: bad JSON: {e}");
+            failed(trigger).with_detail(e)
+        })
+    }
 }
 
 /// `500 api.command.execute_command.failed.app_error`: unreachable, too slow, refused by the

@@ -38,8 +38,34 @@ pub fn parse(command: &str) -> (String, String) {
     (trigger, text.to_string())
 }
 
-/// Runs `command` in `channel` for the caller and returns the response after any posts were
-/// made. `team_id` is the channel's team, or (DM/GM) the team the client named.
+/// What `execute` did: a built-in ran; a custom command's call is ready to be made.
+pub enum Executed {
+    Done(Box<CommandResponse>),
+    Calling(Box<CustomCall>),
+}
+
+/// A custom command's call and what to do with its answer. Made off the HTTP worker (the
+/// command's URL may take up to `OutgoingIntegrationRequestsTimeout` to answer).
+pub struct CustomCall {
+    prepared: custom::Prepared,
+    client_trigger_id: String,
+    target: Target,
+}
+
+impl CustomCall {
+    /// Calls the command's URL, posts what it answered and returns the response.
+    pub fn finish(self, app: &App) -> Result<CommandResponse, ApiError> {
+        let mut resp = self.prepared.send(app)?;
+        resp.trigger_id = self.client_trigger_id;
+        let db = app.store.reader()?;
+        handle_response(app, &db, &self.target, &mut resp)?;
+        Ok(resp)
+    }
+}
+
+/// Runs `command` in `channel` for the caller: a built-in returns its response after any
+/// posts were made; a custom command returns its call, for `CustomCall::finish`. `team_id`
+/// is the channel's team, or (DM/GM) the team the client named.
 pub fn execute(
     ctx: &Ctx,
     s: &Session,
@@ -47,7 +73,7 @@ pub fn execute(
     team_id: &str,
     root_id: &str,
     command: &str,
-) -> Result<CommandResponse, ApiError> {
+) -> Result<Executed, ApiError> {
     let (trigger, text) = parse(command);
     if !ctx.app.config.service.enable_commands {
         return Err(disabled());
@@ -79,15 +105,11 @@ pub fn execute(
             text: &text,
             trigger_id: &trigger_id,
         };
-        let mut resp = custom::call(ctx, s, &call)?;
-        resp.trigger_id = client_id;
-        handle_response(
-            ctx.app,
-            ctx.db,
-            &target(&cmd.username, &cmd.icon_url, false),
-            &mut resp,
-        )?;
-        return Ok(resp);
+        return Ok(Executed::Calling(Box::new(CustomCall {
+            prepared: custom::prepare(ctx, s, &call)?,
+            client_trigger_id: client_id,
+            target: target(&cmd.username, &cmd.icon_url, false),
+        })));
     }
     if let Some(b) = builtin::find(&trigger) {
         let run = builtin::Run {
@@ -99,7 +121,7 @@ pub fn execute(
         };
         let mut resp = (b.run)(&run, &text)?;
         handle_response(ctx.app, ctx.db, &target("", "", true), &mut resp)?;
-        return Ok(resp);
+        return Ok(Executed::Done(Box::new(resp)));
     }
     let mut shown: String = trigger.chars().take(512).collect();
     if shown.len() < trigger.len() {

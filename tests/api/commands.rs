@@ -1611,3 +1611,39 @@ fn real_client4_creates_and_executes_a_command() {
         .expect("Client4's command reached the command server");
     assert_eq!(req.method, "GET");
 }
+
+#[test]
+fn a_slow_command_url_holds_no_http_worker() {
+    // One HTTP worker: were the command's call made on it, nothing else could be served until
+    // the command answered, and this test would hang (the command answers only afterwards).
+    let f = fx_on(server_with(|c| c.perch.http_workers = 1));
+    let (arrived_tx, arrived_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let (arrived_tx, release_rx) = (
+        std::sync::Mutex::new(arrived_tx),
+        std::sync::Mutex::new(release_rx),
+    );
+    let rx = MockReceiver::start(move |_, _| {
+        arrived_tx.lock().unwrap().send(()).unwrap();
+        let _ = release_rx
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(20));
+        Reply::json(json!({"response_type": "in_channel", "text": "late answer"}))
+    });
+    create_cmd(&f.admin, &f.tid, "slow", &rx.url, "P");
+    let (bob, dev) = (f.bob.clone(), f.dev.clone());
+    let caller = std::thread::spawn(move || run(&bob, &dev, "/slow"));
+    arrived_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the command URL was called");
+    // The call is outstanding; the only worker still serves.
+    assert_eq!(f.admin.get("/api/v4/system/ping").status, 200);
+    f.admin.create_post(&f.dev, "meanwhile");
+    release_tx.send(()).unwrap();
+    let r = caller.join().unwrap();
+    assert_eq!(r["text"], "late answer");
+    let p = find_post(&f.bob, &f.dev, "late answer").expect("the response was posted");
+    assert_eq!(p["user_id"], f.bob.id().as_str());
+    assert!(find_post(&f.bob, &f.dev, "meanwhile").is_some());
+}
