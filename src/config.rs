@@ -278,9 +278,10 @@ impl Default for SupportSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
 pub struct PerchSettings {
-    /// HTTP worker threads. With the group-committing writer, the write batch size equals the
-    /// number of workers waiting. 16 measured as fast as 32 on writes under 32 clients, with a
-    /// better read p99 and less memory (README, Performance).
+    /// HTTP worker threads. No worker waits on slow work: a post's or webhook's commit
+    /// (`Store::write_then`), a slash command's URL and a login's password hash are finished on
+    /// other threads, so workers only do CPU work, and on a 2-core box 4 are enough: fewer
+    /// threads taking turns give reads a better p99 (README, Performance).
     pub http_workers: i64,
     /// Threads delivering outgoing-webhook callbacks (`hook-out-N`). Each waits for one
     /// receiver at a time, so this is how many slow receivers can be waited on at once.
@@ -321,7 +322,7 @@ pub struct PerchSettings {
 impl Default for PerchSettings {
     fn default() -> Self {
         PerchSettings {
-            http_workers: 16,
+            http_workers: 4,
             outgoing_workers: 4,
             outgoing_queue_size: 1024,
             outgoing_max_attempts: 8,

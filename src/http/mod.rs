@@ -60,7 +60,7 @@ pub fn spawn_workers(
 
 fn worker(app: &Arc<App>, server: &tiny_http::Server) {
     // The read connection is opened on the first request this worker serves: an idle server
-    // keeps only the connections it has needed (each costs memory; 16 workers by default).
+    // keeps only the connections it has needed (each costs memory).
     let mut db: Option<crate::store::Reader> = None;
     loop {
         if app.shutting_down.load(Ordering::SeqCst) {
