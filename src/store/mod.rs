@@ -314,25 +314,8 @@ impl Store {
         F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
     {
         let (reply_tx, reply_rx) = mpsc::sync_channel::<std::result::Result<T, E>>(1);
-        let job: Job = Box::new(move |conn: &Connection| {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
-            let result = match outcome {
-                Ok(r) => r,
-                Err(_) => Err(E::from(StoreError::Panicked)),
-            };
-            let ok = result.is_ok();
-            let done: Done = Box::new(move |commit| {
-                let answer = match commit {
-                    Ok(()) => result,
-                    Err(e) => Err(E::from(e)),
-                };
-                let _ = reply_tx.send(answer);
-            });
-            Ran {
-                ok,
-                done,
-                later: false,
-            }
+        let job = make_job(f, false, move |answer| {
+            let _ = reply_tx.send(answer);
         });
         self.tx
             .send(job)
@@ -354,34 +337,10 @@ impl Store {
         K: FnOnce(std::result::Result<T, E>) + Send + 'static,
     {
         self.unsettled.fetch_add(1, Ordering::SeqCst);
-        let unsettled = self.unsettled.clone();
-        let job: Job = Box::new(move |conn: &Connection| {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
-            let result = match outcome {
-                Ok(r) => r,
-                Err(_) => Err(E::from(StoreError::Panicked)),
-            };
-            let ok = result.is_ok();
-            let done: Done = Box::new(move |commit| {
-                /// Counts the continuation as finished however it ends.
-                struct Settled(Arc<AtomicU64>);
-                impl Drop for Settled {
-                    fn drop(&mut self) {
-                        self.0.fetch_sub(1, Ordering::SeqCst);
-                    }
-                }
-                let _settled = Settled(unsettled);
-                let answer = match commit {
-                    Ok(()) => result,
-                    Err(e) => Err(E::from(e)),
-                };
-                then(answer);
-            });
-            Ran {
-                ok,
-                done,
-                later: true,
-            }
+        let settled = Settled(self.unsettled.clone());
+        let job = make_job(f, true, move |answer| {
+            let _settled = settled;
+            then(answer);
         });
         if let Err(mpsc::SendError(job)) = self.tx.send(job) {
             (job_refusal(job).done)(Err(StoreError::WriterGone));
@@ -407,6 +366,44 @@ impl Store {
         let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.execute("VACUUM INTO ?1", [dest])?;
         Ok(())
+    }
+}
+
+/// Wraps a write as a job: `f` runs (panics caught) in the writer, and `deliver` gets its
+/// result, or the commit's error, once the batch has ended.
+fn make_job<T, E, F>(
+    f: F,
+    later: bool,
+    deliver: impl FnOnce(std::result::Result<T, E>) + Send + 'static,
+) -> Job
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+{
+    Box::new(move |conn: &Connection| {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+        let result = match outcome {
+            Ok(r) => r,
+            Err(_) => Err(E::from(StoreError::Panicked)),
+        };
+        let ok = result.is_ok();
+        let done: Done = Box::new(move |commit| {
+            deliver(match commit {
+                Ok(()) => result,
+                Err(e) => Err(E::from(e)),
+            })
+        });
+        Ran { ok, done, later }
+    })
+}
+
+/// Counts a `write_then` continuation as finished however it ends (see `Store::settle`).
+struct Settled(Arc<AtomicU64>);
+
+impl Drop for Settled {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -609,15 +606,29 @@ mod tests {
         p.join("t.db")
     }
 
-    #[test]
-    fn a_failing_write_rolls_back_only_itself() {
+    /// A new store (and its file) holding one table `t` made by `ddl`.
+    fn store_with(ddl: &'static str) -> (PathBuf, Store) {
         let path = tmp();
         let st = Store::open(&path).unwrap();
-        st.write(|c| {
-            c.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")?;
+        st.write(move |c| {
+            c.execute_batch(ddl)?;
             Ok::<_, StoreError>(())
         })
         .unwrap();
+        (path, st)
+    }
+
+    /// Rows in table `t`, through a fresh reader.
+    fn rows(st: &Store) -> i64 {
+        st.reader()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failing_write_rolls_back_only_itself() {
+        let (_, st) = store_with("CREATE TABLE t (x INTEGER UNIQUE)");
         let oks: Vec<bool> = (0..20)
             .map(|i| {
                 st.write(move |c| {
@@ -628,23 +639,15 @@ mod tests {
             })
             .collect();
         assert_eq!(oks.iter().filter(|ok| **ok).count(), 10);
-        let r = st.reader().unwrap();
-        let n: i64 = r
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
+        let n = rows(&st);
         assert_eq!(n, 10);
         assert_eq!(st.synchronous(), "FULL");
     }
 
     #[test]
     fn concurrent_writers_are_batched_and_all_answered() {
-        let path = tmp();
-        let st = std::sync::Arc::new(Store::open(&path).unwrap());
-        st.write(|c| {
-            c.execute_batch("CREATE TABLE t (x INTEGER)")?;
-            Ok::<_, StoreError>(())
-        })
-        .unwrap();
+        let (_, st) = store_with("CREATE TABLE t (x INTEGER)");
+        let st = std::sync::Arc::new(st);
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let st = st.clone();
@@ -662,23 +665,14 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        let n: i64 = st
-            .reader()
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
+        let n = rows(&st);
         assert_eq!(n, 400);
     }
 
     #[test]
     fn write_then_answers_after_the_commit_and_settles() {
-        let path = tmp();
-        let st = std::sync::Arc::new(Store::open(&path).unwrap());
-        st.write(|c| {
-            c.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)")?;
-            Ok::<_, StoreError>(())
-        })
-        .unwrap();
+        let (path, st) = store_with("CREATE TABLE t (x INTEGER UNIQUE)");
+        let st = std::sync::Arc::new(st);
         let (tx, rx) = mpsc::channel();
         for i in 0..40 {
             let (tx, reader_path) = (tx.clone(), path.clone());
@@ -711,23 +705,13 @@ mod tests {
             .iter()
             .filter(|(ok, _)| *ok)
             .all(|(_, seen)| *seen == Some(1)));
-        let n: i64 = st
-            .reader()
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
+        let n = rows(&st);
         assert_eq!(n, 36);
     }
 
     #[test]
     fn commits_reach_the_database_file_without_the_writer_checkpointing() {
-        let path = tmp();
-        let st = Store::open(&path).unwrap();
-        st.write(|c| {
-            c.execute_batch("CREATE TABLE t (x BLOB)")?;
-            Ok::<_, StoreError>(())
-        })
-        .unwrap();
+        let (path, st) = store_with("CREATE TABLE t (x BLOB)");
         let before = std::fs::metadata(&path).unwrap().len();
         // 2 MB: far below the writer's own checkpoint threshold (10,000 pages).
         for _ in 0..64 {
