@@ -330,8 +330,19 @@ impl Server {
                                         receiver.recv().unwrap();
                                     }
                                 } else {
+                                    // Perch patch: a connection's next request goes to the
+                                    // workers only once the previous one is answered (it is
+                                    // read meanwhile, so a client that waits for each answer
+                                    // never waits here). A client that pipelines requests and
+                                    // never reads the answers then holds one worker at most.
+                                    let (sender, receiver) = mpsc::channel();
+                                    let mut previous_pending = false;
                                     for rq in client {
-                                        messages.push(rq.into());
+                                        if previous_pending && receiver.recv().is_err() {
+                                            break;
+                                        }
+                                        messages.push(rq.with_notify_sender(sender.clone()).into());
+                                        previous_pending = true;
                                     }
                                 }
                             }

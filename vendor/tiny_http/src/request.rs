@@ -435,7 +435,8 @@ impl Request {
     {
         let res = self.respond_impl(response);
         if let Some(sender) = self.notify_when_responded.take() {
-            sender.send(()).unwrap();
+            // Perch patch: the connection may be gone (its thread ended); not a reason to panic.
+            let _ = sender.send(());
         }
         res
     }
@@ -491,7 +492,8 @@ impl Drop for Request {
             let response = Response::empty(500);
             let _ = self.respond_impl(response); // ignoring any potential error
             if let Some(sender) = self.notify_when_responded.take() {
-                sender.send(()).unwrap();
+                // Perch patch: as in `respond`.
+                let _ = sender.send(());
             }
         }
     }
