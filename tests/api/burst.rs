@@ -41,3 +41,45 @@ fn thirty_two_concurrent_keep_alive_clients_are_all_answered() {
         "only {answered} of 32 keep-alive connections were answered within 1 s"
     );
 }
+
+/// Regression test for the second vendored tiny_http change: a connection has one request in
+/// flight at a time. A client that pipelines requests for large answers and never reads them
+/// could otherwise hold every HTTP worker (one blocked writing, the rest waiting to write
+/// after it), and nobody else would be served.
+#[test]
+fn a_client_that_never_reads_holds_at_most_one_worker() {
+    let ts = TestServer::start_with(|c| c.perch.http_workers = 2);
+    let admin = ts.admin();
+    let team = admin.create_team("big");
+    let channel = admin.create_channel(team["id"].as_str().unwrap(), "big", "O");
+    let cid = channel["id"].as_str().unwrap().to_string();
+    let long = "x".repeat(16_000);
+    for _ in 0..20 {
+        admin.create_post(&cid, &long);
+    }
+    // About 330 KB per answer; 100 of them are far more than the socket buffers hold.
+    let addr = ts.url.trim_start_matches("http://").to_string();
+    let mut greedy = TcpStream::connect(&addr).unwrap();
+    let token = admin.token.clone().unwrap();
+    let one = format!(
+        "GET /api/v4/channels/{cid}/posts?per_page=60 HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    );
+    greedy.write_all(one.repeat(100).as_bytes()).unwrap();
+    // Give the server time to answer (and block on) as much as it will.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut other = TcpStream::connect(&addr).unwrap();
+    other
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    other
+        .write_all(b"GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut status = String::new();
+    let read = BufReader::new(&other).read_line(&mut status);
+    assert!(
+        read.is_ok() && status.starts_with("HTTP/1.1 200"),
+        "another client was not served while one never read its answers: {read:?} {status:?}"
+    );
+    drop(greedy);
+}
