@@ -83,3 +83,29 @@ fn a_client_that_never_reads_holds_at_most_one_worker() {
     );
     drop(greedy);
 }
+
+#[test]
+fn pipelined_requests_are_all_answered_in_order() {
+    let ts = TestServer::start();
+    let addr = ts.url.trim_start_matches("http://").to_string();
+    let mut c = TcpStream::connect(&addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // A 404, a ping and another 404, written at once; the answers come back in that order.
+    c.write_all(
+        b"GET /api/v4/nope HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET /api/v4/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut all = String::new();
+    BufReader::new(&c).read_to_string(&mut all).unwrap();
+    let statuses: Vec<&str> = all.lines().filter(|l| l.starts_with("HTTP/1.1 ")).collect();
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 404 Not Found",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 404 Not Found"
+        ]
+    );
+}
