@@ -1,6 +1,7 @@
-//! The only place with SQL. `Store` owns the writer thread (group commit); `Reader` is one
-//! worker's read-only connection. Store functions take `&Connection`, so the same query runs
-//! on a reader or inside a write.
+//! The only place with SQL. `Store` owns the writer thread (group commit), the threads that
+//! run `write_then` continuations after each commit, and the checkpoint thread; `Reader` is
+//! one worker's read-only connection. Store functions take `&Connection`, so the same query
+//! runs on a reader or inside a write.
 
 pub mod bots;
 pub mod channels;
