@@ -32,6 +32,8 @@ pub struct App {
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.
     pub cached: crate::cache::Cached,
     pub shutting_down: AtomicBool,
+    /// Threads running slow work for requests (`http::off_worker`).
+    pub off_worker: std::sync::atomic::AtomicUsize,
     /// The app itself, for work that outlives a request's borrow (`App::shared`).
     this: std::sync::Weak<App>,
 }
@@ -208,6 +210,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         incoming_hooks: crate::hooks::HookCache::default(),
         cached: crate::cache::Cached::default(),
         shutting_down: AtomicBool::new(false),
+        off_worker: std::sync::atomic::AtomicUsize::new(0),
         this: this.clone(),
     });
     crate::commands::timer::spawn(&app)

@@ -36,14 +36,20 @@ pub fn check_target(db: &Reader, channel_id: &str, root_id: &str) -> Result<Chan
     let Some(channel) = store::channels::find(db, channel_id)? else {
         return Err(ApiError::invalid_param("post.channel_id"));
     };
+    check_not_archived(&channel)?;
+    check_root(db, &channel, root_id)?;
+    Ok(channel)
+}
+
+/// Refuses a post into an archived channel.
+fn check_not_archived(channel: &Channel) -> Result<(), ApiError> {
     if channel.delete_at != 0 {
         return Err(ApiError::bad_request(
             "api.post.create_post.can_not_post_to_deleted.error",
             "Can not post to deleted channel.",
         ));
     }
-    check_root(db, &channel, root_id)?;
-    Ok(channel)
+    Ok(())
 }
 
 /// Checks a thread root for a post in `channel`: it exists, lives in that channel and is
@@ -148,12 +154,7 @@ pub fn create_in_then(
     if channel.id != p.channel_id {
         return Err(ApiError::invalid_param("post.channel_id"));
     }
-    if channel.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-            "Can not post to deleted channel.",
-        ));
-    }
+    check_not_archived(channel)?;
     check_root(db, channel, &p.root_id)?;
     let (post, deliveries) = build_checked(app, db, channel, p)?;
     app.store.write_then(
@@ -235,12 +236,7 @@ fn after_commit(app: &App, _channel: &Channel, _post: &Post, deliveries: &[Deliv
 /// incoming-webhook path records its delivery log in the same transaction. Store the result
 /// with `insert_all` inside that write, then call `after_commit_integration`.
 pub fn prepare(db: &Reader, channel: &Channel, posts: Vec<NewPost>) -> Result<Vec<Post>, ApiError> {
-    if channel.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.post.create_post.can_not_post_to_deleted.error",
-            "Can not post to deleted channel.",
-        ));
-    }
+    check_not_archived(channel)?;
     let mut checked: Vec<&str> = Vec::new();
     for p in &posts {
         if p.message.chars().count() > MAX_MESSAGE_RUNES {

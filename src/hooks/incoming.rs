@@ -283,7 +283,7 @@ fn answer_ok(delivered: &Delivered) -> Resp {
 fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) -> Resp {
     let (resp, answer) = Resp::later();
     let rid = ctx.request_id.to_string();
-    // Kept for the log row of a failed write (the write consumes its own).
+    // Shared with the write, for the log row of a failed one (copied only then).
     let failure_row = write.row.clone();
     ctx.app.store.write_then(
         move |c| write.commit(c),
@@ -297,7 +297,7 @@ fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) ->
                 }
                 Err(e) => {
                     let r = Rejection::from(e);
-                    let mut row = failure_row;
+                    let mut row = Delivery::clone(&failure_row);
                     row.status_code = r.status;
                     row.error_id = r.reason.to_string();
                     row.post_id.clear();
@@ -438,7 +438,8 @@ enum Planned {
 /// posts' priority, the log row and the idempotency key.
 struct DeliveryWrite {
     posts: Vec<Post>,
-    row: Delivery,
+    /// Shared with `deliver_later`, which logs a failed write from it.
+    row: Arc<Delivery>,
     hook_id: String,
     key: Option<String>,
     thread_key: Option<String>,
@@ -450,7 +451,7 @@ impl DeliveryWrite {
     fn commit(self, c: &store::Conn) -> Result<(Delivered, Vec<Post>), StoreError> {
         let DeliveryWrite {
             posts,
-            mut row,
+            row,
             hook_id,
             key,
             thread_key,
@@ -462,6 +463,7 @@ impl DeliveryWrite {
             // The authority against two concurrent calls with one key: only the first
             // commits posts.
             if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
+                let mut row = Delivery::clone(&row);
                 row.post_id = first.clone();
                 row.duplicate = true;
                 store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
@@ -708,7 +710,7 @@ fn plan(
 
     let last = posts.last().map(|p| p.id.clone()).unwrap_or_default();
     let write = DeliveryWrite {
-        row: call.log_entry(&hook.id, 200, "", &last),
+        row: Arc::new(call.log_entry(&hook.id, 200, "", &last)),
         posts,
         hook_id: hook.id.clone(),
         key: call.idempotency_key.clone(),

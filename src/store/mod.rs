@@ -423,58 +423,75 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
-            log::error!("db-writer: cannot begin a transaction: {e}");
-            for job in batch {
-                // Run nothing; tell every caller.
-                (job_refusal(job).done)(Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery)));
-            }
-            continue;
-        }
-        let mut dones = Vec::with_capacity(batch.len());
-        for job in batch {
-            let sp_ok = run(&conn, "SAVEPOINT job").is_ok();
-            let Ran { ok, done, later } = job(&conn);
-            if sp_ok {
-                let end = if ok {
-                    run(&conn, "RELEASE job")
-                } else {
-                    run(&conn, "ROLLBACK TO job").and_then(|()| run(&conn, "RELEASE job"))
-                };
-                if let Err(e) = end {
-                    log::error!("db-writer: savepoint end failed: {e}");
+        match run(&conn, "BEGIN IMMEDIATE") {
+            Ok(()) => {
+                let dones = run_batch(&conn, batch);
+                let commit = run(&conn, "COMMIT");
+                changes.committed();
+                commits.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = &commit {
+                    log::error!("db-writer: commit failed: {e}");
+                    let _ = conn.execute_batch("ROLLBACK");
                 }
+                finish_batch(dones, commit.is_ok(), completions);
             }
-            dones.push((done, later));
-        }
-        let commit = run(&conn, "COMMIT");
-        changes.committed();
-        commits.fetch_add(1, Ordering::Relaxed);
-        let committed = match commit {
-            Ok(()) => true,
             Err(e) => {
-                log::error!("db-writer: commit failed: {e}");
-                let _ = conn.execute_batch("ROLLBACK");
-                false
-            }
-        };
-        let outcome = move || {
-            if committed {
-                Ok(())
-            } else {
-                Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))
-            }
-        };
-        let mut later = Vec::new();
-        for (done, is_later) in dones {
-            if is_later {
-                later.push(Box::new(move || done(outcome())) as Completion);
-            } else {
-                done(outcome());
+                log::error!("db-writer: cannot begin a transaction: {e}");
+                // Run nothing; every caller is told, continuations on the completion threads.
+                let dones = batch
+                    .into_iter()
+                    .map(job_refusal)
+                    .map(|r| (r.done, r.later));
+                finish_batch(dones.collect(), false, completions);
             }
         }
-        hand_over(later, completions);
     }
+}
+
+/// Runs each job of a batch in its own savepoint; returns their completions.
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<(Done, bool)> {
+    let mut dones = Vec::with_capacity(batch.len());
+    for job in batch {
+        let sp_ok = run(conn, "SAVEPOINT job").is_ok();
+        let Ran { ok, done, later } = job(conn);
+        if sp_ok {
+            let end = if ok {
+                run(conn, "RELEASE job")
+            } else {
+                run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
+            };
+            if let Err(e) = end {
+                log::error!("db-writer: savepoint end failed: {e}");
+            }
+        }
+        dones.push((done, later));
+    }
+    dones
+}
+
+/// Tells a batch's callers how it ended: blocked callers here, continuations
+/// (`write_then`) on the completion threads.
+fn finish_batch(
+    dones: Vec<(Done, bool)>,
+    committed: bool,
+    completions: &mpsc::Sender<Vec<Completion>>,
+) {
+    let outcome = move || {
+        if committed {
+            Ok(())
+        } else {
+            Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))
+        }
+    };
+    let mut later = Vec::new();
+    for (done, is_later) in dones {
+        if is_later {
+            later.push(Box::new(move || done(outcome())) as Completion);
+        } else {
+            done(outcome());
+        }
+    }
+    hand_over(later, completions);
 }
 
 /// The WAL size (pages) at which the writer checkpoints by itself: only if `db-checkpoint`
