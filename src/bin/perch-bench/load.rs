@@ -1,6 +1,8 @@
 //! The load generator: a fixed number of threads, each with its own keep-alive connection,
 //! sending one prebuilt request after another (closed loop) for a fixed time or until a number
-//! of requests has succeeded. Every non-2xx answer and every I/O error is a failure.
+//! of requests has succeeded. Every non-2xx answer and every I/O error is a failure. A run may
+//! mix several prebuilt requests (connection `i` sends request `i % n`); latencies are then also
+//! kept per request, so two kinds of request can be compared under the very same load.
 
 use crate::http::{self, Keep};
 use std::collections::BTreeMap;
@@ -22,7 +24,8 @@ pub enum Stop {
 /// One load run's input.
 pub struct Spec {
     pub addr: SocketAddr,
-    pub request: Arc<Vec<u8>>,
+    /// The requests to send; connection `i` sends `requests[i % len]` (one or more).
+    pub requests: Vec<Arc<Vec<u8>>>,
     pub concurrency: usize,
     pub stop: Stop,
 }
@@ -48,6 +51,22 @@ pub struct Outcome {
     pub first_failure: Option<String>,
     /// Latencies of the measured successful requests, in microseconds, sorted.
     pub latencies_us: Vec<u32>,
+    /// Per entry of `Spec::requests`: its successful requests (warm-up included) and its
+    /// measured latencies (sorted).
+    pub by_request: Vec<PerRequest>,
+}
+
+/// What one of a run's requests got (see `Outcome::by_request`).
+#[derive(Debug, Default, Clone)]
+pub struct PerRequest {
+    pub ok_total: u64,
+    pub latencies_us: Vec<u32>,
+}
+
+impl PerRequest {
+    pub fn percentile_ms(&self, p: f64) -> Option<f64> {
+        percentile(&self.latencies_us, p).map(|us| us as f64 / 1000.0)
+    }
 }
 
 impl Outcome {
@@ -129,18 +148,22 @@ pub fn run(spec: &Spec) -> Outcome {
         },
     });
     let begin = Instant::now();
+    let kinds = spec.requests.len().max(1);
     let handles: Vec<_> = (0..spec.concurrency.max(1))
         .map(|i| {
             let shared = shared.clone();
-            let request = spec.request.clone();
+            let request = spec.requests.get(i % kinds).cloned().unwrap_or_default();
             let (addr, stop) = (spec.addr, spec.stop);
             thread::Builder::new()
                 .name(format!("load-{i}"))
                 .spawn(move || worker(addr, &request, stop, begin, &shared))
         })
         .collect();
-    let mut out = Outcome::default();
-    for h in handles {
+    let mut out = Outcome {
+        by_request: vec![PerRequest::default(); kinds],
+        ..Outcome::default()
+    };
+    for (i, h) in handles.into_iter().enumerate() {
         let local = match h {
             Ok(h) => h.join().unwrap_or_default(),
             Err(e) => {
@@ -160,9 +183,15 @@ pub fn run(spec: &Spec) -> Outcome {
         if out.first_failure.is_none() {
             out.first_failure = local.first_failure;
         }
+        let mine = &mut out.by_request[i % kinds];
+        mine.ok_total += local.ok_total;
+        mine.latencies_us.extend_from_slice(&local.latencies_us);
         out.latencies_us.extend(local.latencies_us);
     }
     out.latencies_us.sort_unstable();
+    for r in &mut out.by_request {
+        r.latencies_us.sort_unstable();
+    }
     out.seconds = match spec.stop {
         Stop::Time { measure, .. } => measure.as_secs_f64(),
         Stop::Count(_) => begin.elapsed().as_secs_f64(),
@@ -309,7 +338,7 @@ mod tests {
         let request = Arc::new(http::request("GET", "/", "x", &[], b""));
         let out = run(&Spec {
             addr,
-            request,
+            requests: vec![request],
             concurrency: 3,
             stop: Stop::Count(200),
         });
@@ -342,6 +371,59 @@ mod tests {
     }
 
     #[test]
+    fn a_mixed_run_keeps_each_requests_figures_apart() {
+        // A server that answers `/slow` after 2 ms, `/missing` with 404 and anything else at once.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                thread::spawn(move || {
+                    let mut c = http::Conn::new(stream);
+                    while let Ok(Some(m)) = c.read_request() {
+                        let status = if m.start_line.contains("/missing") {
+                            "404 Not Found"
+                        } else {
+                            if m.start_line.contains("/slow") {
+                                thread::sleep(Duration::from_millis(2));
+                            }
+                            "200 OK"
+                        };
+                        let resp = format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\n\r\nok");
+                        if c.get_mut().write_all(resp.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let get = |path: &str| Arc::new(http::request("GET", path, "x", &[], b""));
+        let out = run(&Spec {
+            addr,
+            requests: vec![get("/fast"), get("/slow"), get("/missing")],
+            concurrency: 6,
+            stop: Stop::Time {
+                warmup: Duration::ZERO,
+                measure: Duration::from_millis(300),
+            },
+        });
+        let [fast, slow, missing] = &out.by_request[..] else {
+            panic!("{out:?}")
+        };
+        assert!(fast.ok_total > 0 && slow.ok_total > 0, "{out:?}");
+        assert_eq!(missing.ok_total, 0);
+        assert!(missing.latencies_us.is_empty());
+        assert_eq!(out.statuses.get(&404).copied(), Some(out.failures));
+        assert_eq!(out.ok_total, fast.ok_total + slow.ok_total);
+        assert_eq!(
+            out.latencies_us.len(),
+            fast.latencies_us.len() + slow.latencies_us.len()
+        );
+        assert!(slow.percentile_ms(50.0).unwrap() >= 2.0);
+        assert!(fast.percentile_ms(50.0).unwrap() < slow.percentile_ms(50.0).unwrap());
+    }
+
+    #[test]
     fn a_refused_connection_is_a_failure() {
         let addr = {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -349,7 +431,7 @@ mod tests {
         };
         let out = run(&Spec {
             addr,
-            request: Arc::new(http::request("GET", "/", "x", &[], b"")),
+            requests: vec![Arc::new(http::request("GET", "/", "x", &[], b""))],
             concurrency: 1,
             stop: Stop::Time {
                 warmup: Duration::ZERO,

@@ -14,7 +14,7 @@ mod server;
 mod setup;
 
 use load::{Spec, Stop};
-use receiver::Receiver;
+use receiver::{Deliveries, Receiver};
 use report::{mb, mb_from_kb, ms, num, stat, thousands, with_range, Record, Row, Sample, Target};
 use serde_json::{json, Value};
 use server::{CpuWindow, Launch, Server};
@@ -377,11 +377,16 @@ fn collect_log(rec: &mut Record, srv: &Server) {
 
 /// One load figure: reset the peak RSS, run the load, read CPU and memory.
 fn measure(srv: &Server, o: &Opts, request: Vec<u8>) -> (load::Outcome, Sample) {
+    measure_mix(srv, o, vec![request])
+}
+
+/// `measure` with several requests sent side by side (connection `i` sends `requests[i % n]`).
+fn measure_mix(srv: &Server, o: &Opts, requests: Vec<Vec<u8>>) -> (load::Outcome, Sample) {
     let peak_reset = srv.reset_peak().is_ok();
     let window = CpuWindow::open(srv);
     let out = load::run(&Spec {
         addr: srv.addr,
-        request: Arc::new(request),
+        requests: requests.into_iter().map(Arc::new).collect(),
         concurrency: o.concurrency,
         stop: Stop::Time {
             warmup: o.warmup,
@@ -551,7 +556,11 @@ fn one_run(
     Ok(())
 }
 
-/// The outgoing figure: triggering posts under load, then wait for every delivery.
+/// The outgoing figure. First every connection sends triggering posts (deliveries/s end to
+/// end, lag); then half the connections send triggering posts and half plain posts to the same
+/// channel, side by side, so the p99 that firing a hook adds to its POST is measured under the
+/// very same load (a separate run at saturation would compare two different loads: each
+/// triggering post also brings a delivery, its call and its outcome to the same two cores).
 fn outgoing(
     o: &Opts,
     srv: &Server,
@@ -563,35 +572,21 @@ fn outgoing(
 ) {
     receiver.take();
     let t0 = Instant::now();
-    let body = json!({"channel_id": channel, "message": format!("{} {}", setup::TRIGGER, setup::POST_MESSAGE)})
-        .to_string();
-    let (out, mut s) = measure(
-        srv,
-        o,
-        poster.request("POST", "/api/v4/posts", body.as_bytes()),
-    );
+    let post = |message: String| {
+        let body = json!({"channel_id": channel, "message": message}).to_string();
+        poster.request("POST", "/api/v4/posts", body.as_bytes())
+    };
+    let triggering = post(format!("{} {}", setup::TRIGGER, setup::POST_MESSAGE));
+    let plain = post(setup::POST_MESSAGE.to_string());
+
+    let (out, mut s) = measure(srv, o, triggering.clone());
     account(rec, "outgoing", &out);
+    let mut expected = out.ok_total;
     let load_end = Instant::now();
-    let expected = out.ok_total;
-    // Wait for the stragglers: until all arrived, or nothing new came for 5 s (30 s at most).
-    let (mut seen, mut progress) = (receiver.count(), Instant::now());
-    while seen < expected
-        && progress.elapsed() < Duration::from_secs(5)
-        && load_end.elapsed() < Duration::from_secs(30)
-    {
-        thread::sleep(Duration::from_millis(20));
-        let now = receiver.count();
-        if now > seen {
-            seen = now;
-            progress = Instant::now();
-        }
-    }
-    let d = receiver.take();
-    let undelivered = expected.saturating_sub(d.count);
+    let d = wait_for_deliveries(receiver, expected, load_end);
     s.insert("deliveries", d.count as f64);
-    s.insert("triggering_posts", expected as f64);
-    s.insert("undelivered", undelivered as f64);
     s.insert("duplicates", d.duplicates as f64);
+    let mut undelivered = expected.saturating_sub(d.count);
     if let Some(last) = d.last {
         let span = last.duration_since(t0).as_secs_f64();
         if span > 0.0 {
@@ -609,8 +604,40 @@ fn outgoing(
         s.insert("lag_p99_ms", p as f64);
     }
     if let (Some(p99), Some(base)) = (s.get("p99_ms").copied(), rec.get("posts", run, "p99_ms")) {
-        s.insert("added_p99_ms", p99 - base);
+        s.insert("vs_posts_p99_ms", p99 - base);
     }
+
+    // Side by side: triggering and plain posts under one load.
+    let (mixed, _) = measure_mix(srv, o, vec![triggering, plain]);
+    account(rec, "outgoing", &mixed);
+    s.insert(
+        "failures",
+        s.get("failures").copied().unwrap_or(0.0) + mixed.failures as f64,
+    );
+    if let [trig, plain] = &mixed.by_request[..] {
+        expected += trig.ok_total;
+        let d = wait_for_deliveries(receiver, trig.ok_total, Instant::now());
+        undelivered += trig.ok_total.saturating_sub(d.count);
+        s.insert(
+            "deliveries",
+            s.get("deliveries").copied().unwrap_or(0.0) + d.count as f64,
+        );
+        s.insert(
+            "duplicates",
+            s.get("duplicates").copied().unwrap_or(0.0) + d.duplicates as f64,
+        );
+        if let (Some(t), Some(p)) = (trig.percentile_ms(99.0), plain.percentile_ms(99.0)) {
+            s.insert("mixed_triggering_p99_ms", t);
+            s.insert("mixed_plain_p99_ms", p);
+            s.insert("added_p99_ms", t - p);
+        }
+        if let (Some(t), Some(p)) = (trig.percentile_ms(50.0), plain.percentile_ms(50.0)) {
+            s.insert("mixed_triggering_p50_ms", t);
+            s.insert("mixed_plain_p50_ms", p);
+        }
+    }
+    s.insert("triggering_posts", expected as f64);
+    s.insert("undelivered", undelivered as f64);
     if undelivered > 0 {
         rec.failures += undelivered;
         rec.note_failure(
@@ -621,6 +648,33 @@ fn outgoing(
         );
     }
     rec.add("outgoing", run, s);
+}
+
+/// `+0.12 ms` / `-0.05 ms`.
+fn signed_ms(v: f64) -> String {
+    if v < 0.0 {
+        format!("-{}", ms(-v))
+    } else {
+        format!("+{}", ms(v))
+    }
+}
+
+/// Waits until `expected` deliveries arrived, or nothing new came for 5 s (30 s at most after
+/// `load_end`), and takes what the receiver saw.
+fn wait_for_deliveries(receiver: &Receiver, expected: u64, load_end: Instant) -> Deliveries {
+    let (mut seen, mut progress) = (receiver.count(), Instant::now());
+    while seen < expected
+        && progress.elapsed() < Duration::from_secs(5)
+        && load_end.elapsed() < Duration::from_secs(30)
+    {
+        thread::sleep(Duration::from_millis(20));
+        let now = receiver.count();
+        if now > seen {
+            seen = now;
+            progress = Instant::now();
+        }
+    }
+    receiver.take()
 }
 
 /// Builds the table rows from what was recorded.
@@ -773,12 +827,13 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
 
     // Outgoing webhooks.
     let out_how = format!(
-        "POST /api/v4/posts whose first word is the trigger word of an outgoing hook (JSON) calling a receiver inside the bench; {load_how}; then up to 30 s for every delivery. Result: deliveries ÷ (last delivery − load start); p50/p99 are the triggering POSTs'; added p99 = their p99 − create post p99 of the same run; lag = arrival − post create_at"
+        "POST /api/v4/posts whose first word is the trigger word of an outgoing hook (JSON) calling a receiver inside the bench; {load_how}; then up to 30 s for every delivery. Result: deliveries ÷ (last delivery − load start); p50/p99 are the triggering POSTs'; lag = arrival − post create_at. Then a second load of the same length where half the connections send triggering posts and half plain posts to the same channel: added p99 = triggering p99 − plain p99 of that load (both under the same load; \"vs create post\" = the first load's p99 − the create post figure's, a different load: each triggering post also brings its delivery's call and outcome to the same cores)"
     );
     let mut outgoing = figure_row("outgoing", "outgoing webhooks", out_how);
     if rec.samples.contains_key("outgoing") {
         let del = rec.stat("outgoing", "deliveries_per_s");
         let added = rec.stat("outgoing", "added_p99_ms");
+        let vs_posts = rec.stat("outgoing", "vs_posts_p99_ms");
         let lag99 = rec.stat("outgoing", "lag_p99_ms");
         let undelivered = rec.sum("outgoing", "undelivered");
         let triggered = rec.sum("outgoing", "triggering_posts");
@@ -787,7 +842,13 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
             None => "no deliveries".into(),
         };
         if let Some(a) = &added {
-            text.push_str(&format!("; +{} p99 on the POST", ms(a.median)));
+            text.push_str(&format!(
+                "; {} p99 on the POST (side by side with plain posts)",
+                signed_ms(a.median)
+            ));
+        }
+        if let Some(v) = &vs_posts {
+            text.push_str(&format!("; {} vs create post", signed_ms(v.median)));
         }
         if let Some(l) = &lag99 {
             text.push_str(&format!("; lag p99 {}", ms(l.median)));
@@ -809,6 +870,19 @@ fn rows(o: &Opts, rec: &Record, prep: &setup::Prepared) -> Vec<Row> {
         outgoing
             .json
             .insert("added_p99_ms".into(), report::stat_json(added));
+        outgoing
+            .json
+            .insert("vs_posts_p99_ms".into(), report::stat_json(vs_posts));
+        for key in [
+            "mixed_triggering_p50_ms",
+            "mixed_plain_p50_ms",
+            "mixed_triggering_p99_ms",
+            "mixed_plain_p99_ms",
+        ] {
+            outgoing
+                .json
+                .insert(key.into(), report::stat_json(rec.stat("outgoing", key)));
+        }
         outgoing
             .json
             .insert("lag_p99_ms".into(), report::stat_json(lag99));

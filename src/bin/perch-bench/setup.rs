@@ -187,7 +187,11 @@ pub fn prepare(
         let body = json!({"channel_id": state.big_channel, "message": POST_MESSAGE}).to_string();
         let out = load::run(&Spec {
             addr: srv.addr,
-            request: Arc::new(poster.request("POST", "/api/v4/posts", body.as_bytes())),
+            requests: vec![Arc::new(poster.request(
+                "POST",
+                "/api/v4/posts",
+                body.as_bytes(),
+            ))],
             concurrency: seed_concurrency,
             stop: Stop::Count(n),
         });
