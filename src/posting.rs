@@ -158,12 +158,13 @@ pub fn create_in_then(
     check_root(db, channel, &p.root_id)?;
     let (post, deliveries) = build_checked(app, db, channel, p)?;
     app.store.write_then(
-        move |c| {
-            store::posts::insert(c, &post)?;
-            store::outgoing_hooks::insert_deliveries(c, &deliveries)?;
-            Ok::<_, ApiError>(Committed { post, deliveries })
+        Committed { post, deliveries },
+        |c, w| {
+            store::posts::insert(c, &w.post)?;
+            store::outgoing_hooks::insert_deliveries(c, &w.deliveries)?;
+            Ok::<_, ApiError>(())
         },
-        then,
+        |written, w| then(written.map(|()| w)),
     );
     Ok(())
 }

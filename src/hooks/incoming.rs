@@ -144,6 +144,11 @@ pub enum Delivered {
 }
 
 impl Delivered {
+    /// Whether this call created posts (a repeated key created none).
+    pub fn created(&self) -> bool {
+        matches!(self, Delivered::Created(ids) if !ids.is_empty())
+    }
+
     /// The id to answer in `X-Post-Id`: the last post created (or created by the first call).
     pub fn post_id(&self) -> &str {
         match self {
@@ -283,21 +288,20 @@ fn answer_ok(delivered: &Delivered) -> Resp {
 fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) -> Resp {
     let (resp, answer) = Resp::later();
     let rid = ctx.request_id.to_string();
-    // Shared with the write, for the log row of a failed one (copied only then).
-    let failure_row = write.row.clone();
     ctx.app.store.write_then(
-        move |c| write.commit(c),
-        move |written| {
+        write,
+        |c, w| w.commit(c),
+        move |written, write| {
             answer.complete(move |app| match written {
-                Ok((delivered, posts)) => {
-                    if !posts.is_empty() {
-                        posting::after_commit_integration(app, &channel, &posts);
+                Ok(delivered) => {
+                    if delivered.created() {
+                        posting::after_commit_integration(app, &channel, &write.posts);
                     }
                     Ok(answer_ok(&delivered))
                 }
                 Err(e) => {
                     let r = Rejection::from(e);
-                    let mut row = Delivery::clone(&failure_row);
+                    let mut row = write.row;
                     row.status_code = r.status;
                     row.error_id = r.reason.to_string();
                     row.post_id.clear();
@@ -417,9 +421,12 @@ fn deliver_inner(
     match plan(ctx, hook, payload, call)? {
         Planned::Done(delivered) => Ok(delivered),
         Planned::Write(write, channel) => {
-            let (delivered, posts) = ctx.app.store.write(move |c| write.commit(c))?;
-            if !posts.is_empty() {
-                posting::after_commit_integration(ctx.app, &channel, &posts);
+            let (delivered, write) = ctx.app.store.write(move |c| {
+                let delivered = write.commit(c)?;
+                Ok::<_, StoreError>((delivered, write))
+            })?;
+            if delivered.created() {
+                posting::after_commit_integration(ctx.app, &channel, &write.posts);
             }
             Ok(delivered)
         }
@@ -438,8 +445,8 @@ enum Planned {
 /// posts' priority, the log row and the idempotency key.
 struct DeliveryWrite {
     posts: Vec<Post>,
-    /// Shared with `deliver_later`, which logs a failed write from it.
-    row: Arc<Delivery>,
+    /// The log row (also of a failed write, with its error filled in).
+    row: Delivery,
     hook_id: String,
     key: Option<String>,
     thread_key: Option<String>,
@@ -447,8 +454,9 @@ struct DeliveryWrite {
 }
 
 impl DeliveryWrite {
-    /// Runs inside the writer; gives back what was delivered and the posts it created.
-    fn commit(self, c: &store::Conn) -> Result<(Delivered, Vec<Post>), StoreError> {
+    /// Runs inside the writer (possibly more than once, see `Store::write_then`); gives back
+    /// what was delivered.
+    fn commit(&self, c: &store::Conn) -> Result<Delivered, StoreError> {
         let DeliveryWrite {
             posts,
             row,
@@ -459,24 +467,24 @@ impl DeliveryWrite {
         } = self;
         let now = now_ms();
         let since = now - IDEMPOTENCY_WINDOW_MS;
-        if let Some(key) = &key {
+        if let Some(key) = key {
             // The authority against two concurrent calls with one key: only the first
             // commits posts.
-            if let Some(first) = store::incoming_hooks::find_idempotent(c, &hook_id, key, since)? {
-                let mut row = Delivery::clone(&row);
+            if let Some(first) = store::incoming_hooks::find_idempotent(c, hook_id, key, since)? {
+                let mut row = row.clone();
                 row.post_id = first.clone();
                 row.duplicate = true;
                 store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
-                return Ok((Delivered::Repeated(first), Vec::new()));
+                return Ok(Delivered::Repeated(first));
             }
         }
-        posting::insert_all(c, &posts)?;
+        posting::insert_all(c, posts)?;
         // Perch: the first post about a provider object roots its thread (`integration.rs`).
-        if let (Some(tk), Some(first)) = (&thread_key, posts.first()) {
+        if let (Some(tk), Some(first)) = (thread_key, posts.first()) {
             if first.root_id.is_empty() {
                 store::hook_threads::insert_root(
                     c,
-                    &hook_id,
+                    hook_id,
                     tk,
                     &first.id,
                     &first.channel_id,
@@ -484,7 +492,7 @@ impl DeliveryWrite {
                 )?;
             }
         }
-        if let Some(p) = &priority {
+        if let Some(p) = priority {
             for post in posts.iter().filter(|p| p.root_id.is_empty()) {
                 store::incoming_hooks::insert_priority(
                     c,
@@ -496,12 +504,12 @@ impl DeliveryWrite {
                 )?;
             }
         }
-        store::incoming_hooks::insert_delivery(c, &row, LOG_ROWS_PER_HOOK)?;
+        store::incoming_hooks::insert_delivery(c, row, LOG_ROWS_PER_HOOK)?;
         if let Some(key) = &key {
-            store::incoming_hooks::insert_idempotent(c, &hook_id, key, &row.post_id, now, since)?;
+            store::incoming_hooks::insert_idempotent(c, hook_id, key, &row.post_id, now, since)?;
         }
         let ids = posts.iter().map(|p| p.id.clone()).collect();
-        Ok((Delivered::Created(ids), posts))
+        Ok(Delivered::Created(ids))
     }
 }
 
@@ -710,7 +718,7 @@ fn plan(
 
     let last = posts.last().map(|p| p.id.clone()).unwrap_or_default();
     let write = DeliveryWrite {
-        row: Arc::new(call.log_entry(&hook.id, 200, "", &last)),
+        row: call.log_entry(&hook.id, 200, "", &last),
         posts,
         hook_id: hook.id.clone(),
         key: call.idempotency_key.clone(),

@@ -75,18 +75,123 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Called once the batch holding a job has committed (true) or failed (false).
 type Done = Box<dyn FnOnce(std::result::Result<(), StoreError>) + Send>;
-/// A queued write: runs inside a savepoint; returns whether it succeeded and its completion.
-type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+/// A queued write.
+type Job = Box<dyn Task>;
 /// A completion bound to its batch's outcome, run by a completion thread.
 type Completion = Box<dyn FnOnce() + Send>;
 
-/// What running a job left behind.
-struct Ran {
-    ok: bool,
-    done: Done,
-    /// The completion is the caller's continuation (`write_then`): it runs on a completion
-    /// thread, not on the writer. Otherwise it only hands the result to a blocked caller.
-    later: bool,
+/// A write as the writer sees it. `run` does its SQL inside the batch's transaction (panics
+/// caught) and says whether it succeeded; a `rerunnable` one may be run again after its
+/// changes were rolled back, and only its last run counts. `finish` turns the last run's
+/// result into the caller's completion, which gets the batch's outcome.
+trait Task: Send {
+    fn run(&mut self, conn: &Connection) -> bool;
+    fn rerunnable(&self) -> bool;
+    /// The completion, and whether it is a continuation for the completion threads
+    /// (`write_then`) rather than a hand-over to a blocked caller (`write`).
+    fn finish(self: Box<Self>) -> (Done, bool);
+}
+
+/// Runs `f`, turning a panic into `StoreError::Panicked`.
+fn guarded<T, E: From<StoreError>>(
+    f: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(E::from(StoreError::Panicked)))
+}
+
+/// The caller's answer: the job's result if the batch committed, else the batch's error
+/// (also for a job that never ran).
+fn answer<T, E: From<StoreError>>(
+    commit: std::result::Result<(), StoreError>,
+    result: Option<std::result::Result<T, E>>,
+) -> std::result::Result<T, E> {
+    match (commit, result) {
+        (Ok(()), Some(r)) => r,
+        (Ok(()), None) => Err(E::from(StoreError::WriterGone)),
+        (Err(e), _) => Err(E::from(e)),
+    }
+}
+
+/// `Store::write`'s job: runs once, its caller waits on a channel.
+struct Once<T, E, F> {
+    f: Option<F>,
+    result: Option<std::result::Result<T, E>>,
+    reply: mpsc::SyncSender<std::result::Result<T, E>>,
+}
+
+impl<T, E, F> Task for Once<T, E, F>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let r = match self.f.take() {
+            Some(f) => guarded(|| f(conn)),
+            None => Err(E::from(StoreError::Panicked)),
+        };
+        let ok = r.is_ok();
+        self.result = Some(r);
+        ok
+    }
+
+    fn rerunnable(&self) -> bool {
+        false
+    }
+
+    fn finish(self: Box<Self>) -> (Done, bool) {
+        let Once { result, reply, .. } = *self;
+        let done: Done = Box::new(move |commit| {
+            let _ = reply.send(answer(commit, result));
+        });
+        (done, false)
+    }
+}
+
+/// `Store::write_then`'s job: `f` borrows `data` and may run again; `then` gets the result
+/// and `data` back.
+struct Again<D, T, E, F, K> {
+    data: D,
+    f: F,
+    result: Option<std::result::Result<T, E>>,
+    then: K,
+    settled: Settled,
+}
+
+impl<D, T, E, F, K> Task for Again<D, T, E, F, K>
+where
+    D: Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: Fn(&Connection, &D) -> std::result::Result<T, E> + Send + 'static,
+    K: FnOnce(std::result::Result<T, E>, D) + Send + 'static,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let r = guarded(|| (self.f)(conn, &self.data));
+        let ok = r.is_ok();
+        self.result = Some(r);
+        ok
+    }
+
+    fn rerunnable(&self) -> bool {
+        true
+    }
+
+    fn finish(self: Box<Self>) -> (Done, bool) {
+        let Again {
+            data,
+            result,
+            then,
+            settled,
+            ..
+        } = *self;
+        let done: Done = Box::new(move |commit| {
+            let _settled = settled;
+            then(answer(commit, result), data);
+        });
+        (done, true)
+    }
 }
 
 /// How many threads run `write_then` continuations (answering HTTP requests, mostly).
@@ -314,9 +419,11 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
     {
-        let (reply_tx, reply_rx) = mpsc::sync_channel::<std::result::Result<T, E>>(1);
-        let job = make_job(f, false, move |answer| {
-            let _ = reply_tx.send(answer);
+        let (reply, reply_rx) = mpsc::sync_channel::<std::result::Result<T, E>>(1);
+        let job = Box::new(Once {
+            f: Some(f),
+            result: None,
+            reply,
         });
         self.tx
             .send(job)
@@ -328,23 +435,30 @@ impl Store {
 
     /// `write` without waiting: `f` runs in the writer as for `write`, and `then` gets its
     /// result once the transaction is durably committed (or has failed), on a completion
-    /// thread. The caller's thread is free at once: an HTTP worker hands the answer to `then`
-    /// and serves the next request while the batch commits.
-    pub fn write_then<T, E, F, K>(&self, f: F, then: K)
+    /// thread, with `data` back. The caller's thread is free at once: an HTTP worker hands the
+    /// answer to `then` and serves the next request while the batch commits.
+    ///
+    /// `f` only borrows `data` because it may run more than once: a batch's `write_then` jobs
+    /// run without savepoints, and if one of them fails, the transaction is rolled back and
+    /// each runs again in a savepoint of its own (`run_batch`). Only the last run counts.
+    pub fn write_then<D, T, E, F, K>(&self, data: D, f: F, then: K)
     where
+        D: Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
-        K: FnOnce(std::result::Result<T, E>) + Send + 'static,
+        F: Fn(&Connection, &D) -> std::result::Result<T, E> + Send + 'static,
+        K: FnOnce(std::result::Result<T, E>, D) + Send + 'static,
     {
         self.unsettled.fetch_add(1, Ordering::SeqCst);
-        let settled = Settled(self.unsettled.clone());
-        let job = make_job(f, true, move |answer| {
-            let _settled = settled;
-            then(answer);
+        let job = Box::new(Again {
+            data,
+            f,
+            result: None,
+            then,
+            settled: Settled(self.unsettled.clone()),
         });
         if let Err(mpsc::SendError(job)) = self.tx.send(job) {
-            (job_refusal(job).done)(Err(StoreError::WriterGone));
+            (job.finish().0)(Err(StoreError::WriterGone));
         }
     }
 
@@ -368,35 +482,6 @@ impl Store {
         conn.execute("VACUUM INTO ?1", [dest])?;
         Ok(())
     }
-}
-
-/// Wraps a write as a job: `f` runs (panics caught) in the writer, and `deliver` gets its
-/// result, or the commit's error, once the batch has ended.
-fn make_job<T, E, F>(
-    f: F,
-    later: bool,
-    deliver: impl FnOnce(std::result::Result<T, E>) + Send + 'static,
-) -> Job
-where
-    T: Send + 'static,
-    E: From<StoreError> + Send + 'static,
-    F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
-{
-    Box::new(move |conn: &Connection| {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
-        let result = match outcome {
-            Ok(r) => r,
-            Err(_) => Err(E::from(StoreError::Panicked)),
-        };
-        let ok = result.is_ok();
-        let done: Done = Box::new(move |commit| {
-            deliver(match commit {
-                Ok(()) => result,
-                Err(e) => Err(E::from(e)),
-            })
-        });
-        Ran { ok, done, later }
-    })
 }
 
 /// Counts a `write_then` continuation as finished however it ends (see `Store::settle`).
@@ -425,8 +510,12 @@ fn writer_loop(
         }
         match run(&conn, "BEGIN IMMEDIATE") {
             Ok(()) => {
-                let dones = run_batch(&conn, batch);
-                let commit = run(&conn, "COMMIT");
+                let (dones, began) = run_batch(&conn, batch);
+                let commit = if began {
+                    run(&conn, "COMMIT")
+                } else {
+                    Err(rusqlite::Error::InvalidQuery)
+                };
                 changes.committed();
                 commits.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = &commit {
@@ -438,35 +527,63 @@ fn writer_loop(
             Err(e) => {
                 log::error!("db-writer: cannot begin a transaction: {e}");
                 // Run nothing; every caller is told, continuations on the completion threads.
-                let dones = batch
-                    .into_iter()
-                    .map(job_refusal)
-                    .map(|r| (r.done, r.later));
-                finish_batch(dones.collect(), false, completions);
+                let dones = batch.into_iter().map(|job| job.finish()).collect();
+                finish_batch(dones, false, completions);
             }
         }
     }
 }
 
-/// Runs each job of a batch in its own savepoint; returns their completions.
-fn run_batch(conn: &Connection, batch: Vec<Job>) -> Vec<(Done, bool)> {
-    let mut dones = Vec::with_capacity(batch.len());
-    for job in batch {
-        let sp_ok = run(conn, "SAVEPOINT job").is_ok();
-        let Ran { ok, done, later } = job(conn);
-        if sp_ok {
-            let end = if ok {
-                run(conn, "RELEASE job")
-            } else {
-                run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
-            };
-            if let Err(e) = end {
-                log::error!("db-writer: savepoint end failed: {e}");
-            }
+/// Runs a batch's jobs inside the open transaction so that a failing job leaves no trace and
+/// the others still commit; returns their completions, and false if the transaction could
+/// not be restarted (then nothing may be committed).
+///
+/// The `write_then` jobs run first, with no savepoint: a savepoint copies every page it
+/// touches, which cost more than the jobs' own inserts. They are concurrent requests, none
+/// answered yet, so running them before the batch's `write` jobs is as valid an order as any.
+/// If one of them fails, the whole transaction is rolled back and every job runs again, each
+/// in a savepoint of its own (they may run more than once; only their last run counts). The
+/// `write` jobs always run in their own savepoints.
+fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<(Done, bool)>, bool) {
+    let (mut again, mut once): (Vec<Job>, Vec<Job>) =
+        batch.into_iter().partition(|j| j.rerunnable());
+    let mut began = true;
+    if !again.iter_mut().all(|j| j.run(conn)) {
+        began = run(conn, "ROLLBACK")
+            .and_then(|()| run(conn, "BEGIN IMMEDIATE"))
+            .map_err(|e| log::error!("db-writer: cannot restart a transaction: {e}"))
+            .is_ok();
+        if began {
+            again.iter_mut().for_each(|job| run_alone(conn, job));
         }
-        dones.push((done, later));
     }
-    dones
+    if began {
+        once.iter_mut().for_each(|job| run_alone(conn, job));
+    }
+    let dones = again
+        .into_iter()
+        .chain(once)
+        .map(|job| job.finish())
+        .collect();
+    (dones, began)
+}
+
+/// Runs one job in its own savepoint.
+fn run_alone(conn: &Connection, job: &mut Job) {
+    let sp_ok = run(conn, "SAVEPOINT job").is_ok();
+    let ok = job.run(conn);
+    if sp_ok {
+        if !ok {
+            end_savepoint(conn, "ROLLBACK TO job");
+        }
+        end_savepoint(conn, "RELEASE job");
+    }
+}
+
+fn end_savepoint(conn: &Connection, sql: &str) {
+    if let Err(e) = run(conn, sql) {
+        log::error!("db-writer: {sql} failed: {e}");
+    }
 }
 
 /// Tells a batch's callers how it ended: blocked callers here, continuations
@@ -557,19 +674,6 @@ fn run_completion(c: Completion) {
 /// Runs one transaction-control statement, prepared once (the writer runs several per job).
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
-}
-
-/// A job we could not run still owes its caller an answer. Running it against nothing is not
-/// possible, so we run it on a throwaway in-memory connection only to obtain its `Done`.
-fn job_refusal(job: Job) -> Ran {
-    match Connection::open_in_memory() {
-        Ok(c) => job(&c),
-        Err(_) => Ran {
-            ok: false,
-            done: Box::new(|_| {}),
-            later: false,
-        },
-    }
 }
 
 /// One worker's read-only connection.
@@ -688,6 +792,67 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_deferred_job_leaves_no_trace_and_the_others_commit_once() {
+        let (_path, st) = store_with("CREATE TABLE t (x INTEGER UNIQUE)");
+        let st = std::sync::Arc::new(st);
+        // Hold the writer so the ten jobs below queue up and land in one batch.
+        let (hold_tx, hold_rx) = mpsc::channel::<()>();
+        let holder = {
+            let st = st.clone();
+            std::thread::spawn(move || {
+                st.write(move |_| {
+                    hold_rx.recv().ok();
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap()
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let runs: std::sync::Arc<Vec<AtomicU64>> =
+            std::sync::Arc::new((0..10).map(|_| AtomicU64::new(0)).collect());
+        let (tx, rx) = mpsc::channel();
+        for i in 0..10u64 {
+            let (tx, runs) = (tx.clone(), runs.clone());
+            st.write_then(
+                i,
+                move |c, &i| {
+                    runs[i as usize].fetch_add(1, Ordering::SeqCst);
+                    c.execute("INSERT INTO t (x) VALUES (?1)", [100 + i])?;
+                    // Job 5's second insert collides with job 0's row: its first must go too.
+                    let x = if i == 5 { 0 } else { i };
+                    c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                    Ok::<_, StoreError>(i)
+                },
+                move |r, i| tx.send((i, r.is_ok())).unwrap(),
+            );
+        }
+        hold_tx.send(()).unwrap();
+        holder.join().unwrap();
+        assert!(st.settle(std::time::Duration::from_secs(10)));
+        drop(tx);
+        let mut answers: Vec<(u64, bool)> = rx.iter().collect();
+        answers.sort();
+        let expected: Vec<(u64, bool)> = (0..10).map(|i| (i, i != 5)).collect();
+        assert_eq!(answers, expected);
+        let c = st.reader().unwrap();
+        let xs: Vec<i64> = c
+            .prepare("SELECT x FROM t ORDER BY x")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|x| x.unwrap())
+            .collect();
+        let want: Vec<i64> = [
+            0, 1, 2, 3, 4, 6, 7, 8, 9, 100, 101, 102, 103, 104, 106, 107, 108, 109,
+        ]
+        .to_vec();
+        assert_eq!(xs, want);
+        // The jobs ran up to the failure, were rolled back, and each ran again alone.
+        let counts: Vec<u64> = runs.iter().map(|n| n.load(Ordering::SeqCst)).collect();
+        assert_eq!(counts, [2, 2, 2, 2, 2, 2, 1, 1, 1, 1]);
+    }
+
+    #[test]
     fn write_then_answers_after_the_commit_and_settles() {
         let (path, st) = store_with("CREATE TABLE t (x INTEGER UNIQUE)");
         let st = std::sync::Arc::new(st);
@@ -697,11 +862,12 @@ mod tests {
             // Every tenth write collides with an earlier one and must fail alone.
             let x = if i % 10 == 9 { i - 1 } else { i };
             st.write_then(
-                move |c| {
+                x,
+                |c, x| {
                     c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
-                    Ok::<_, StoreError>(x)
+                    Ok::<_, StoreError>(*x)
                 },
-                move |r| {
+                move |r, _| {
                     // Already visible to a new reader when the continuation runs.
                     let seen = r.as_ref().ok().map(|x| {
                         let c = Connection::open(&reader_path).unwrap();
@@ -752,13 +918,14 @@ mod tests {
     #[test]
     fn a_panicking_continuation_does_not_stop_the_others() {
         let st = Store::open(&tmp()).unwrap();
-        st.write_then(|_| Ok::<_, StoreError>(()), |_| panic!("boom"));
+        st.write_then((), |_, _| Ok::<_, StoreError>(()), |_, _| panic!("boom"));
         let (tx, rx) = mpsc::channel();
         for _ in 0..4 {
             let tx = tx.clone();
             st.write_then(
-                |_| Ok::<_, StoreError>(()),
-                move |r| tx.send(r.is_ok()).unwrap(),
+                (),
+                |_, _| Ok::<_, StoreError>(()),
+                move |r, _| tx.send(r.is_ok()).unwrap(),
             );
         }
         assert!(st.settle(std::time::Duration::from_secs(10)));
