@@ -121,16 +121,86 @@ pub fn update(c: &Connection, ch: &Channel) -> Result<usize> {
     .execute(params![ch.id, ch.display_name, ch.name, ch.header, ch.purpose, ch.update_at])?)
 }
 
-/// Records a new post in the channel's counters.
+/// Records a new post in the channel's counters (at once, or at the end of the writer's batch:
+/// `defer_bumps`).
 pub fn bump_for_post(c: &Connection, id: &str, at: i64, is_root: bool) -> Result<()> {
+    let bump = Bump {
+        posts: 1,
+        roots: i64::from(is_root),
+        last: at,
+        last_root: if is_root { at } else { 0 },
+    };
+    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(pending) => {
+            pending.entry(id.to_string()).or_default().add(&bump);
+            true
+        }
+        None => false,
+    });
+    if deferred {
+        return Ok(());
+    }
+    apply_bump(c, id, &bump)
+}
+
+/// Post counters of one channel, summed over several posts.
+#[derive(Default)]
+struct Bump {
+    posts: i64,
+    roots: i64,
+    last: i64,
+    /// 0 when no root post was counted.
+    last_root: i64,
+}
+
+impl Bump {
+    fn add(&mut self, b: &Bump) {
+        self.posts += b.posts;
+        self.roots += b.roots;
+        self.last = self.last.max(b.last);
+        self.last_root = self.last_root.max(b.last_root);
+    }
+}
+
+thread_local! {
+    /// While the writer defers them (`defer_bumps`), the post counters owed per channel.
+    static DEFERRED: std::cell::RefCell<Option<std::collections::HashMap<String, Bump>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn apply_bump(c: &Connection, id: &str, b: &Bump) -> Result<()> {
     // The post counters change with every post; cached channels (`cache.rs`) ignore them.
     let mut stmt = c.prepare_cached(
-        "UPDATE channels SET last_post_at = MAX(last_post_at, ?2), total_msg_count = total_msg_count + 1, \
-         last_root_post_at = CASE WHEN ?3 THEN MAX(last_root_post_at, ?2) ELSE last_root_post_at END, \
-         total_msg_count_root = total_msg_count_root + CASE WHEN ?3 THEN 1 ELSE 0 END WHERE id = ?1",
+        "UPDATE channels SET last_post_at = MAX(last_post_at, ?2), total_msg_count = total_msg_count + ?3, \
+         last_root_post_at = MAX(last_root_post_at, ?4), total_msg_count_root = total_msg_count_root + ?5 \
+         WHERE id = ?1",
     )?;
-    super::unwatched(|| stmt.execute(params![id, at, is_root]))?;
+    super::unwatched(|| stmt.execute(params![id, b.last, b.posts, b.last_root, b.roots]))?;
     Ok(())
+}
+
+/// Runs `f` with this thread's channel post counters deferred, then writes what they owe, one
+/// UPDATE per channel instead of one per post (the writer, for a batch of posts), or drops
+/// them if `f` says its writes are to be rolled back (returns false).
+pub(super) fn defer_bumps(c: &Connection, f: impl FnOnce() -> bool) -> Result<bool> {
+    /// Ends the deferral however `f` ends.
+    struct End;
+    impl Drop for End {
+        fn drop(&mut self) {
+            DEFERRED.with(|d| d.borrow_mut().take());
+        }
+    }
+    DEFERRED.with(|d| *d.borrow_mut() = Some(std::collections::HashMap::new()));
+    let end = End;
+    let ok = f();
+    let pending = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    drop(end);
+    if ok {
+        for (id, bump) in &pending {
+            apply_bump(c, id, bump)?;
+        }
+    }
+    Ok(ok)
 }
 
 pub fn upsert_member(c: &Connection, m: &ChannelMember) -> Result<()> {

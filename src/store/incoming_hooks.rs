@@ -156,9 +156,13 @@ pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<
     .execute(params![channel_id, now])?)
 }
 
-/// Appends a delivery-log row. Every 16th row (by global sequence) also drops the hook's rows
+/// How often `insert_delivery` trims (by global sequence).
+const TRIM_EVERY: i64 = 256;
+
+/// Appends a delivery-log row. Every 256th row (by global sequence) also drops the hook's rows
 /// beyond the newest `keep`: trimming on every call cost about as much as the insert itself,
-/// and `list_deliveries` never shows more than `keep` rows anyway.
+/// and trimming often touches pages (the oldest leaves, the free list) that a commit must then
+/// write; `list_deliveries` never shows more than `keep` rows anyway.
 pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
@@ -184,7 +188,7 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
         d.event,
         d.note
     ])?;
-    if c.last_insert_rowid() % 16 != 0 {
+    if c.last_insert_rowid() % TRIM_EVERY != 0 {
         return Ok(());
     }
     // The row `keep` places below the newest, and everything older, goes.
