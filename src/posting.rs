@@ -117,22 +117,27 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
 
 fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
     let (post, deliveries) = build_checked(app, db, channel, p)?;
-    let (stored, rows) = (post.clone(), deliveries.clone());
-    app.store.write(move |c| {
-        store::posts::insert(c, &stored)?;
-        store::outgoing_hooks::insert_deliveries(c, &rows)
+    let written = app.store.write(move |c| {
+        let w = Committed { post, deliveries };
+        w.store(c)?;
+        Ok::<_, ApiError>(w)
     })?;
-    after_commit(app, channel, &post, &deliveries);
-    Ok(post)
+    Ok(written.fan_out(app))
 }
 
-/// A post durably stored by `create_in_then`, whose fan-out has not run yet.
+/// A post durably stored (by `create` or `create_in_then`), whose fan-out has not run yet.
 pub struct Committed {
     post: Post,
     deliveries: Vec<Delivery>,
 }
 
 impl Committed {
+    /// The write: the post and the outgoing-webhook deliveries it fires, in one transaction.
+    fn store(&self, c: &store::Conn) -> Result<(), store::StoreError> {
+        store::posts::insert(c, &self.post)?;
+        store::outgoing_hooks::insert_deliveries(c, &self.deliveries)
+    }
+
     /// Runs what follows the commit (as `create` does) and gives the post back.
     pub fn fan_out(self, app: &App) -> Post {
         app.outgoing.offer_all(&self.deliveries);
@@ -159,11 +164,7 @@ pub fn create_in_then(
     let (post, deliveries) = build_checked(app, db, channel, p)?;
     app.store.write_then(
         Committed { post, deliveries },
-        |c, w| {
-            store::posts::insert(c, &w.post)?;
-            store::outgoing_hooks::insert_deliveries(c, &w.deliveries)?;
-            Ok::<_, ApiError>(())
-        },
+        |c, w| Ok::<_, ApiError>(w.store(c)?),
         |written, w| then(written.map(|()| w)),
     );
     Ok(())

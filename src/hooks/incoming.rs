@@ -505,7 +505,7 @@ impl DeliveryWrite {
             }
         }
         store::incoming_hooks::insert_delivery(c, row, LOG_ROWS_PER_HOOK)?;
-        if let Some(key) = &key {
+        if let Some(key) = key {
             store::incoming_hooks::insert_idempotent(c, hook_id, key, &row.post_id, now, since)?;
         }
         let ids = posts.iter().map(|p| p.id.clone()).collect();

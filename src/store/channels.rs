@@ -130,17 +130,23 @@ pub fn bump_for_post(c: &Connection, id: &str, at: i64, is_root: bool) -> Result
         last: at,
         last_root: if is_root { at } else { 0 },
     };
-    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+    // Some(bump) back when nothing is deferring: write it now.
+    let now = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
         Some(pending) => {
-            pending.entry(id.to_string()).or_default().add(&bump);
-            true
+            match pending.get_mut(id) {
+                Some(owed) => owed.add(&bump),
+                None => {
+                    pending.insert(id.to_string(), bump);
+                }
+            }
+            None
         }
-        None => false,
+        None => Some(bump),
     });
-    if deferred {
-        return Ok(());
+    match now {
+        Some(bump) => apply_bump(c, id, &bump),
+        None => Ok(()),
     }
-    apply_bump(c, id, &bump)
 }
 
 /// Post counters of one channel, summed over several posts.

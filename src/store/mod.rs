@@ -511,6 +511,7 @@ fn writer_loop(
         match run(&conn, "BEGIN IMMEDIATE") {
             Ok(()) => {
                 let (dones, began) = run_batch(&conn, batch);
+                // Without `began`, the failed restart was logged and nothing is open.
                 let commit = if began {
                     run(&conn, "COMMIT")
                 } else {
@@ -518,7 +519,7 @@ fn writer_loop(
                 };
                 changes.committed();
                 commits.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = &commit {
+                if let (true, Err(e)) = (began, &commit) {
                     log::error!("db-writer: commit failed: {e}");
                     let _ = conn.execute_batch("ROLLBACK");
                 }
