@@ -136,8 +136,8 @@ impl Call<'_> {
 /// What a successful call did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivered {
-    /// Posts created, in order.
-    Created(Vec<String>),
+    /// Posts created: the last one's id.
+    Created(String),
     /// The idempotency key was seen in the last 24 hours: nothing created; the first call's
     /// last post.
     Repeated(String),
@@ -146,13 +146,13 @@ pub enum Delivered {
 impl Delivered {
     /// Whether this call created posts (a repeated key created none).
     pub fn created(&self) -> bool {
-        matches!(self, Delivered::Created(ids) if !ids.is_empty())
+        matches!(self, Delivered::Created(last) if !last.is_empty())
     }
 
     /// The id to answer in `X-Post-Id`: the last post created (or created by the first call).
     pub fn post_id(&self) -> &str {
         match self {
-            Delivered::Created(ids) => ids.last().map(String::as_str).unwrap_or(""),
+            Delivered::Created(last) => last,
             Delivered::Repeated(id) => id,
         }
     }
@@ -508,8 +508,8 @@ impl DeliveryWrite {
         if let Some(key) = key {
             store::incoming_hooks::insert_idempotent(c, hook_id, key, &row.post_id, now, since)?;
         }
-        let ids = posts.iter().map(|p| p.id.clone()).collect();
-        Ok(Delivered::Created(ids))
+        let last = posts.last().map(|p| p.id.clone()).unwrap_or_default();
+        Ok(Delivered::Created(last))
     }
 }
 
@@ -677,12 +677,18 @@ fn plan(
         groups.len().saturating_sub(1),
     ));
     let first_attached = chunks.len() - groups.len().max(1);
+    let last = chunks.len() - 1;
     let mut groups = groups.into_iter();
+    let mut props = Some(props);
     let new_posts: Vec<NewPost> = chunks
         .into_iter()
         .enumerate()
         .map(|(i, message)| {
-            let mut props = props.clone();
+            // The last part takes the props; earlier parts (of a split message) get copies.
+            let mut props = match i == last {
+                true => props.take().unwrap_or_default(),
+                false => props.clone().unwrap_or_default(),
+            };
             if i >= first_attached {
                 if let Some(g) = groups.next() {
                     props.insert(

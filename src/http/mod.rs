@@ -107,7 +107,9 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
         })
         .collect();
     let limit = app.config.service.maximum_payload_size_bytes as u64 + 512;
-    let mut body = Vec::new();
+    // Sized from Content-Length (within the limit), so a body is read without regrowing.
+    let expected = raw.body_length().unwrap_or(0).min(limit as usize + 1);
+    let mut body = Vec::with_capacity(expected);
     let read = raw.as_reader().take(limit + 1).read_to_end(&mut body);
     let mut req = Req::new(method, &url, headers, body);
     req.remote = raw.remote_addr().copied();

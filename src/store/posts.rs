@@ -4,8 +4,15 @@ use super::{json_map, optional, Result};
 use crate::model::post::Post;
 use rusqlite::{params, Connection, Row};
 
-const COLS: &str = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, \
-    root_id, original_id, message, type, props, hashtags, file_ids, pending_post_id, reply_count, last_reply_at";
+/// The columns `from_row` reads, in its order (a macro, so each statement is one literal and
+/// nothing is formatted per call).
+macro_rules! cols {
+    () => {
+        "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, \
+         original_id, message, type, props, hashtags, file_ids, pending_post_id, reply_count, \
+         last_reply_at"
+    };
+}
 
 fn from_row(r: &Row) -> rusqlite::Result<Post> {
     Ok(Post {
@@ -33,9 +40,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Post> {
 
 /// Inserts a post and keeps the channel counters and the thread root's reply count current.
 pub fn insert(c: &Connection, p: &Post) -> Result<()> {
-    c.prepare_cached(&format!(
-        "INSERT INTO posts ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-    ))?
+    c.prepare_cached(concat!("INSERT INTO posts (", cols!(), ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"))?
     .execute(params![
         p.id,
         p.create_at,
@@ -51,7 +56,7 @@ pub fn insert(c: &Connection, p: &Post) -> Result<()> {
         p.kind,
         serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into()),
         p.hashtags,
-        serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
+        file_ids_json(&p.file_ids),
         p.pending_post_id,
         p.reply_count,
         p.last_reply_at
@@ -66,9 +71,19 @@ pub fn insert(c: &Connection, p: &Post) -> Result<()> {
     Ok(())
 }
 
+/// `file_ids` as stored: a JSON array (most posts have none: no allocation then).
+fn file_ids_json(ids: &[String]) -> std::borrow::Cow<'static, str> {
+    if ids.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(ids)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
+}
+
 pub fn find(c: &Connection, id: &str) -> Result<Option<Post>> {
     optional(
-        c.prepare_cached(&format!("SELECT {COLS} FROM posts WHERE id = ?1"))?
+        c.prepare_cached(concat!("SELECT ", cols!(), " FROM posts WHERE id = ?1"))?
             .query_row([id], from_row),
     )
 }
@@ -81,8 +96,10 @@ pub fn find_pending(
     since: i64,
 ) -> Result<Option<Post>> {
     optional(
-        c.prepare_cached(&format!(
-            "SELECT {COLS} FROM posts WHERE user_id = ?1 AND pending_post_id = ?2 AND create_at > ?3 LIMIT 1"
+        c.prepare_cached(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM posts WHERE user_id = ?1 AND pending_post_id = ?2 AND create_at > ?3 LIMIT 1"
         ))?
         .query_row(params![user_id, pending_id, since], from_row),
     )
@@ -95,8 +112,10 @@ pub fn list_for_channel(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Post>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 \
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM posts WHERE channel_id = ?1 AND delete_at = 0 \
          ORDER BY create_at DESC, id DESC LIMIT ?2 OFFSET ?3"
     ))?;
     let rows = stmt.query_map(params![channel_id, limit, offset], from_row)?;
@@ -113,9 +132,9 @@ pub fn list_around(
     limit: i64,
 ) -> Result<Vec<Post>> {
     let sql = if older {
-        format!("SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at < ?2 ORDER BY create_at DESC, id DESC LIMIT ?3 OFFSET ?4")
+        concat!("SELECT ", cols!(), " FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at < ?2 ORDER BY create_at DESC, id DESC LIMIT ?3 OFFSET ?4")
     } else {
-        format!("SELECT {COLS} FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at > ?2 ORDER BY create_at ASC, id ASC LIMIT ?3 OFFSET ?4")
+        concat!("SELECT ", cols!(), " FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at > ?2 ORDER BY create_at ASC, id ASC LIMIT ?3 OFFSET ?4")
     };
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![channel_id, at, limit, offset], from_row)?;
@@ -124,12 +143,15 @@ pub fn list_around(
 
 /// Every post changed after `since` (created, edited or deleted), at most 1000.
 pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Post>> {
-    let mut stmt = c.prepare_cached(&format!(
-        // Changed after `since`: never-changed posts (update_at = create_at) made after it, off
-        // the channel index, and changed ones off the partial update_at index (migration 7).
-        "SELECT {COLS} FROM posts WHERE channel_id = ?1 AND create_at > ?2 AND update_at = create_at \
-         UNION ALL \
-         SELECT {COLS} FROM posts WHERE channel_id = ?1 AND update_at > ?2 AND update_at != create_at \
+    // Changed after `since`: never-changed posts (update_at = create_at) made after it, off
+    // the channel index, and changed ones off the partial update_at index (migration 7).
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM posts WHERE channel_id = ?1 AND create_at > ?2 AND update_at = create_at \
+         UNION ALL SELECT ",
+        cols!(),
+        " FROM posts WHERE channel_id = ?1 AND update_at > ?2 AND update_at != create_at \
          ORDER BY create_at DESC LIMIT 1000"
     ))?;
     let rows = stmt.query_map(params![channel_id, since], from_row)?;
@@ -138,8 +160,10 @@ pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Po
 
 /// The root and every live reply of a thread, oldest first.
 pub fn list_thread(c: &Connection, root_id: &str) -> Result<Vec<Post>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM posts WHERE (id = ?1 OR root_id = ?1) AND delete_at = 0 ORDER BY create_at ASC"
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM posts WHERE (id = ?1 OR root_id = ?1) AND delete_at = 0 ORDER BY create_at ASC"
     ))?;
     let rows = stmt.query_map([root_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -156,7 +180,7 @@ pub fn update(c: &Connection, p: &Post) -> Result<usize> {
         p.message,
         serde_json::to_string(&p.props).unwrap_or_else(|_| "{}".into()),
         p.is_pinned,
-        serde_json::to_string(&p.file_ids).unwrap_or_else(|_| "[]".into()),
+        file_ids_json(&p.file_ids),
         p.update_at,
         p.edit_at,
         p.hashtags
