@@ -136,7 +136,7 @@ pub fn list_around(
     } else {
         concat!("SELECT ", cols!(), " FROM posts WHERE channel_id = ?1 AND delete_at = 0 AND create_at > ?2 ORDER BY create_at ASC, id ASC LIMIT ?3 OFFSET ?4")
     };
-    let mut stmt = c.prepare_cached(&sql)?;
+    let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query_map(params![channel_id, at, limit, offset], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
