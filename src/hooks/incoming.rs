@@ -685,9 +685,10 @@ fn plan(
         .enumerate()
         .map(|(i, message)| {
             // The last part takes the props; earlier parts (of a split message) get copies.
-            let mut props = match i == last {
-                true => props.take().unwrap_or_default(),
-                false => props.clone().unwrap_or_default(),
+            let mut props = if i == last {
+                props.take().unwrap_or_default()
+            } else {
+                props.clone().unwrap_or_default()
             };
             if i >= first_attached {
                 if let Some(g) = groups.next() {
