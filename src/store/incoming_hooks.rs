@@ -156,13 +156,40 @@ pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<
     .execute(params![channel_id, now])?)
 }
 
-/// How often `insert_delivery` trims (by global sequence).
-const TRIM_EVERY: i64 = 256;
+/// How often `insert_delivery` trims a hook's log: every this many of its rows.
+const TRIM_EVERY: u32 = 256;
 
-/// Appends a delivery-log row. Every 256th row (by global sequence) also drops the hook's rows
-/// beyond the newest `keep`: trimming on every call cost about as much as the insert itself,
-/// and trimming often touches pages (the oldest leaves, the free list) that a commit must then
-/// write; `list_deliveries` never shows more than `keep` rows anyway.
+thread_local! {
+    /// Rows appended per hook since its last trim, on this (the writer's) thread. Counted per
+    /// hook, not by the table's global sequence: two hooks called in turn would otherwise split
+    /// the sequence between them, and one of them might never be trimmed. Restarting the
+    /// server starts the counts again (a log is then trimmed a little later, never lost).
+    static SINCE_TRIM: std::cell::RefCell<std::collections::HashMap<String, u32>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Whether this hook's log is due for a trim, counting the row just appended.
+fn trim_due(hook_id: &str) -> bool {
+    SINCE_TRIM.with(|counts| {
+        let mut counts = counts.borrow_mut();
+        let Some(n) = counts.get_mut(hook_id) else {
+            // The hook's first row since the start (a key is allocated once per hook).
+            counts.insert(hook_id.to_string(), 1);
+            return false;
+        };
+        *n += 1;
+        if *n < TRIM_EVERY {
+            return false;
+        }
+        *n = 0;
+        true
+    })
+}
+
+/// Appends a delivery-log row. Every 256th row of a hook also drops its rows beyond the
+/// newest `keep`: trimming on every call cost about as much as the insert itself, and trimming
+/// often touches pages (the oldest leaves, the free list) that a commit must then write;
+/// `list_deliveries` never shows more than `keep` rows anyway.
 pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
@@ -188,7 +215,7 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
         d.event,
         d.note
     ])?;
-    if c.last_insert_rowid() % TRIM_EVERY != 0 {
+    if !trim_due(&d.hook_id) {
         return Ok(());
     }
     // The row `keep` places below the newest, and everything older, goes.

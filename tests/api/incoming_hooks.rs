@@ -1381,6 +1381,37 @@ fn delivery_log_is_capped_per_hook() {
 }
 
 #[test]
+fn delivery_logs_of_hooks_called_in_turn_are_each_capped() {
+    // Two hooks called strictly in turn: each log is trimmed by its own count of rows.
+    let e = env();
+    let hids = [
+        id_of(&create_hook(&e.admin, json!({"channel_id": e.dev}))),
+        id_of(&create_hook(&e.admin, json!({"channel_id": e.dev}))),
+    ];
+    for i in 0..262 {
+        for hid in &hids {
+            let r = send_json(
+                &e.ts,
+                hid,
+                &json!({"text": i.to_string(), "channel": "nowhere"}),
+            );
+            assert_eq!(r.status, 404);
+        }
+    }
+    let db = e.ts.running.as_ref().unwrap().app.store.reader().unwrap();
+    for hid in &hids {
+        let rows: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM incoming_webhook_deliveries WHERE hook_id = ?1",
+                [hid],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!((100..=110).contains(&rows), "{rows} rows kept for {hid}");
+    }
+}
+
+#[test]
 fn post_hook_cache_follows_updates_and_deletes() {
     let e = env();
     let h = create_hook(&e.admin, json!({"channel_id": e.dev}));
