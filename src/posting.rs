@@ -140,7 +140,7 @@ impl Committed {
 
     /// Runs what follows the commit (as `create` does) and gives the post back.
     pub fn fan_out(self, app: &App) -> Post {
-        app.outgoing.offer_all(&self.deliveries);
+        after_commit(app, &self.deliveries);
         self.post
     }
 }
@@ -213,23 +213,23 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
         });
         built.push(post);
     }
-    let (stored, rows) = (built.clone(), deliveries.clone());
-    app.store.write(move |c| {
-        for (p, ds) in stored.iter().zip(&rows) {
+    // The posts and deliveries go through the write and come back for the fan-out.
+    let (built, deliveries) = app.store.write(move |c| {
+        for (p, ds) in built.iter().zip(&deliveries) {
             store::posts::insert(c, p)?;
             store::outgoing_hooks::insert_deliveries(c, ds)?;
         }
-        Ok::<_, ApiError>(())
+        Ok::<_, ApiError>((built, deliveries))
     })?;
-    for (p, ds) in built.iter().zip(&deliveries) {
-        after_commit(app, &channel, p, ds);
+    for ds in &deliveries {
+        after_commit(app, ds);
     }
     Ok(built)
 }
 
 /// Runs after the post is durably committed: its outgoing-webhook deliveries go to the
 /// delivery workers (never blocking; a full queue leaves them to the periodic scan).
-fn after_commit(app: &App, _channel: &Channel, _post: &Post, deliveries: &[Delivery]) {
+fn after_commit(app: &App, deliveries: &[Delivery]) {
     app.outgoing.offer_all(deliveries);
 }
 

@@ -189,10 +189,9 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
     }
 }
 
-/// Slow work (an outside URL, password hashing) running on threads of its own; beyond this,
-/// it runs on the worker that received the request.
+/// Slow work (an outside URL, password hashing) running on threads of its own, per server;
+/// beyond this, it runs on the worker that received the request.
 const MAX_OFF_WORKER: usize = 64;
-static OFF_WORKER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Runs `work` on a thread of its own and answers the request from there, so slow work holds
 /// no HTTP worker (with few workers, a handful of slow calls would otherwise stall the server).
@@ -202,20 +201,29 @@ pub fn off_worker(
     name: &str,
     work: impl FnOnce(&App) -> Result<Resp, ApiError> + Send + 'static,
 ) -> Result<Resp, ApiError> {
-    let busy = OFF_WORKER.fetch_add(1, Ordering::SeqCst) >= MAX_OFF_WORKER;
-    let Some(shared) = app.shared().filter(|_| !busy) else {
-        OFF_WORKER.fetch_sub(1, Ordering::SeqCst);
+    /// One thread counted in `App::off_worker`, until it ends (also by a panic).
+    struct Counted(Arc<App>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.off_worker.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let Some(shared) = app.shared() else {
         return work(app);
     };
+    if shared.off_worker.fetch_add(1, Ordering::SeqCst) >= MAX_OFF_WORKER {
+        drop(Counted(shared));
+        return work(app);
+    }
+    let counted = Counted(shared);
     let (resp, answer) = Resp::later();
     let spawned = thread::Builder::new().name(name.into()).spawn(move || {
-        let done = work(&shared);
-        OFF_WORKER.fetch_sub(1, Ordering::SeqCst);
+        let done = work(&counted.0);
+        drop(counted);
         answer.complete(move |_| done);
     });
     if let Err(e) = spawned {
-        // The work (and its answer) went with the failed spawn.
-        OFF_WORKER.fetch_sub(1, Ordering::SeqCst);
+        // The work, its answer and the count went with the failed spawn.
         return Err(ApiError::internal(format!("cannot start a thread: {e}")));
     }
     Ok(resp)
