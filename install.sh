@@ -30,7 +30,7 @@ done
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ -z "$binary" ]; then
   echo "== building the release binary"
-  (cd "$here" && cargo build --release --locked)
+  (cd "$here" && cargo build --release --locked -p perch --bin perch)
   binary="$here/target/release/perch"
 fi
 [ -x "$binary" ] || { echo "install.sh: $binary is not an executable" >&2; exit 1; }

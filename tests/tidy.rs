@@ -24,9 +24,21 @@ fn non_test(text: &str) -> &str {
     text.split("#[cfg(test)]").next().unwrap_or(text)
 }
 
+/// The server's sources (`src/`), as (path from the root, text).
 fn src_files() -> Vec<(String, String)> {
+    files_under(&["src"])
+}
+
+/// Every program's sources: the server's and the benchmark's (`bench/src/`).
+fn program_files() -> Vec<(String, String)> {
+    files_under(&["src", "bench/src"])
+}
+
+fn files_under(dirs: &[&str]) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
+    for dir in dirs {
+        rust_files(&root().join(dir), &mut files);
+    }
     files
         .into_iter()
         .map(|p| {
@@ -42,7 +54,7 @@ fn src_files() -> Vec<(String, String)> {
 
 #[test]
 fn every_source_file_starts_with_a_module_doc() {
-    let missing: Vec<String> = src_files()
+    let missing: Vec<String> = program_files()
         .into_iter()
         .filter(|(_, t)| !t.trim_start().starts_with("//!"))
         .map(|(p, _)| p)
@@ -56,7 +68,7 @@ fn every_source_file_starts_with_a_module_doc() {
 #[test]
 fn no_debugging_leftovers_or_unwraps_outside_tests() {
     let mut bad = Vec::new();
-    for (path, text) in src_files() {
+    for (path, text) in program_files() {
         let code = non_test(&text);
         for needle in [".unwrap()", "dbg!(", "todo!(", "unimplemented!("] {
             if code.contains(needle) {
@@ -64,7 +76,7 @@ fn no_debugging_leftovers_or_unwraps_outside_tests() {
             }
         }
         // Command-line programs print; the server library logs.
-        let cli = path == "src/main.rs" || path == "src/cli.rs" || path.starts_with("src/bin/");
+        let cli = path == "src/main.rs" || path == "src/cli.rs" || path.starts_with("bench/");
         if !cli && (code.contains("println!(") || code.contains("eprintln!(")) {
             bad.push(format!("{path}: println!"));
         }

@@ -194,8 +194,3 @@ pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
         .execute(params![id, now])?;
     Ok(n)
 }
-
-/// Total size and count of posts, for the benchmark's bytes-per-post figure.
-pub fn count(c: &Connection) -> Result<i64> {
-    Ok(c.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0))?)
-}

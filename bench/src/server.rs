@@ -1,6 +1,6 @@
 //! The server under test as a child process: start it on a port-0 listener, time the first
-//! 200, drain its log, stop it with SIGTERM; and what `/proc` says about it (RSS, peak RSS,
-//! CPU time) and about the rest of the machine.
+//! 200, drain its log, stop it with SIGTERM; what `/proc` says about it (RSS, peak RSS, CPU
+//! time) and about the rest of the machine; and how much of its database file is in use.
 
 use crate::http::{self, Keep};
 use std::collections::VecDeque;
@@ -333,6 +333,24 @@ pub fn file_size(p: &Path) -> Option<u64> {
     std::fs::metadata(p).ok().map(|m| m.len())
 }
 
+/// Bytes of database pages in use, `(page_count - freelist_count) * page_size`, read through a
+/// new read-only connection (so pages still in the WAL count): the bytes-per-post figure. Safe
+/// while the server is running on the file.
+pub fn db_bytes_in_use(path: &Path) -> Result<u64, String> {
+    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let get = |pragma: &str| {
+        c.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get::<_, i64>(0))
+            .map_err(|e| format!("PRAGMA {pragma}: {e}"))
+    };
+    let (pages, free, size) = (
+        get("page_count")?,
+        get("freelist_count")?,
+        get("page_size")?,
+    );
+    Ok(((pages - free).max(0) * size) as u64)
+}
+
 /// A CPU-time window over one figure: the server's, the bench's and everyone else's.
 pub struct CpuWindow {
     started: Instant,
@@ -404,5 +422,24 @@ mod tests {
         let stat = "123 (perch (x) y) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 40";
         assert_eq!(parse_stat_ticks(stat), 300);
         assert!(own_ticks() < u64::MAX);
+    }
+
+    #[test]
+    fn database_bytes_count_pages_still_in_the_wal() {
+        let dir = std::env::temp_dir().join(format!("perch-bench-db-{}", crate::short_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer.pragma_update(None, "journal_mode", "WAL").unwrap();
+        let before = db_bytes_in_use(&path).unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (zeroblob(100000))")
+            .unwrap();
+        // Not checkpointed: the new pages are only in the WAL, and still count.
+        let after = db_bytes_in_use(&path).unwrap();
+        assert!(after >= before + 100_000, "{before} -> {after}");
+        drop(writer);
+        assert!(db_bytes_in_use(&dir.join("missing.db")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

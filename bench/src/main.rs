@@ -251,7 +251,7 @@ fn bench_in(
     );
     let srv = Server::start(launch)?;
     let want_posts = if o.selected("read") { o.posts } else { 0 };
-    let db_bytes = || perch::store::bytes_in_use(&db).ok();
+    let db_bytes = || server::db_bytes_in_use(&db).ok();
     let prep = setup::prepare(
         &srv,
         &launch.data_dir,
