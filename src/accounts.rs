@@ -4,7 +4,7 @@
 
 use crate::auth::PasswordHasherPool;
 use crate::config::Config;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::bot::Bot;
 use crate::model::channel::{default_member_notify_props, ChannelMember};
 use crate::model::user::{self, NewUser, User};

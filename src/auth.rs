@@ -2,7 +2,8 @@
 //! and `authenticate`, the only way to obtain a `Session`.
 
 use crate::app::Ctx;
-use crate::http::{ApiError, Req};
+use crate::error::ApiError;
+use crate::http::Req;
 use crate::model::{now_ms, user::User};
 use crate::store;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod error;
 pub mod hooks;
 pub mod http;
 pub mod integrations;

@@ -4,7 +4,7 @@
 
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::bot::Bot;
 use crate::model::channel::{Channel, ChannelMember};
 use crate::store;

@@ -2,7 +2,7 @@
 //! outgoing-webhook responses: validation, the durable write, then what happens after commit.
 
 use crate::app::App;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::Delivery;
 use crate::model::post::{hashtags, Post, MAX_MESSAGE_RUNES};

@@ -6,7 +6,8 @@
 use super::id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::incoming_hook::IncomingHook;
 use crate::model::now_ms;

@@ -8,7 +8,8 @@
 
 use crate::app::Ctx;
 use crate::auth::{self, Session};
-use crate::http::{ApiError, Method, Method::*, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Method, Method::*, Req, Resp};
 
 mod bots;
 pub(crate) mod channels;

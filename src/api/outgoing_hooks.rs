@@ -4,7 +4,8 @@
 use super::id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::{Delivery, OutgoingWebhook};
 use crate::model::{new_id, new_token, now_ms};

@@ -4,7 +4,8 @@
 use super::user_id_param;
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::now_ms;
 use crate::model::user::Status;
 use crate::permissions;

@@ -2,7 +2,8 @@
 //! `license.go`): ping, the client config and the client license.
 
 use crate::app::Ctx;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::post::MAX_MESSAGE_RUNES;
 use serde_json::{json, Value};
 

@@ -5,7 +5,8 @@
 use super::user_id_param;
 use crate::app::Ctx;
 use crate::auth::{self, Session};
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::token::{UserAccessToken, MAX_DESCRIPTION_LEN};
 use crate::model::{new_id, new_token, now_ms};
 use crate::permissions;

@@ -5,7 +5,7 @@
 use crate::api::channels::{check_can_add, ensure_direct, ensure_group};
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse};
 use crate::model::now_ms;

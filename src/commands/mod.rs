@@ -9,8 +9,9 @@ pub mod timer;
 
 use crate::app::{App, Ctx};
 use crate::auth::Session;
+use crate::error::ApiError;
 use crate::hooks::slack::{self, LinkRule};
-use crate::http::{ApiError, Req, Resp};
+use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;

@@ -11,7 +11,8 @@
 use super::multipart;
 use super::slack::{self, Attachment};
 use crate::app::{App, Ctx};
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::channel::{direct_channel_name, Channel};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
 use crate::model::now_ms;

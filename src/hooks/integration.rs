@@ -15,7 +15,8 @@
 use super::incoming::{self, Call, Payload, Rejection};
 use super::slack;
 use crate::app::Ctx;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::integrations::{self, template, Headers, Outcome, SignatureError, Translated};
 use crate::model::incoming_hook::IncomingHook;
 use crate::store;

@@ -8,7 +8,7 @@ pub mod response;
 pub mod router;
 pub mod static_files;
 
-pub use error::ApiError;
+use crate::error::ApiError;
 pub use request::{Method, Req};
 pub use response::Resp;
 

@@ -1,7 +1,7 @@
 //! `Req`: one HTTP request as handlers see it — method, decoded path segments, query, headers
 //! and a body that was read eagerly and bounded.
 
-use super::ApiError;
+use crate::error::ApiError;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 

@@ -2,8 +2,8 @@
 //! A handler whose answer waits on a durable write returns `Resp::later()`'s placeholder and
 //! completes the `Answer` from the write's continuation (`Store::write_then`).
 
-use super::ApiError;
 use crate::app::App;
+use crate::error::ApiError;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 

@@ -1,8 +1,9 @@
 //! The top-level table: `/api/v4/…` → `api::route`, `/hooks/…` → webhook endpoints, everything
 //! else → static files. Also where errors become responses and the general rate limit applies.
 
-use super::{static_files, ApiError, Method, Req, Resp};
+use super::{static_files, Method, Req, Resp};
 use crate::app::Ctx;
+use crate::error::ApiError;
 
 pub fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
     let limits = &ctx.app.limits;

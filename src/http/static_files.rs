@@ -1,8 +1,9 @@
 //! Web assets from `static/`, compiled into the binary; `PerchSettings.StaticDir` serves them
 //! from disk instead (front-end work without rebuilding).
 
-use super::{ApiError, Method, Req, Resp};
+use super::{Method, Req, Resp};
 use crate::app::Ctx;
+use crate::error::ApiError;
 
 /// (path, content type, bytes)
 const ASSETS: &[(&str, &str, &[u8])] = &[

@@ -11,7 +11,7 @@
 use super::payload::{self, Payload};
 use super::response;
 use crate::app::App;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::now_ms;
 use crate::model::outgoing_hook::{state, Attempt, Delivery};
 use crate::outbound::{self, OutboundError};

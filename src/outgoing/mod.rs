@@ -10,7 +10,7 @@ pub mod response;
 pub use dispatcher::Dispatcher;
 
 use crate::app::App;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::{state, Delivery, OutgoingWebhook};
 use crate::model::post::Post;
