@@ -36,12 +36,7 @@ impl Session {
 
 /// SHA-256 hex digest of a secret: what we store instead of the secret.
 pub fn digest(secret: &str) -> String {
-    let d = Sha256::digest(secret.as_bytes());
-    let mut s = String::with_capacity(64);
-    for b in d {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 /// Hashes and verifies passwords with argon2id, at most `permits` at a time (each hash holds

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod form;
 pub mod hooks;
 pub mod http;
 pub mod integrations;

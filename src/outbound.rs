@@ -108,7 +108,7 @@ impl Response {
     /// The media type, lower-cased, without parameters.
     pub fn media_type(&self) -> String {
         self.header("Content-Type")
-            .map(crate::http::request::base_media_type)
+            .map(crate::form::base_media_type)
             .unwrap_or_default()
     }
 }

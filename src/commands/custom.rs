@@ -5,7 +5,7 @@
 use crate::app::{App, Ctx};
 use crate::auth::Session;
 use crate::error::ApiError;
-use crate::http::request::form_encode;
+use crate::form::form_encode;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse, METHOD_GET};
 use crate::model::team::Team;

@@ -922,7 +922,7 @@ pub fn decode(req: &Req) -> Result<Payload, Rejection> {
     };
     match media.as_str() {
         "application/x-www-form-urlencoded" => {
-            let form = parse_form(&req.body).ok_or_else(|| {
+            let form = crate::form::parse_form_strict(&req.body).ok_or_else(|| {
                 Rejection::new(
                     400,
                     PARSE_FORM,
@@ -961,7 +961,7 @@ pub fn decode(req: &Req) -> Result<Payload, Rejection> {
 /// A media type as Go's `mime.ParseMediaType` reads it: `type/subtype` (or a bare token),
 /// lower-cased; parameters are not checked. `None` when it does not parse.
 pub fn media_type(value: &str) -> Option<String> {
-    let base = crate::http::request::base_media_type(value);
+    let base = crate::form::base_media_type(value);
     let (main, sub) = match base.split_once('/') {
         Some((m, s)) => (m, Some(s)),
         None => (base.as_str(), None),
@@ -972,47 +972,6 @@ pub fn media_type(value: &str) -> Option<String> {
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
     };
     (token(main) && sub.is_none_or(token)).then_some(base.clone())
-}
-
-/// A form body, decoded strictly like Go's `url.ParseQuery`: a bad `%` escape or a `;` in a
-/// key is an error.
-fn parse_form(body: &[u8]) -> Option<Vec<(String, String)>> {
-    let text = String::from_utf8_lossy(body);
-    let mut out = Vec::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k.contains(';') {
-            return None;
-        }
-        out.push((strict_unescape(k)?, strict_unescape(v)?));
-    }
-    Some(out)
-}
-
-fn strict_unescape(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                let h = hex(*b.get(i + 1)?)?;
-                let l = hex(*b.get(i + 2)?)?;
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Multipart form fields mapped onto the payload. Mattermost matches its Go field names
@@ -1219,19 +1178,6 @@ mod tests {
         assert!(p.attachments.is_empty());
         assert!(decode_json(br#"{"priority": {"requested_ack": "yes"}}"#).is_err());
         assert!(decode_json(br#"{"props": []}"#).is_err());
-    }
-
-    #[test]
-    fn strict_form_decoding() {
-        assert_eq!(
-            parse_form(b"payload=%7B%22a%22%3A+1%7D&x").unwrap(),
-            vec![
-                ("payload".into(), "{\"a\": 1}".into()),
-                ("x".into(), String::new())
-            ]
-        );
-        assert!(parse_form(b"payload=%zz").is_none());
-        assert!(parse_form(b"a;b=1").is_none());
     }
 
     #[test]

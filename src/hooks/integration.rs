@@ -445,9 +445,7 @@ fn bounded_key(key: &str) -> String {
     if key.len() <= MAX_KEY {
         return key.to_string();
     }
-    let digest = Sha256::digest(key.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", hex::encode(Sha256::digest(key.as_bytes())))
 }
 
 /// The request's `token` query parameter as a query string for `verify_signature` (the
@@ -456,15 +454,7 @@ fn token_query(req: &Req) -> String {
     let Some(token) = req.query("token") else {
         return String::new();
     };
-    let mut out = String::from("token=");
-    for b in token.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("token={}", crate::form::form_encode(token))
 }
 
 /// The preview of a sample payload (`POST /api/v4/hooks/incoming/{id}/preview`): what the
@@ -640,7 +630,7 @@ mod tests {
         );
         let q = token_query(&req);
         assert_eq!(
-            integrations::form_value(q.as_bytes(), "token").as_deref(),
+            crate::form::form_value(q.as_bytes(), "token").as_deref(),
             Some(&b"a+b c&d"[..])
         );
     }

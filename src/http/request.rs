@@ -2,6 +2,7 @@
 //! and a body that was read eagerly and bounded.
 
 use crate::error::ApiError;
+use crate::form::{base_media_type, parse_query, percent_decode};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -143,111 +144,9 @@ impl Req {
     }
 }
 
-/// Splits and percent-decodes an `a=1&b=2` string (also used for form bodies).
-pub fn parse_query(qs: &str) -> Vec<(String, String)> {
-    qs.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (form_decode(k), form_decode(v))
-        })
-        .collect()
-}
-
-/// The media type of a `Content-Type` value: lower-cased, without parameters (not checked).
-pub fn base_media_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// Percent-decoding for form values, where `+` means a space.
-pub fn form_decode(s: &str) -> String {
-    String::from_utf8_lossy(&decode(s.as_bytes(), true)).into_owned()
-}
-
-/// Percent-decoding; invalid escapes are kept as they are, invalid UTF-8 is replaced.
-pub fn percent_decode(s: &str) -> String {
-    String::from_utf8_lossy(&decode(s.as_bytes(), false)).into_owned()
-}
-
-/// Form-style percent-decoding of raw bytes: `%XX` escapes and `+` for space; malformed
-/// escapes are kept as they are.
-pub fn form_decode_bytes(s: &[u8]) -> Vec<u8> {
-    decode(s, true)
-}
-
-fn decode(s: &[u8], plus_is_space: bool) -> Vec<u8> {
-    let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16));
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' => {
-                if let (Some(h), Some(l)) = (hex(s.get(i + 1)), hex(s.get(i + 2))) {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Percent-encodes a string for a form body or query (unreserved characters pass, a space is
-/// `%20`).
-pub fn form_encode(s: &str) -> String {
-    encode(s, false)
-}
-
-/// Go's `url.QueryEscape`: unreserved characters stay, a space becomes `+`, the rest `%XX`.
-pub fn query_escape(s: &str) -> String {
-    encode(s, true)
-}
-
-fn encode(s: &str, space_as_plus: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else if b == b' ' && space_as_plus {
-            out.push('+');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decoding() {
-        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
-        assert_eq!(percent_decode("bad%zz%"), "bad%zz%");
-        assert_eq!(form_decode("a+b%21"), "a b!");
-        assert_eq!(form_decode(&form_encode("x y&z=1/é")), "x y&z=1/é");
-        assert_eq!(form_decode(&query_escape("x y+&z=1/é")), "x y+&z=1/é");
-        assert_eq!(query_escape("a b+c"), "a+b%2Bc");
-    }
-
-    #[test]
-    fn byte_decoding_edge_cases() {
-        assert_eq!(form_decode_bytes(b"a+b%20c"), b"a b c");
-        assert_eq!(form_decode_bytes(b"100%"), b"100%");
-        assert_eq!(form_decode_bytes(b"%zz%4"), b"%zz%4");
-        assert_eq!(form_decode_bytes(b"%C3%A9"), "é".as_bytes());
-    }
 
     #[test]
     fn paging_defaults_and_clamps() {

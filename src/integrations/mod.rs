@@ -21,7 +21,7 @@ pub mod trac;
 
 use std::fmt;
 
-use crate::http::request::form_decode_bytes;
+use crate::form::form_value;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -525,47 +525,21 @@ fn authorization_matches(auth: &str, secret: &str) -> bool {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim().as_bytes();
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    s.chunks(2)
-        .map(|pair| Some(hex_val(pair[0])? << 4 | hex_val(pair[1])?))
-        .collect()
+    hex::decode(s.trim()).ok()
 }
 
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Standard or URL-safe base64, padding optional.
+/// Standard or URL-safe base64, padding optional (providers and users write either).
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in s.trim().trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    use base64::engine::DecodePaddingMode;
+    use base64::{alphabet, Engine};
+    const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+    let s = s.trim();
+    STANDARD.decode(s).or_else(|_| URL_SAFE.decode(s)).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,17 +618,6 @@ fn trim_ascii_start(b: &[u8]) -> &[u8] {
 /// A form body that carries `payload=` after other fields (`a=1&payload=…`).
 fn is_form_with_payload(b: &[u8]) -> bool {
     !b.starts_with(b"{") && b.windows(9).any(|w| w == b"&payload=")
-}
-
-/// The first value of `name` in an `application/x-www-form-urlencoded` string, decoded.
-pub fn form_value(form: &[u8], name: &str) -> Option<Vec<u8>> {
-    form.split(|&c| c == b'&').find_map(|pair| {
-        let (k, v) = match pair.iter().position(|&c| c == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &pair[pair.len()..]),
-        };
-        (form_decode_bytes(k) == name.as_bytes()).then(|| form_decode_bytes(v))
-    })
 }
 
 /// The value at a dotted path (`"pull_request.user.login"`; numeric segments index arrays).
@@ -1583,7 +1546,7 @@ mod tests {
     }
 
     fn form_encode(s: &[u8]) -> String {
-        crate::http::request::query_escape(std::str::from_utf8(s).unwrap())
+        crate::form::query_escape(std::str::from_utf8(s).unwrap())
     }
 
     #[test]
@@ -1611,13 +1574,6 @@ mod tests {
             gitea::translate(&Headers(&h), form.as_bytes()).unwrap(),
             gitea::translate(&Headers(&h), &gitea_body).unwrap()
         );
-    }
-
-    #[test]
-    fn percent_decoding_edge_cases() {
-        assert_eq!(form_value(b"a=1&b=2", "b"), Some(b"2".to_vec()));
-        assert_eq!(form_value(b"a=1&b", "b"), Some(Vec::new()));
-        assert_eq!(form_value(b"a=1", "b"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! `signing_secret`, `whsec_` + base64(key), the form Standard Webhooks libraries take.
 //! `regen_token` replaces both the token and the key.
 
-use crate::http::request::query_escape;
+use crate::form::query_escape;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -91,18 +91,12 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 pub fn new_signing_key() -> String {
     let mut key = [0u8; 32];
     crate::model::ids::fill_random(&mut key);
-    key.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(key)
 }
 
-/// The stored hex key as bytes (invalid digits are skipped, which never happens for keys we made).
+/// The stored hex key as bytes (empty if it is not hex, which never happens for keys we made).
 pub fn key_bytes(hex: &str) -> Vec<u8> {
-    hex.as_bytes()
-        .chunks(2)
-        .filter_map(|pair| {
-            let s = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(s, 16).ok()
-        })
-        .collect()
+    hex::decode(hex).unwrap_or_default()
 }
 
 /// The secret a Standard Webhooks receiver is configured with: `whsec_` + base64(key).
@@ -112,22 +106,8 @@ pub fn signing_secret(hex: &str) -> String {
 
 /// Standard base64 (RFC 4648 §4) with padding.
 pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sextet = |shift: u32| ALPHABET[((n >> shift) & 63) as usize] as char;
-        out.push(sextet(18));
-        out.push(sextet(12));
-        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
-        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 #[cfg(test)]
@@ -154,7 +134,8 @@ mod tests {
     fn standard_webhooks_reference_signature() {
         // The example of the Standard Webhooks specification (secret `whsec_MfKQ…`).
         let secret_b64 = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        let key = decode_for_test(secret_b64);
+        let key =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, secret_b64).unwrap();
         let sig = signature(
             &key,
             "msg_p5jXN8AQM9LWM0D4loKWxJek",
@@ -162,22 +143,6 @@ mod tests {
             br#"{"test": 2432232314}"#,
         );
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    }
-
-    fn decode_for_test(s: &str) -> Vec<u8> {
-        const A: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut bits = 0u32;
-        let mut n = 0;
-        let mut out = Vec::new();
-        for c in s.chars().filter(|c| *c != '=') {
-            bits = (bits << 6) | A.find(c).unwrap() as u32;
-            n += 6;
-            if n >= 8 {
-                n -= 8;
-                out.push((bits >> n) as u8);
-            }
-        }
-        out
     }
 
     #[test]

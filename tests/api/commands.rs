@@ -3,7 +3,7 @@
 //! (each checked through the REST API), and the real Python and Node clients.
 
 use crate::common::*;
-use perch::http::request::parse_query;
+use perch::form::parse_query;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 
 use crate::common::scripts::run_python;
 use crate::common::*;
-use perch::http::request::parse_query;
+use perch::form::parse_query;
 use perch::Config;
 use serde_json::{json, Value};
 use std::collections::HashMap;
