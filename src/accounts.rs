@@ -6,7 +6,8 @@ use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::model::bot::Bot;
-use crate::model::channel::{default_member_notify_props, ChannelMember};
+use crate::model::channel::{default_member_notify_props, Channel, ChannelMember};
+use crate::model::team::Team;
 use crate::model::user::{self, NewUser, User};
 use crate::model::{new_id, now_ms};
 use crate::store::{self, Store, StoreError};
@@ -131,6 +132,26 @@ pub fn create_user(
         store::users::insert(c, &u)?;
         Ok(u)
     })
+}
+
+/// Inserts a new team with its default channels, `town-square` and `off-topic` (public,
+/// created at the team's time), inside a write.
+pub fn insert_team(c: &store::Conn, t: &Team) -> Result<(), StoreError> {
+    store::teams::insert(c, t)?;
+    for (name, display) in [("town-square", "Town Square"), ("off-topic", "Off-Topic")] {
+        let ch = Channel {
+            id: new_id(),
+            create_at: t.create_at,
+            update_at: t.create_at,
+            team_id: t.id.clone(),
+            kind: "O".into(),
+            display_name: display.into(),
+            name: name.into(),
+            ..Default::default()
+        };
+        store::channels::insert(c, &ch)?;
+    }
+    Ok(())
 }
 
 /// Adds a user to a team (and its default channels) inside a write. Idempotent.

@@ -341,6 +341,10 @@ impl Default for PerchSettings {
     }
 }
 
+/// Settings a running server applies without a restart: it watches `config.json` and takes
+/// these from it when the file changes (`perch config set` says which need a restart).
+pub const LIVE_SETTINGS: &[(&str, &str)] = &[];
+
 /// A configuration problem that stops startup.
 #[derive(Debug)]
 pub struct ConfigError(pub String);

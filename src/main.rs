@@ -1,7 +1,7 @@
-//! The `perch` binary: parse the command line, load the config, start the server (or run an
-//! admin command), and stop cleanly on SIGTERM/SIGINT.
+//! The `perch` binary: parse the command line, then serve (until SIGTERM/SIGINT) or run one
+//! command. Exit status: 0 success, 1 failure, 2 a usage error or a bad value.
 
-use perch::cli::{self, Command};
+use perch::cli::{self, signals, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -9,15 +9,36 @@ fn main() -> ExitCode {
     let args = match cli::parse(&argv) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("perch: {e}\n{}", cli::USAGE);
+            eprintln!("perch: {e}\n\n{}", cli::usage());
             return ExitCode::from(2);
         }
     };
-    if matches!(args.command, Command::Version) {
-        print!("{}", cli::version_text());
-        return ExitCode::SUCCESS;
-    }
     let env: Vec<(String, String)> = std::env::vars().collect();
+    match &args.command {
+        Command::Help(text) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            print!("{}", cli::version_text());
+            return ExitCode::SUCCESS;
+        }
+        Command::TestServer => {
+            init_logging("WARN");
+            return ExitCode::from(cli::test_server::run(&args));
+        }
+        Command::ConfigGet { key } => {
+            return finish(cli::config_cmd::get(&cli::config_path(&args, &env), key));
+        }
+        Command::ConfigSet { key, value } => {
+            return finish(cli::config_cmd::set(
+                &cli::config_path(&args, &env),
+                key,
+                value,
+            ));
+        }
+        _ => {}
+    }
     // Logging first (at the level the environment asks for), so config warnings are seen.
     let level = env
         .iter()
@@ -45,7 +66,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    block_stop_signals();
+    signals::block_stop_signals();
     log::info!("effective config: {}", config.redacted());
     let running = match perch::start(config) {
         Ok(r) => r,
@@ -60,7 +81,7 @@ fn main() -> ExitCode {
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            wait_for_stop_signal();
+            signals::wait_for_stop_signal();
             log::info!("stopping: finishing in-flight requests");
             stopper.stop();
         })
@@ -68,6 +89,21 @@ fn main() -> ExitCode {
     running.wait();
     log::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// Prints a config command's result: its line on stdout, or its message on stderr with its
+/// exit status.
+fn finish(r: Result<String, cli::config_cmd::Failure>) -> ExitCode {
+    match r {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(cli::config_cmd::Failure(code, msg)) => {
+            eprintln!("perch: {msg}");
+            ExitCode::from(code)
+        }
+    }
 }
 
 fn level_filter(level: &str) -> log::LevelFilter {
@@ -84,31 +120,4 @@ fn init_logging(level: &str) {
         .with_level(level_filter(level))
         .env()
         .init();
-}
-
-/// Blocks SIGTERM and SIGINT in this thread (and so in every thread started after it), so the
-/// signal thread can take them with `sigwait`.
-#[allow(unsafe_code, reason = "POSIX signal masks have no safe std API")]
-fn block_stop_signals() {
-    // SAFETY: the set is initialised by sigemptyset before use; the calls have no other effects.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
-}
-
-#[allow(unsafe_code, reason = "POSIX signal masks have no safe std API")]
-fn wait_for_stop_signal() {
-    // SAFETY: as above; sigwait writes the received signal number into `sig`.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        let mut sig = 0;
-        libc::sigwait(&set, &mut sig);
-    }
 }

@@ -351,3 +351,85 @@ fn secure_bot_recipe_with_the_command_line() {
     assert_eq!(posts["posts"][pid]["message"], "deploy finished");
     server.stop();
 }
+
+#[test]
+fn help_exits_0_and_usage_errors_exit_2() {
+    for args in [&["--help"][..], &["help"], &["-h"]] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        let text = assert_ok(&out);
+        assert!(text.starts_with("usage: perch"), "{args:?}: {text}");
+        assert!(
+            text.contains("test-server") && text.contains("config set"),
+            "{text}"
+        );
+    }
+    for args in [
+        &["help", "user", "create"][..],
+        &["user", "create", "--help"],
+    ] {
+        let text = assert_ok(&Command::new(BIN).args(args).output().unwrap());
+        assert!(
+            text.starts_with("usage: perch user create"),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("--system-admin"), "{text}");
+    }
+    for args in [
+        &["frobnicate"][..],
+        &["--frobnicate"],
+        &["help", "frobnicate"],
+        &["backup", "--to", "x", "--system-admin"],
+        &["config", "get"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("usage: perch"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn config_get_and_set_from_the_command_line() {
+    let dir = TempDir::new("config");
+    let path = dir.0.join("config.json");
+    std::fs::write(
+        &path,
+        "{\n  \"PluginSettings\": {\"Enable\": true},\n  \"ServiceSettings\": {\"SiteURL\": \"\"}\n}\n",
+    )
+    .unwrap();
+    let out = perch(
+        &dir.0,
+        &[
+            "config",
+            "set",
+            "ServiceSettings.SiteURL",
+            "https://chat.example.com",
+        ],
+    );
+    assert!(assert_ok(&out).contains("ServiceSettings.SiteURL = https://chat.example.com"));
+    let out = perch(&dir.0, &["config", "get", "ServiceSettings.SiteURL"]);
+    assert_eq!(assert_ok(&out), "https://chat.example.com\n");
+    let before = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        before.contains("\"PluginSettings\": {\"Enable\": true}"),
+        "{before}"
+    );
+    // A bad value: exit 2, a message naming the key, the file untouched.
+    let out = perch(
+        &dir.0,
+        &["config", "set", "PerchSettings.HttpWorkers", "lots"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PerchSettings.HttpWorkers"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let out = perch(&dir.0, &["config", "get", "Nope.Nothing"]);
+    assert_eq!(out.status.code(), Some(2));
+    // The server starts with the file `config set` wrote and uses the value.
+    let server = Server::start(&dir.0);
+    let http = Http::new(&server.url);
+    let (status, _, cfg) = http.call("GET", "/api/v4/config/client?format=old", None, None);
+    assert_eq!(status, 200, "{cfg}");
+    assert_eq!(cfg["SiteURL"], "https://chat.example.com");
+    server.stop();
+}

@@ -76,7 +76,8 @@ fn no_debugging_leftovers_or_unwraps_outside_tests() {
             }
         }
         // Command-line programs print; the server library logs.
-        let cli = path == "src/main.rs" || path == "src/cli.rs" || path.starts_with("bench/");
+        let cli =
+            path == "src/main.rs" || path.starts_with("src/cli/") || path.starts_with("bench/");
         if !cli && (code.contains("println!(") || code.contains("eprintln!(")) {
             bad.push(format!("{path}: println!"));
         }

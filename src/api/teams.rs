@@ -6,7 +6,6 @@ use crate::app::Ctx;
 use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
-use crate::model::channel::Channel;
 use crate::model::team::{check_team_name, Team};
 use crate::model::{new_id, now_ms};
 use crate::permissions;
@@ -123,20 +122,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
                 "A team with that name already exists.",
             ));
         }
-        store::teams::insert(c, &t)?;
-        for (name, display) in [("town-square", "Town Square"), ("off-topic", "Off-Topic")] {
-            let ch = Channel {
-                id: new_id(),
-                create_at: now,
-                update_at: now,
-                team_id: t.id.clone(),
-                kind: "O".into(),
-                display_name: display.into(),
-                name: name.into(),
-                ..Default::default()
-            };
-            store::channels::insert(c, &ch)?;
-        }
+        accounts::insert_team(c, &t)?;
         store::teams::upsert_member(c, &t.id, &uid, "team_user team_admin")?;
         accounts::join_team(c, &t.id, &uid, "team_user team_admin", &[])?;
         Ok(())

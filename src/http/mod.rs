@@ -69,6 +69,10 @@ fn worker(app: &Arc<App>, server: &tiny_http::Server) {
         let raw = match server.recv() {
             Ok(r) => r,
             Err(e) => {
+                // Stopping unblocks every worker's accept: not an error.
+                if app.shutting_down.load(Ordering::SeqCst) {
+                    return;
+                }
                 log::error!("accept failed: {e}");
                 continue;
             }
