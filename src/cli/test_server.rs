@@ -8,7 +8,7 @@ use super::Args;
 use crate::accounts::{self, Creator};
 use crate::app::App;
 use crate::config::Config;
-use crate::http::ApiError;
+use crate::error::ApiError;
 use crate::model::bot::Bot;
 use crate::model::incoming_hook::IncomingHook;
 use crate::model::team::Team;
