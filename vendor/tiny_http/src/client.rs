@@ -30,10 +30,13 @@ pub struct ClientConnection {
     next_header_source: SequentialReader<BufReader<RefinedTcpStream>>,
 
     // set to true if we know that the previous request is the last one
-    no_more_requests: bool,
+    pub(crate) no_more_requests: bool,
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // Perch patch: see `RefinedTcpStream::handed_over_flag`.
+    handed_over: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Error that can happen when reading a request.
@@ -54,6 +57,7 @@ impl ClientConnection {
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
+        let handed_over = read_socket.handed_over_flag();
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
@@ -65,7 +69,13 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            handed_over,
         }
+    }
+
+    /// Perch patch: the flag that keeps the socket open when this connection is dropped.
+    pub(crate) fn handed_over_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.handed_over.clone()
     }
 
     /// true if the connection is HTTPS

@@ -98,6 +98,28 @@ impl Connection {
         }
     }
 
+    /// Perch patch: read and write timeouts on the socket (a TCP connection only).
+    pub(crate) fn set_timeouts(
+        &self,
+        read: Option<std::time::Duration>,
+        write: Option<std::time::Duration>,
+    ) {
+        if let Self::Tcp(s) = self {
+            let _ = s.set_read_timeout(read);
+            let _ = s.set_write_timeout(write);
+        }
+    }
+
+    /// Perch patch: a second handle on a TCP socket, kept to hand the socket over after an
+    /// upgrade.
+    pub(crate) fn tcp_clone(&self) -> Option<TcpStream> {
+        match self {
+            Self::Tcp(s) => s.try_clone().ok(),
+            #[cfg(unix)]
+            Self::Unix(_) => None,
+        }
+    }
+
     pub(crate) fn try_clone(&self) -> std::io::Result<Self> {
         match self {
             Self::Tcp(s) => s.try_clone().map(Self::from),

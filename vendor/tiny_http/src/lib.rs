@@ -112,7 +112,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
-pub use request::{ReadWrite, Request};
+pub use request::{BodyPlan, ReadWrite, Request};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 
@@ -180,12 +180,86 @@ pub struct ServerConfig {
 }
 
 /// Configuration of the server for SSL.
+/// Perch patch: how each plain-HTTP connection's own thread serves it (`Server::http_with`).
+/// The thread reads each request's body before the request is handed over, and writes each
+/// answer, so the threads that call `recv` and `respond` never wait on a client: a slow or
+/// silent client holds only its own connection's thread.
+pub struct ServerOptions {
+    /// Timeout of each read from a client (also while a connection waits for its next request).
+    pub read_timeout: Option<std::time::Duration>,
+    /// Timeout of each write to a client.
+    pub write_timeout: Option<std::time::Duration>,
+    /// What to do with a request's body, decided from its method, URL and headers.
+    pub body: Box<dyn Fn(&Request) -> BodyPlan + Send + Sync>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SslConfig {
     /// Contains the public certificate to send to clients.
     pub certificate: Vec<u8>,
     /// Contains the ultra-secret private key used to decode communications.
     pub private_key: Vec<u8>,
+}
+
+/// Perch patch: serves one plain-HTTP connection on its own thread: reads a request and its
+/// body, hands the request over, waits for the answer and writes it, then reads the next one.
+/// An upgrade's answer is written, then the socket goes to the upgrade's owner.
+fn serve_connection(
+    mut client: ClientConnection,
+    raw_socket: Option<std::net::TcpStream>,
+    options: &ServerOptions,
+    messages: &MessagesQueue<Message>,
+) {
+    use request::Answer;
+    use std::io::Write;
+    let handed_over = client.handed_over_flag();
+    while let Some(mut rq) = client.next() {
+        let plan = (options.body)(&rq);
+        match rq.read_body(&plan) {
+            Ok(true) => {}
+            // The rest of the body is not read: the connection closes after the answer, and
+            // nothing more is read from it (stock tiny_http would read the rest first).
+            Ok(false) => {
+                client.no_more_requests = true;
+                if let Some(socket) = &raw_socket {
+                    let _ = socket.shutdown(Shutdown::Read);
+                }
+                rq.discard_body();
+            }
+            Err(e) => {
+                let timed_out = matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                );
+                let _ = rq.respond(Response::empty(if timed_out { 408 } else { 400 }));
+                return;
+            }
+        }
+        let (sender, receiver) = mpsc::channel();
+        messages.push(rq.with_answer_sender(sender).into());
+        match receiver.recv() {
+            Ok(Answer::Response(mut writer, bytes)) => {
+                if writer.write_all(&bytes).and_then(|_| writer.flush()).is_err() {
+                    return;
+                }
+            }
+            Ok(Answer::Upgrade(mut writer, bytes, then)) => {
+                if writer.write_all(&bytes).and_then(|_| writer.flush()).is_err() {
+                    return;
+                }
+                let Some(socket) = raw_socket else { return };
+                handed_over.store(true, Relaxed);
+                drop(writer);
+                drop(client);
+                let _ = socket.set_read_timeout(None);
+                let _ = socket.set_write_timeout(None);
+                then(socket);
+                return;
+            }
+            // Dropped unanswered (the request was turned into a writer and dropped).
+            Err(_) => return,
+        }
+    }
 }
 
 impl Server {
@@ -235,6 +309,18 @@ impl Server {
         Self::from_listener(listener, config.ssl)
     }
 
+    /// Perch patch: a plain-HTTP server whose connections are served as `options` says.
+    pub fn http_with<A>(
+        addr: A,
+        options: ServerOptions,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>>
+    where
+        A: ToSocketAddrs,
+    {
+        let listener = ConfigListenAddr::from_socket_addrs(addr)?.bind()?;
+        Self::from_listener_impl(listener, None, Some(Arc::new(options)))
+    }
+
     /// Builds a new server using the specified TCP listener.
     ///
     /// This is useful if you've constructed TcpListener using some less usual method
@@ -243,7 +329,14 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
-        let listener = listener.into();
+        Self::from_listener_impl(listener.into(), ssl_config, None)
+    }
+
+    fn from_listener_impl(
+        listener: Listener,
+        ssl_config: Option<SslConfig>,
+        options: Option<Arc<ServerOptions>>,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
 
@@ -291,9 +384,16 @@ impl Server {
 
             log::debug!("Running accept thread");
             while !inside_close_trigger.load(Relaxed) {
+                // Perch patch: with options, the socket's timeouts are set and a handle on it is
+                // kept for an upgrade's hand-over.
+                let mut raw_socket = None;
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
+                        if let Some(options) = &options {
+                            sock.set_timeouts(options.read_timeout, options.write_timeout);
+                            raw_socket = sock.tcp_clone();
+                        }
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -320,10 +420,13 @@ impl Server {
                     Ok(client) => {
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
+                        let options = options.clone();
                         tasks_pool.spawn(Box::new(move || {
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if client.secure() {
+                                if let (Some(options), false) = (&options, client.secure()) {
+                                    serve_connection(client, raw_socket.take(), options, &messages);
+                                } else if client.secure() {
                                     let (sender, receiver) = mpsc::channel();
                                     for rq in client {
                                         messages.push(rq.with_notify_sender(sender.clone()).into());

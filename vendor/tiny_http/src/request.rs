@@ -74,6 +74,38 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // Perch patch: if Some, the answer is serialized and sent to the connection's own thread,
+    // which writes it (the thread that responds never waits on the client).
+    answer_to: Option<Sender<Answer>>,
+
+    // Perch patch: the body was longer than its plan's limit and was not read whole.
+    body_truncated: bool,
+
+    // Perch patch: the body, spooled to an unlinked temporary file, and its length.
+    spooled: Option<(std::fs::File, u64)>,
+}
+
+/// Perch patch: what the connection's thread does with a request's body before the request is
+/// handed to the server's threads (see `ServerOptions`).
+#[derive(Debug, Clone)]
+pub enum BodyPlan {
+    /// Read into memory, up to `limit` bytes.
+    Memory { limit: u64 },
+    /// Copy into an unlinked temporary file created in `dir`, up to `limit` bytes.
+    Spool { dir: std::path::PathBuf, limit: u64 },
+}
+
+/// Perch patch: an answer on its way to the connection's thread.
+pub(crate) enum Answer {
+    /// The serialized response, and the writer to write it to.
+    Response(Box<dyn Write + Send + 'static>, Vec<u8>),
+    /// The serialized `101` response; then the socket goes to `then`.
+    Upgrade(
+        Box<dyn Write + Send + 'static>,
+        Vec<u8>,
+        Box<dyn FnOnce(std::net::TcpStream) + Send + 'static>,
+    ),
 }
 
 struct NotifyOnDrop<R> {
@@ -171,24 +203,11 @@ where
         }
     };
 
-    // true if the client sent a `Connection: upgrade` header
-    let connection_upgrade = {
-        match headers
-            .iter()
-            .find(|h: &&Header| h.field.equiv("Connection"))
-            .map(|h| h.value.as_str())
-        {
-            Some(v) if v.to_ascii_lowercase().contains("upgrade") => true,
-            _ => false,
-        }
-    };
-
-    // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
-    // content-length headers
-    let reader = if connection_upgrade {
-        // if we have a `Connection: upgrade`, always keeping the whole reader
-        Box::new(source_data) as Box<dyn Read + Send + 'static>
-    } else if let Some(content_length) = content_length {
+    // Perch patch: with `Connection: upgrade` the body is still what Content-Length or
+    // Transfer-Encoding says (stock code handed the whole connection over as the body, so a
+    // server that read the body waited for the client to close). The socket itself is handed
+    // over by `upgrade_socket`.
+    let reader = if let Some(content_length) = content_length {
         if content_length == 0 {
             Box::new(io::empty()) as Box<dyn Read + Send + 'static>
         } else if content_length <= 1024 && !expects_continue {
@@ -238,6 +257,9 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        answer_to: None,
+        body_truncated: false,
+        spooled: None,
     })
 }
 
@@ -449,6 +471,21 @@ impl Request {
 
         let do_not_send_body = self.method == Method::Head;
 
+        // Perch patch: serialized here, written by the connection's thread.
+        if let Some(to) = self.answer_to.take() {
+            let mut bytes = Vec::new();
+            response.raw_print(
+                &mut bytes,
+                self.http_version.clone(),
+                &self.headers,
+                do_not_send_body,
+                None,
+            )?;
+            return to
+                .send(Answer::Response(writer, bytes))
+                .map_err(|_| IoError::new(ErrorKind::BrokenPipe, "connection closed"));
+        }
+
         Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),
             self.http_version.clone(),
@@ -468,6 +505,95 @@ impl Request {
             ErrorKind::ConnectionReset => Ok(()),
             _ => Err(err),
         })
+    }
+
+    /// Perch patch: whether the body was longer than the limit of its plan (then it was not
+    /// read whole, and the connection closes after the answer).
+    pub fn body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+
+    /// Perch patch: the body, if it was spooled to a temporary file (positioned at its start),
+    /// and its length.
+    pub fn take_spooled(&mut self) -> Option<(std::fs::File, u64)> {
+        self.spooled.take()
+    }
+
+    /// Perch patch: answers with `response` (a `101 Switching Protocols`, with the headers the
+    /// protocol needs), then hands the socket, blocking and without timeouts, to `then` on the
+    /// connection's own thread. Only for plain-HTTP servers built with `ServerOptions`; other
+    /// requests get an `Unsupported` error and are answered with a 500 when dropped.
+    pub fn upgrade_socket<R: Read>(
+        mut self,
+        protocol: &str,
+        response: Response<R>,
+        then: Box<dyn FnOnce(std::net::TcpStream) + Send + 'static>,
+    ) -> Result<(), IoError> {
+        let Some(to) = self.answer_to.take() else {
+            return Err(IoError::new(ErrorKind::Unsupported, "no socket to hand over"));
+        };
+        let mut bytes = Vec::new();
+        response.raw_print(
+            &mut bytes,
+            self.http_version.clone(),
+            &self.headers,
+            false,
+            Some(protocol),
+        )?;
+        let writer = self.extract_writer_impl();
+        to.send(Answer::Upgrade(writer, bytes, then))
+            .map_err(|_| IoError::new(ErrorKind::BrokenPipe, "connection closed"))
+    }
+
+    /// Perch patch: reads the body now (on the connection's thread) as `plan` says. Returns
+    /// false if it was longer than the plan's limit (then it was not read whole).
+    pub(crate) fn read_body(&mut self, plan: &BodyPlan) -> io::Result<bool> {
+        let limit = match plan {
+            BodyPlan::Memory { limit } | BodyPlan::Spool { limit, .. } => *limit,
+        };
+        if self.body_length.is_some_and(|n| n as u64 > limit) {
+            // Not read at all (nor `100 Continue` sent): the answer says it is too large. The
+            // caller shuts the socket's reading side, then calls `discard_body`.
+            self.must_send_continue = false;
+            self.body_truncated = true;
+            return Ok(false);
+        }
+        let expected = self.body_length.unwrap_or(0) as u64;
+        let reader = self.as_reader();
+        let mut bounded = reader.take(limit + 1);
+        let read = match plan {
+            BodyPlan::Memory { .. } => {
+                let mut buf = Vec::with_capacity(expected as usize);
+                bounded.read_to_end(&mut buf)?;
+                let n = buf.len() as u64;
+                self.data_reader = Some(Box::new(Cursor::new(buf)));
+                n
+            }
+            BodyPlan::Spool { dir, .. } => {
+                use std::io::Seek;
+                let mut file = spool_file(dir)?;
+                let n = io::copy(&mut bounded, &mut file)?;
+                file.rewind()?;
+                self.data_reader = Some(Box::new(file.try_clone()?));
+                self.spooled = Some((file, n));
+                n
+            }
+        };
+        if read > limit {
+            self.body_truncated = true;
+        }
+        Ok(read <= limit)
+    }
+
+    /// Perch patch: drops the body's reader (which reads what is left of the body, so the
+    /// socket's reading side must be shut first).
+    pub(crate) fn discard_body(&mut self) {
+        self.data_reader = Some(Box::new(io::empty()));
+    }
+
+    pub(crate) fn with_answer_sender(mut self, sender: Sender<Answer>) -> Self {
+        self.answer_to = Some(sender);
+        self
     }
 
     pub(crate) fn with_notify_sender(mut self, sender: Sender<()>) -> Self {
@@ -502,6 +628,33 @@ impl Drop for Request {
 /// Dummy trait that regroups the `Read` and `Write` traits.
 ///
 /// Automatically implemented on all types that implement both `Read` and `Write`.
+/// Perch patch: a new file in `dir`, unlinked at once (it disappears when its last handle is
+/// closed, also after a crash).
+fn spool_file(dir: &std::path::Path) -> io::Result<std::fs::File> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let path = dir.join(format!(
+            ".body-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                std::fs::remove_file(&path)?;
+                return Ok(file);
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub trait ReadWrite: Read + Write {}
 impl<T> ReadWrite for T where T: Read + Write {}
 

@@ -86,6 +86,9 @@ pub struct RefinedTcpStream {
     stream: Stream,
     close_read: bool,
     close_write: bool,
+    // Perch patch: set once the socket is handed to its new owner (a protocol upgrade); the
+    // halves then close their descriptors without shutting the shared socket down.
+    handed_over: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RefinedTcpStream {
@@ -96,17 +99,20 @@ impl RefinedTcpStream {
         let stream: Stream = stream.into();
 
         let (read, write) = (stream.clone(), stream);
+        let handed_over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
 
         let read = RefinedTcpStream {
             stream: read,
             close_read: true,
             close_write: false,
+            handed_over: handed_over.clone(),
         };
 
         let write = RefinedTcpStream {
             stream: write,
             close_read: false,
             close_write: true,
+            handed_over,
         };
 
         (read, write)
@@ -121,10 +127,18 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// Perch patch: the flag that, once set, keeps both halves from shutting the socket down.
+    pub(crate) fn handed_over_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.handed_over.clone()
+    }
 }
 
 impl Drop for RefinedTcpStream {
     fn drop(&mut self) {
+        if self.handed_over.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         if self.close_read {
             self.stream.shutdown(Shutdown::Read).ok();
         }
