@@ -165,7 +165,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let db_path = config.db_path();
     let store = Store::open(&db_path)
         .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
-    let server = crate::http::Listener::bind(addr)
+    let server = crate::http::Listener::bind(addr, &config)
         .map_err(|e| StartError(format!("cannot listen on {addr}: {e}")))?;
     let bound = server
         .addr()

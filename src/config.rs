@@ -64,6 +64,11 @@ pub struct ServiceSettings {
     pub session_length_mobile_in_hours: i64,
     pub extend_session_length_with_activity: bool,
     pub maximum_payload_size_bytes: i64,
+    /// Seconds each read from a client may wait (also a keep-alive connection's wait for its
+    /// next request). The connection's own thread waits, never an HTTP worker.
+    pub read_timeout: i64,
+    /// Seconds each write to a client may wait (an answer the client does not read).
+    pub write_timeout: i64,
     #[serde(rename = "MaximumURLLength")]
     pub maximum_url_length: i64,
     /// Seconds after which a post may no longer be edited; -1 = never.
@@ -101,6 +106,8 @@ impl Default for ServiceSettings {
             session_length_mobile_in_hours: 720,
             extend_session_length_with_activity: true,
             maximum_payload_size_bytes: 300_000,
+            read_timeout: 300,
+            write_timeout: 300,
             maximum_url_length: 2048,
             post_edit_time_limit: -1,
             enable_api_post_deletion: false,
@@ -478,6 +485,11 @@ impl Config {
         if self.perch.session_cleanup_interval_seconds < 1 {
             return Err(ConfigError(
                 "PerchSettings.SessionCleanupIntervalSeconds must be ≥ 1".into(),
+            ));
+        }
+        if self.service.read_timeout < 1 || self.service.write_timeout < 1 {
+            return Err(ConfigError(
+                "ServiceSettings.ReadTimeout and WriteTimeout must be ≥ 1 (seconds)".into(),
             ));
         }
         if self.service.maximum_payload_size_bytes < 1024 {

@@ -124,6 +124,7 @@ impl Decision {
             headers,
             body: b"limit exceeded\n".to_vec(),
             later: None,
+            upgrade: None,
         }
     }
 }

@@ -13,7 +13,6 @@ pub use request::{Method, Req};
 pub use response::Resp;
 
 use crate::app::{App, Ctx};
-use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -24,8 +23,18 @@ use std::time::Instant;
 pub struct Listener(Arc<tiny_http::Server>);
 
 impl Listener {
-    pub fn bind(addr: std::net::SocketAddr) -> Result<Listener, String> {
-        tiny_http::Server::http(addr)
+    /// Binds `addr`. Each connection's own thread reads request bodies (bounded by
+    /// `MaximumPayloadSizeBytes`) and writes answers, with the configured timeouts, so an HTTP
+    /// worker never waits on a client (the patched tiny_http's `ServerOptions`).
+    pub fn bind(addr: std::net::SocketAddr, config: &crate::Config) -> Result<Listener, String> {
+        let secs = |s: i64| Some(std::time::Duration::from_secs(s.max(1) as u64));
+        let limit = body_limit(config);
+        let options = tiny_http::ServerOptions {
+            read_timeout: secs(config.service.read_timeout),
+            write_timeout: secs(config.service.write_timeout),
+            body: Box::new(move |_| tiny_http::BodyPlan::Memory { limit }),
+        };
+        tiny_http::Server::http_with(addr, options)
             .map(|s| Listener(Arc::new(s)))
             .map_err(|e| e.to_string())
     }
@@ -110,11 +119,15 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
             )
         })
         .collect();
-    let limit = app.config.service.maximum_payload_size_bytes as u64 + 512;
-    // Sized from Content-Length (within the limit), so a body is read without regrowing.
-    let expected = raw.body_length().unwrap_or(0).min(limit as usize + 1);
+    // The connection's thread has read the body into memory (`Listener::bind`): this is a copy
+    // out of it, never a wait on the client.
+    let expected = raw
+        .body_length()
+        .unwrap_or(0)
+        .min(body_limit(&app.config) as usize);
     let mut body = Vec::with_capacity(expected);
-    let read = raw.as_reader().take(limit + 1).read_to_end(&mut body);
+    let read = std::io::Read::read_to_end(raw.as_reader(), &mut body);
+    let truncated = raw.body_truncated();
     let mut req = Req::new(method, &url, headers, body);
     req.remote = raw.remote_addr().copied();
 
@@ -131,7 +144,7 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
             "URL is too long.",
         )
         .to_response(&rid, app.config.service.enable_developer)
-    } else if req.body.len() as u64 > limit {
+    } else if truncated {
         // The webhook endpoint answers 400 here in Mattermost (it fails decoding the truncated
         // body, hence the decode error id); everywhere else it is a 413.
         let e = if req.path.starts_with("/hooks/") {
@@ -160,6 +173,7 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
         }
     };
     match resp.later.take() {
+        None if resp.upgrade.is_some() => upgrade(app, raw, resp, &rid, &req.path, started),
         None => finish(app, raw, resp, &rid, method, &req.path, started),
         // The answer waits on a write (`Store::write_then`): this worker moves on, and the
         // write's continuation answers. Headers set on the placeholder (the rate limiter's)
@@ -231,6 +245,37 @@ pub fn off_worker(
         return Err(ApiError::internal(format!("cannot start a thread: {e}")));
     }
     Ok(resp)
+}
+
+/// The most a request body may be (beyond it: 413, or 400 on the webhook endpoint).
+fn body_limit(config: &crate::Config) -> u64 {
+    config.service.maximum_payload_size_bytes.max(0) as u64 + 512
+}
+
+/// Answers `101` and hands the socket to the upgrade's owner (on the connection's thread).
+fn upgrade(app: &App, raw: tiny_http::Request, mut resp: Resp, rid: &str, path: &str, t: Instant) {
+    let Some(up) = resp.upgrade.take() else {
+        return;
+    };
+    let mut out = tiny_http::Response::empty(101);
+    let mut add = |k: &str, v: &str| {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            out.add_header(h);
+        }
+    };
+    for (k, v) in &resp.headers {
+        add(k, v);
+    }
+    add("X-Request-Id", rid);
+    add("X-Version-Id", &app.version_id);
+    if let Err(e) = raw.upgrade_socket(&up.protocol, out, up.then) {
+        log::warn!("[{rid}] upgrade failed: {e}");
+    }
+    log::info!(
+        "[{rid}] GET {} -> 101 in {}µs",
+        redact_path(path),
+        t.elapsed().as_micros()
+    );
 }
 
 /// Writes the answer and the access-log line.

@@ -14,6 +14,22 @@ pub struct Resp {
     pub body: Vec<u8>,
     /// Set on `Resp::later()`'s placeholder: the real answer comes through this.
     pub later: Option<Later>,
+    /// Set by `Resp::switch_protocols`: after the `101`, the socket goes here.
+    pub upgrade: Option<Upgrade>,
+}
+
+/// The new owner of a connection after a `101 Switching Protocols`: it receives the blocking
+/// socket on the connection's own thread (not an HTTP worker) and must return promptly.
+pub struct Upgrade {
+    /// The protocol named in the `Upgrade` header (`websocket`).
+    pub protocol: String,
+    pub then: Box<dyn FnOnce(std::net::TcpStream) + Send>,
+}
+
+impl std::fmt::Debug for Upgrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Upgrade({})", self.protocol)
+    }
 }
 
 /// The final step of a deferred answer: builds the response, given the app.
@@ -123,6 +139,7 @@ impl Resp {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body,
             later: None,
+            upgrade: None,
         }
     }
 
@@ -132,6 +149,24 @@ impl Resp {
 
     pub fn created<T: Serialize + ?Sized>(value: &T) -> Resp {
         Self::json(201, value)
+    }
+
+    /// `101 Switching Protocols` to `protocol` with `headers` (the server adds `Upgrade` and
+    /// `Connection`); once it is written, `then` gets the socket.
+    pub fn switch_protocols(
+        protocol: &str,
+        headers: Vec<(String, String)>,
+        then: Box<dyn FnOnce(std::net::TcpStream) + Send>,
+    ) -> Resp {
+        Resp {
+            status: 101,
+            headers,
+            upgrade: Some(Upgrade {
+                protocol: protocol.to_string(),
+                then,
+            }),
+            ..Resp::default()
+        }
     }
 
     /// `200 {"status":"OK"}`, Mattermost's answer for delete, revoke, logout and friends.
@@ -145,6 +180,7 @@ impl Resp {
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: body.into(),
             later: None,
+            upgrade: None,
         }
     }
 
@@ -154,6 +190,7 @@ impl Resp {
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
             later: None,
+            upgrade: None,
         }
     }
 

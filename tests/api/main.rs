@@ -19,6 +19,7 @@ mod posts;
 mod real_clients;
 mod real_clients_bots;
 mod real_senders;
+mod stall;
 mod system;
 mod teams;
 mod tokens;
