@@ -6,34 +6,16 @@
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_perch");
 
-/// A temporary data directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let p =
-            std::env::temp_dir().join(format!("perch-cli-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "api/common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 /// Runs `perch --data-dir <dir> <args>` to completion.
 fn perch(dir: &Path, args: &[&str]) -> Output {
@@ -230,22 +212,22 @@ fn version_prints_the_versions_and_schema() {
 
 #[test]
 fn a_bad_config_value_stops_startup_naming_the_key() {
-    let dir = TempDir::new("badcfg");
+    let dir = TempDir::new();
     std::fs::write(
-        dir.0.join("config.json"),
+        dir.path().join("config.json"),
         r#"{"ServiceSettings": {"EnableCommands": "yes"}}"#,
     )
     .unwrap();
-    let out = perch(&dir.0, &["--listen", "127.0.0.1:0"]);
+    let out = perch(dir.path(), &["--listen", "127.0.0.1:0"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ServiceSettings.EnableCommands"), "{err}");
     assert!(out.stdout.is_empty(), "nothing listened");
     // The same from the environment.
-    let dir = TempDir::new("badenv");
+    let dir = TempDir::new();
     let out = Command::new(BIN)
         .arg("--data-dir")
-        .arg(&dir.0)
+        .arg(dir.path())
         .env("MM_SERVICESETTINGS_MAXIMUMLOGINATTEMPTS", "lots")
         .output()
         .unwrap();
@@ -256,9 +238,9 @@ fn a_bad_config_value_stops_startup_naming_the_key() {
 /// README "Secure bot recipe", with the accounts made by the command line.
 #[test]
 fn secure_bot_recipe_with_the_command_line() {
-    let dir = TempDir::new("recipe");
+    let dir = TempDir::new();
     let out = perch(
-        &dir.0,
+        dir.path(),
         &[
             "user",
             "create",
@@ -273,7 +255,7 @@ fn secure_bot_recipe_with_the_command_line() {
     );
     assert!(assert_ok(&out).contains("system_admin"));
     let out = perch(
-        &dir.0,
+        dir.path(),
         &[
             "user",
             "create",
@@ -287,7 +269,7 @@ fn secure_bot_recipe_with_the_command_line() {
     );
     assert!(assert_ok(&out).contains("created user ci-bot"));
 
-    let server = Server::start(&dir.0);
+    let server = Server::start(dir.path());
     let http = Http::new(&server.url);
     let admin = format!("Bearer {}", http.login("admin", "admin-password"));
     let (status, _, team) = http.call(
@@ -299,11 +281,11 @@ fn secure_bot_recipe_with_the_command_line() {
     assert_eq!(status, 201, "{team}");
     // Membership from the command line, while the server runs.
     assert_ok(&perch(
-        &dir.0,
+        dir.path(),
         &["team", "add-member", "--team", "home", "--user", "ci-bot"],
     ));
     assert_ok(&perch(
-        &dir.0,
+        dir.path(),
         &[
             "channel",
             "add-member",
@@ -391,15 +373,15 @@ fn help_exits_0_and_usage_errors_exit_2() {
 
 #[test]
 fn config_get_and_set_from_the_command_line() {
-    let dir = TempDir::new("config");
-    let path = dir.0.join("config.json");
+    let dir = TempDir::new();
+    let path = dir.path().join("config.json");
     std::fs::write(
         &path,
         "{\n  \"PluginSettings\": {\"Enable\": true},\n  \"ServiceSettings\": {\"SiteURL\": \"\"}\n}\n",
     )
     .unwrap();
     let out = perch(
-        &dir.0,
+        dir.path(),
         &[
             "config",
             "set",
@@ -408,7 +390,7 @@ fn config_get_and_set_from_the_command_line() {
         ],
     );
     assert!(assert_ok(&out).contains("ServiceSettings.SiteURL = https://chat.example.com"));
-    let out = perch(&dir.0, &["config", "get", "ServiceSettings.SiteURL"]);
+    let out = perch(dir.path(), &["config", "get", "ServiceSettings.SiteURL"]);
     assert_eq!(assert_ok(&out), "https://chat.example.com\n");
     let before = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -417,16 +399,16 @@ fn config_get_and_set_from_the_command_line() {
     );
     // A bad value: exit 2, a message naming the key, the file untouched.
     let out = perch(
-        &dir.0,
+        dir.path(),
         &["config", "set", "PerchSettings.HttpWorkers", "lots"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PerchSettings.HttpWorkers"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
-    let out = perch(&dir.0, &["config", "get", "Nope.Nothing"]);
+    let out = perch(dir.path(), &["config", "get", "Nope.Nothing"]);
     assert_eq!(out.status.code(), Some(2));
     // The server starts with the file `config set` wrote and uses the value.
-    let server = Server::start(&dir.0);
+    let server = Server::start(dir.path());
     let http = Http::new(&server.url);
     let (status, _, cfg) = http.call("GET", "/api/v4/config/client?format=old", None, None);
     assert_eq!(status, 200, "{cfg}");

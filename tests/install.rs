@@ -1,21 +1,11 @@
 //! `install.sh`: a fresh install into a prefix, then an upgrade that keeps config.json and the
 //! data, with a backup of both.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn tmp() -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "perch-install-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&p).expect("tmp dir");
-    p
-}
+#[path = "api/common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 fn run(args: &[&str]) -> (bool, String) {
     let out = Command::new("bash")
@@ -56,7 +46,8 @@ fn create_alice(prefix: &std::path::Path, config: &std::path::Path) -> std::proc
 
 #[test]
 fn install_then_upgrade_keeps_config_and_data() {
-    let prefix = tmp();
+    let dir = TempDir::new();
+    let prefix = dir.path();
     let p = prefix.to_str().expect("utf-8 path");
     let bin = env!("CARGO_BIN_EXE_perch");
     let (ok, out) = run(&["--prefix", p, "--binary", bin]);
@@ -70,7 +61,7 @@ fn install_then_upgrade_keeps_config_and_data() {
         serde_json::from_str(&std::fs::read_to_string(&config).expect("config")).expect("json");
     v["TeamSettings"] = serde_json::json!({"SiteName": "Edited"});
     std::fs::write(&config, v.to_string()).expect("write config");
-    let created = create_alice(&prefix, &config);
+    let created = create_alice(prefix, &config);
     assert!(
         created.status.success(),
         "{}",
@@ -93,8 +84,7 @@ fn install_then_upgrade_keeps_config_and_data() {
     let b = backups[0].as_ref().expect("entry").path();
     assert!(b.join("config.json").exists() && b.join("perch.db").exists());
     // The account survived: creating it again conflicts.
-    let again = create_alice(&prefix, &config);
+    let again = create_alice(prefix, &config);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("username_exists"));
-    let _ = std::fs::remove_dir_all(&prefix);
 }

@@ -5,18 +5,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-fn tmp() -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "perch-proc-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&p).expect("tmp");
-    p
-}
+#[path = "api/common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 fn http(addr: &str, req: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
@@ -68,8 +59,9 @@ fn sigterm(pid: u32) {
 
 #[test]
 fn starts_reports_its_port_and_stops_cleanly_on_sigterm() {
-    let dir = tmp();
-    let (mut child, addr, stderr) = start(&dir);
+    let tmp = TempDir::new();
+    let dir = tmp.path();
+    let (mut child, addr, stderr) = start(dir);
     let resp = http(
         &addr,
         "GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -90,7 +82,7 @@ fn starts_reports_its_port_and_stops_cleanly_on_sigterm() {
     assert!(log.iter().any(|l| l.contains("schema upgraded to version")));
 
     // Second start on the same data: nothing to migrate, the account is still there.
-    let (mut child, addr, stderr) = start(&dir);
+    let (mut child, addr, stderr) = start(dir);
     let body = r#"{"login_id":"alice","password":"long-enough-1"}"#;
     let resp = http(
         &addr,
@@ -104,5 +96,4 @@ fn starts_reports_its_port_and_stops_cleanly_on_sigterm() {
         !log.iter().any(|l| l.contains("schema upgraded")),
         "migrated again: {log:?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

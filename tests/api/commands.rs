@@ -20,37 +20,13 @@ fn server_with(f: impl FnOnce(&mut perch::Config)) -> TestServer {
     })
 }
 
-/// An admin, a plain member `bob`, team `acme` and its channels.
-struct Fx {
-    ts: TestServer,
-    admin: Client,
-    bob: Client,
-    tid: String,
-    /// town-square of acme (everyone is a member).
-    town: String,
-    /// A public channel `dev` with admin and bob.
-    dev: String,
-}
-
-fn fx() -> Fx {
+/// The shared fixture on `server()`, with bob in `dev` too.
+fn fx() -> Acme {
     fx_on(server())
 }
 
-fn fx_on(ts: TestServer) -> Fx {
-    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
-    let town = s(&admin
-        .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-        .json()["id"]);
-    let dev = s(&admin.create_channel(&tid, "dev", "O")["id"]);
-    admin.add_to_channel(&dev, &bob.id());
-    Fx {
-        ts,
-        admin,
-        bob,
-        tid,
-        town,
-        dev,
-    }
+fn fx_on(ts: TestServer) -> Acme {
+    Acme::on(ts).bob_joins_dev()
 }
 
 fn s(v: &Value) -> String {
@@ -101,18 +77,6 @@ fn all(f: &[(String, String)], k: &str) -> Vec<String> {
         .filter(|(a, _)| a == k)
         .map(|(_, v)| v.clone())
         .collect()
-}
-
-/// Polls until `f` returns Some, for at most 15 s (CI machines are slow and shared).
-fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The newest post of a channel with this message, if any.
@@ -985,7 +949,7 @@ fn execute_uses_the_regenerated_token_and_forgets_deleted_commands() {
 
 /// Runs `/later` (bob, in dev, optionally in a thread) and returns the response URL sent to
 /// the command server.
-fn response_url(f: &Fx, rx: &MockReceiver, root_id: &str) -> String {
+fn response_url(f: &Acme, rx: &MockReceiver, root_id: &str) -> String {
     let r = f.bob.post(
         "/api/v4/commands/execute",
         &json!({"channel_id": f.dev, "command": "/later", "root_id": root_id}),
@@ -1153,7 +1117,7 @@ fn builtin_echo_posts_now_or_later_and_is_bounded() {
     if started.elapsed() < Duration::from_millis(1800) {
         assert!(early.is_none(), "posted before its delay");
     }
-    let p = eventually("the delayed echo", || {
+    let p = eventually(PATIENCE, "the delayed echo", || {
         find_post(&f.bob, &f.dev, "see you soon")
     });
     assert_eq!(p["user_id"], f.bob.id().as_str());
@@ -1270,8 +1234,7 @@ fn builtin_msg_and_groupmsg() {
     // A group message with bob and carol.
     let r = run(&f.admin, &f.town, "/groupmsg @bob,@carol hello all");
     assert!(s(&r["goto_location"]).starts_with(&format!("{}/acme/channels/", f.ts.url)));
-    let channels = f
-        .carol_channels(&carol)
+    let channels = carol_channels(&f, &carol)
         .into_iter()
         .filter(|c| c["type"] == "G")
         .collect::<Vec<_>>();
@@ -1292,15 +1255,14 @@ fn builtin_msg_and_groupmsg() {
     assert!(s(&r["text"]).contains("ghost"));
 }
 
-impl Fx {
-    fn carol_channels(&self, carol: &Client) -> Vec<Value> {
-        carol
-            .get(&format!("/api/v4/users/me/teams/{}/channels", self.tid))
-            .json()
-            .as_array()
-            .unwrap()
-            .clone()
-    }
+/// The channels `carol` is in on team acme.
+fn carol_channels(f: &Acme, carol: &Client) -> Vec<Value> {
+    carol
+        .get(&format!("/api/v4/users/me/teams/{}/channels", f.tid))
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]

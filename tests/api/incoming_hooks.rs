@@ -5,47 +5,6 @@
 use crate::common::*;
 use serde_json::{json, Value};
 
-/// A server with an admin, a plain user `bob` on team `acme`, and channel `dev` (public).
-struct Env {
-    ts: TestServer,
-    admin: Client,
-    bob: Client,
-    tid: String,
-    dev: String,
-    town: String,
-}
-
-fn env_with(f: impl FnOnce(&mut perch::Config)) -> Env {
-    let ts = TestServer::start_with(f);
-    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
-    let dev = admin.create_channel(&tid, "dev", "O")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let town = admin
-        .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Env {
-        ts,
-        admin,
-        bob,
-        tid,
-        dev,
-        town,
-    }
-}
-
-fn env() -> Env {
-    env_with(|_| {})
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_string()
-}
-
 fn create_hook(c: &Client, body: Value) -> Value {
     let r = c.post("/api/v4/hooks/incoming", &body);
     assert_eq!(r.status, 201, "create hook: {}", r.body);
@@ -105,7 +64,7 @@ fn make_team_admin(admin: &Client, tid: &str, uid: &str) {
 
 #[test]
 fn create_hook_returns_201_with_every_field() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(
         &e.admin,
         json!({"channel_id": e.dev, "display_name": "CI", "description": "builds",
@@ -132,7 +91,7 @@ fn create_hook_returns_201_with_every_field() {
 
 #[test]
 fn create_hook_keeps_overrides_when_config_allows() {
-    let e = env_with(|c| {
+    let e = Acme::with(|c| {
         c.service.enable_post_username_override = true;
         c.service.enable_post_icon_override = true;
     });
@@ -159,7 +118,7 @@ fn create_hook_keeps_overrides_when_config_allows() {
 
 #[test]
 fn create_hook_validation_errors() {
-    let e = env();
+    let e = Acme::new();
     let a = &e.admin;
     a.post_raw("/api/v4/hooks/incoming", "application/json", b"{nope")
         .assert_error(400, "api.context.invalid_body_param.app_error");
@@ -200,7 +159,7 @@ fn create_hook_validation_errors() {
 
 #[test]
 fn create_hook_permissions_plain_user_403_team_admin_ok() {
-    let e = env();
+    let e = Acme::new();
     let bob = &e.bob;
     bob.post("/api/v4/hooks/incoming", &json!({"channel_id": e.dev}))
         .assert_error(403, "api.context.permissions.app_error");
@@ -233,7 +192,7 @@ fn create_hook_permissions_plain_user_403_team_admin_ok() {
 
 #[test]
 fn list_hooks_by_team_with_paging_and_total_count() {
-    let e = env();
+    let e = Acme::new();
     let ids: Vec<String> = (0..3)
         .map(|i| {
             id_of(&create_hook(
@@ -290,7 +249,7 @@ fn list_hooks_by_team_with_paging_and_total_count() {
 
 #[test]
 fn list_hooks_permissions() {
-    let e = env();
+    let e = Acme::new();
     create_hook(&e.admin, json!({"channel_id": e.dev}));
     e.bob
         .get(&format!("/api/v4/hooks/incoming?team_id={}", e.tid))
@@ -308,7 +267,7 @@ fn list_hooks_permissions() {
 
 #[test]
 fn get_update_delete_hook() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(
         &e.admin,
         json!({"channel_id": e.dev, "display_name": "old"}),
@@ -389,7 +348,7 @@ fn get_update_delete_hook() {
 
 #[test]
 fn team_admin_manages_others_hooks_and_owner_manages_own() {
-    let e = env();
+    let e = Acme::new();
     make_team_admin(&e.admin, &e.tid, &e.bob.id());
     let mine = create_hook(&e.bob, json!({"channel_id": e.dev}));
     let admins = create_hook(&e.admin, json!({"channel_id": e.dev}));
@@ -418,7 +377,7 @@ fn team_admin_manages_others_hooks_and_owner_manages_own() {
 
 #[test]
 fn disabled_incoming_webhooks_answer_501() {
-    let e = env_with(|c| c.service.enable_incoming_webhooks = false);
+    let e = Acme::with(|c| c.service.enable_incoming_webhooks = false);
     // Permission checks come first.
     e.bob
         .post("/api/v4/hooks/incoming", &json!({"channel_id": e.dev}))
@@ -438,7 +397,7 @@ fn disabled_incoming_webhooks_answer_501() {
 
 #[test]
 fn archiving_a_channel_deletes_its_hooks() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(&e.admin, json!({"channel_id": e.dev}));
     let other = create_hook(&e.admin, json!({"channel_id": e.town}));
     let hid = id_of(&h);
@@ -472,7 +431,7 @@ fn archiving_a_channel_deletes_its_hooks() {
 
 #[test]
 fn post_hook_plain_json_fixture_with_overrides() {
-    let e = env_with(|c| {
+    let e = Acme::with(|c| {
         c.service.enable_post_username_override = true;
         c.service.enable_post_icon_override = true;
     });
@@ -506,7 +465,7 @@ fn post_hook_plain_json_fixture_with_overrides() {
 
 #[test]
 fn post_hook_accepts_every_encoding() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let body = br#"{"text": "hello"}"#;
     for ct in [
@@ -597,7 +556,7 @@ fn post_hook_accepts_every_encoding() {
 
 #[test]
 fn post_hook_decoding_errors() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let before = e.admin.channel_posts(&e.dev).len();
     let cases: &[(&str, &[u8], &str, &str)] = &[
@@ -684,7 +643,7 @@ fn post_hook_decoding_errors() {
 
 #[test]
 fn post_hook_body_over_the_limit_is_400() {
-    let e = env_with(|c| c.service.maximum_payload_size_bytes = 1000);
+    let e = Acme::with(|c| c.service.maximum_payload_size_bytes = 1000);
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let r = send_json(&e.ts, &hid, &json!({"text": "x".repeat(2000)}));
     r.assert_error(400, DECODE);
@@ -696,7 +655,7 @@ fn post_hook_body_over_the_limit_is_400() {
 
 #[test]
 fn post_hook_errors_have_mattermost_status_and_ids() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(&e.admin, json!({"channel_id": e.dev}));
     let hid = id_of(&h);
     let unknown = "u".repeat(26);
@@ -849,7 +808,7 @@ fn post_hook_errors_have_mattermost_status_and_ids() {
 
 #[test]
 fn post_hook_props_and_overrides_off_by_default() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(
         &e.admin,
         json!({"channel_id": e.dev, "display_name": "Hook"}),
@@ -872,7 +831,7 @@ fn post_hook_props_and_overrides_off_by_default() {
 
 #[test]
 fn post_hook_overrides_when_enabled() {
-    let e = env_with(|c| {
+    let e = Acme::with(|c| {
         c.service.enable_post_username_override = true;
         c.service.enable_post_icon_override = true;
     });
@@ -903,7 +862,7 @@ fn post_hook_overrides_when_enabled() {
 
 #[test]
 fn post_hook_channel_names_and_direct_messages() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let in_channel = |channel: &str| {
         let p = sent_post(
@@ -951,7 +910,7 @@ fn post_hook_channel_names_and_direct_messages() {
 
 #[test]
 fn post_hook_attachments_fixture() {
-    let e = env();
+    let e = Acme::new();
     let alice = e.ts.user(&e.admin, "alice");
     let hid = id_of(&create_hook(
         &e.admin,
@@ -1014,7 +973,7 @@ fn post_hook_attachments_fixture() {
 
 #[test]
 fn post_hook_slack_markup_is_translated() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let bob = e.bob.id();
     let text = format!(
@@ -1048,7 +1007,7 @@ fn post_hook_slack_markup_is_translated() {
 
 #[test]
 fn post_hook_splits_long_text_with_attachments_on_the_last_post() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let text = format!("{}{}{}", "a".repeat(16383), "é".repeat(16383), "tail");
     let r = send_json(
@@ -1078,7 +1037,7 @@ fn post_hook_splits_long_text_with_attachments_on_the_last_post() {
 
 #[test]
 fn post_hook_large_attachments_get_posts_of_their_own() {
-    let e = env_with(|c| c.service.maximum_payload_size_bytes = 4_000_000);
+    let e = Acme::with(|c| c.service.maximum_payload_size_bytes = 4_000_000);
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let big = "b".repeat(500_000);
     let r = send_json(
@@ -1115,7 +1074,7 @@ fn post_hook_large_attachments_get_posts_of_their_own() {
 
 #[test]
 fn post_hook_root_id_replies_in_the_thread() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let root = sent_post(
         &e.admin,
@@ -1157,7 +1116,7 @@ fn post_hook_root_id_replies_in_the_thread() {
 
 #[test]
 fn post_hook_type_and_priority() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let p = sent_post(
         &e.admin,
@@ -1210,7 +1169,7 @@ fn send_with_key(ts: &TestServer, hook: &str, key: &str, v: &Value) -> Resp {
 
 #[test]
 fn post_hook_idempotency_key_creates_one_post() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let other = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let first = send_with_key(&e.ts, &hid, "delivery-1", &json!({"text": "once"}));
@@ -1265,7 +1224,7 @@ fn post_hook_idempotency_key_creates_one_post() {
 
 #[test]
 fn post_hook_concurrent_repeats_of_one_key_create_one_post() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let url = e.ts.url.clone();
     let handles: Vec<_> = (0..8)
@@ -1291,7 +1250,7 @@ fn post_hook_concurrent_repeats_of_one_key_create_one_post() {
 
 #[test]
 fn list_deliveries_records_every_call() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let path = format!("/api/v4/hooks/incoming/{hid}/deliveries");
     let ok = send_json(&e.ts, &hid, &json!({"text": "logged"}));
@@ -1340,7 +1299,7 @@ fn list_deliveries_records_every_call() {
 
 #[test]
 fn delivery_log_is_capped_per_hook() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     for i in 0..105 {
         // Failures are logged too and are cheaper to make than posts.
@@ -1383,7 +1342,7 @@ fn delivery_log_is_capped_per_hook() {
 #[test]
 fn delivery_logs_of_hooks_called_in_turn_are_each_capped() {
     // Two hooks called strictly in turn: each log is trimmed by its own count of rows.
-    let e = env();
+    let e = Acme::new();
     let hids = [
         id_of(&create_hook(&e.admin, json!({"channel_id": e.dev}))),
         id_of(&create_hook(&e.admin, json!({"channel_id": e.dev}))),
@@ -1413,7 +1372,7 @@ fn delivery_logs_of_hooks_called_in_turn_are_each_capped() {
 
 #[test]
 fn post_hook_cache_follows_updates_and_deletes() {
-    let e = env();
+    let e = Acme::new();
     let h = create_hook(&e.admin, json!({"channel_id": e.dev}));
     let hid = id_of(&h);
     let p = sent_post(&e.admin, &send_json(&e.ts, &hid, &json!({"text": "one"})));
@@ -1442,7 +1401,7 @@ fn post_hook_cache_follows_updates_and_deletes() {
 
 #[test]
 fn post_hook_concurrent_senders_all_succeed() {
-    let e = env();
+    let e = Acme::new();
     let hid = id_of(&create_hook(&e.admin, json!({"channel_id": e.dev})));
     let handles: Vec<_> = (0..16)
         .map(|t| {
@@ -1485,7 +1444,7 @@ fn post_hook_concurrent_senders_all_succeed() {
 fn deliver_sees_membership_and_archive_changes_at_once() {
     // The hot path keeps channels, owners and memberships in memory: a change must count
     // from the very next call.
-    let e = env();
+    let e = Acme::new();
     let secret = id_of(&e.admin.create_channel(&e.tid, "secret", "P"));
     e.admin.add_to_channel(&secret, &e.bob.id());
     let h = create_hook(

@@ -16,30 +16,15 @@ const SECRET: &str = "s3cr3t-Token_42";
 const SIGNATURE: &str = "api.webhook.integration.signature.app_error";
 const PAYLOAD: &str = "api.webhook.integration.payload.app_error";
 
-/// A server with an admin, a plain user `bob` on team `acme`, and the public channel `dev`.
-struct Env {
-    ts: TestServer,
-    admin: Client,
-    bob: Client,
-    dev: String,
+/// What these tests do with the shared fixture: a hook on `dev`, its posts and delivery log.
+trait Tools {
+    fn hook(&self, extra: Value) -> String;
+    fn posts(&self) -> Vec<Value>;
+    fn post(&self, id: &str) -> Value;
+    fn deliveries(&self, hook: &str) -> Vec<Value>;
 }
 
-fn env() -> Env {
-    let ts = TestServer::start();
-    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
-    let dev = admin.create_channel(&tid, "dev", "O")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Env {
-        ts,
-        admin,
-        bob,
-        dev,
-    }
-}
-
-impl Env {
+impl Tools for Acme {
     fn hook(&self, extra: Value) -> String {
         let mut body = json!({"channel_id": self.dev, "display_name": "tools"});
         for (k, v) in extra.as_object().unwrap() {
@@ -273,7 +258,7 @@ fn assert_post_matches(post: &Value, expected: &Value, what: &str) {
 
 /// Sends one fixture and checks the outcome against its expected file. Returns the post.
 fn deliver_expected(
-    e: &Env,
+    e: &Acme,
     path: &str,
     f: &Fixture,
     headers: &[(String, String)],
@@ -314,7 +299,7 @@ fn check_thread(roots: &mut HashMap<String, String>, expected: &Value, post: &Va
 
 #[test]
 fn tool_endpoints_post_every_fixture_and_check_signatures() {
-    let e = env();
+    let e = Acme::new();
     let mut expected_posts = 0;
     for tool in TOOLS {
         let hook = e.hook(json!({"secret": SECRET}));
@@ -360,7 +345,7 @@ fn tool_endpoints_post_every_fixture_and_check_signatures() {
 
 #[test]
 fn tool_endpoints_without_a_secret_need_no_signature() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({}));
     let f = fixture("bitbucket", "pullrequest_created");
     deliver_expected(&e, &format!("/hooks/{hook}/bitbucket"), &f, &f.headers).unwrap();
@@ -380,7 +365,7 @@ fn is_slack_payload(body: &[u8]) -> bool {
 
 #[test]
 fn plain_endpoint_detects_every_tool() {
-    let e = env();
+    let e = Acme::new();
     for tool in TOOLS {
         let hook = e.hook(json!({}));
         let path = format!("/hooks/{hook}");
@@ -408,7 +393,7 @@ fn plain_endpoint_detects_every_tool() {
 
 #[test]
 fn plain_endpoint_verifies_the_detected_tools_signature() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({"secret": SECRET}));
     let path = format!("/hooks/{hook}");
     for (tool, name) in [
@@ -444,7 +429,7 @@ fn github_about(name: &str, number: u64, delivery: &str) -> (Vec<u8>, Vec<(Strin
 
 #[test]
 fn pull_request_events_share_one_thread() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({}));
     let path = format!("/hooks/{hook}/github");
     // The fixtures are about different repositories and numbers; align them on PR #2.
@@ -494,7 +479,7 @@ fn pull_request_events_share_one_thread() {
 
 #[test]
 fn retries_with_one_delivery_id_post_once() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({}));
     let f = fixture("github", "pull_request__opened");
     let first = send(&e.ts, &format!("/hooks/{hook}/github"), &f.headers, &f.body);
@@ -532,7 +517,7 @@ fn retries_with_one_delivery_id_post_once() {
 
 #[test]
 fn event_filters_pick_what_posts() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({
         "event_include": ["pull_request.*", "push"],
         "event_exclude": ["pull_request.closed"],
@@ -595,7 +580,7 @@ fn event_filters_pick_what_posts() {
 
 #[test]
 fn ping_and_unsupported_events_are_acknowledged_and_logged() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({}));
     let f = fixture("github", "ping");
     for path in [format!("/hooks/{hook}/github"), format!("/hooks/{hook}")] {
@@ -625,7 +610,7 @@ fn ping_and_unsupported_events_are_acknowledged_and_logged() {
 
 #[test]
 fn malformed_payloads_are_400_and_create_nothing() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({}));
     let push = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
@@ -664,7 +649,7 @@ fn malformed_payloads_are_400_and_create_nothing() {
 
 #[test]
 fn template_hooks_render_any_json() {
-    let e = env();
+    let e = Acme::new();
     let template = r##"{% if commits %}{"text": {{ (sender.login ~ " pushed " ~ (commits|length) ~ " commits to " ~ repository.full_name)|tojson }},
  "attachments": [{"color": "#2EB886", "title": {{ head_commit.message|tojson }}}],
  "thread_key": {{ ("push:" ~ repository.full_name)|tojson }}}{% endif %}"##;
@@ -749,7 +734,7 @@ fn template_hooks_render_any_json() {
 
 #[test]
 fn broken_templates_are_refused_when_saved() {
-    let e = env();
+    let e = Acme::new();
     let r = e.admin.post(
         "/api/v4/hooks/incoming",
         &json!({"channel_id": e.dev, "template": "line one\n{{ broken }"}),
@@ -784,7 +769,7 @@ fn broken_templates_are_refused_when_saved() {
 
 #[test]
 fn hook_secrets_are_write_only() {
-    let e = env();
+    let e = Acme::new();
     let r = e.admin.post(
         "/api/v4/hooks/incoming",
         &json!({"channel_id": e.dev, "secret": SECRET}),
@@ -821,7 +806,7 @@ fn hook_secrets_are_write_only() {
 
 #[test]
 fn slack_payloads_work_as_before_and_need_the_secret_when_set() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({"event_include": ["push"]}));
     let r = send(
         &e.ts,
@@ -858,7 +843,7 @@ fn slack_payloads_work_as_before_and_need_the_secret_when_set() {
 
 #[test]
 fn preview_renders_without_posting() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({"display_name": "gh", "event_exclude": ["issues.*"]}));
     let preview = |query: &str, f: &Fixture| {
         let pairs: Vec<(&str, &str)> = f
@@ -951,7 +936,7 @@ fn form_encode(data: &[u8]) -> String {
 
 #[test]
 fn github_form_bodies_are_read_and_signed_as_sent() {
-    let e = env();
+    let e = Acme::new();
     let hook = e.hook(json!({"secret": SECRET}));
     let f = fixture("github", "release__published");
     let body = format!("payload={}", form_encode(&f.body)).into_bytes();

@@ -11,40 +11,20 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// A server whose outgoing calls may reach 127.0.0.0/8, with fast retries, an admin, a team
-/// `acme` and a public channel `dev`.
-struct World {
-    ts: TestServer,
-    admin: Client,
-    tid: String,
-    cid: String,
-}
-
-fn world_with(f: impl FnOnce(&mut Config)) -> World {
-    let ts = TestServer::start_with(|c| {
+/// The shared fixture on a server whose outgoing calls may reach 127.0.0.0/8, with fast
+/// retries; `f` adjusts the configuration further.
+fn world_with(f: impl FnOnce(&mut Config)) -> Acme {
+    Acme::with(|c| {
         c.service.allowed_untrusted_internal_connections = "127.0.0.0/8".into();
         c.perch.outgoing_retry_base_millis = 100;
         c.perch.outgoing_retry_max_millis = 400;
         c.perch.outgoing_scan_interval_millis = 100;
         f(c);
-    });
-    let admin = ts.admin();
-    let tid = id_of(&admin.create_team("acme"));
-    let cid = id_of(&admin.create_channel(&tid, "dev", "O"));
-    World {
-        ts,
-        admin,
-        tid,
-        cid,
-    }
+    })
 }
 
-fn world() -> World {
+fn world() -> Acme {
     world_with(|_| {})
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_string()
 }
 
 fn create_hook(c: &Client, body: Value) -> Value {
@@ -59,21 +39,12 @@ fn deliveries(c: &Client, hook_id: &str) -> Vec<Value> {
     r.json().as_array().unwrap().clone()
 }
 
-/// Polls `f` every 50 ms for up to `secs` seconds.
-fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+/// How long these tests wait for a delivery or its answer (retries take a while).
+const DELIVERY: Duration = Duration::from_secs(20);
 
 /// Waits until the hook's newest delivery is no longer pending; returns it.
 fn settled(c: &Client, hook_id: &str) -> Value {
-    wait_for(20, "a settled delivery", || {
+    eventually(DELIVERY, "a settled delivery", || {
         deliveries(c, hook_id)
             .into_iter()
             .next()
@@ -99,7 +70,7 @@ fn create_outgoing_hook_returns_the_full_object() {
     let h = create_hook(
         &w.admin,
         json!({
-            "team_id": w.tid, "channel_id": w.cid, "display_name": "Deployer",
+            "team_id": w.tid, "channel_id": w.dev, "display_name": "Deployer",
             "description": "ships it", "trigger_words": ["deploy", "ship"], "trigger_when": 1,
             "callback_urls": ["http://example.com/hook"], "content_type": "application/json",
             "username": "deploybot", "icon_url": "http://example.com/i.png"
@@ -110,7 +81,7 @@ fn create_outgoing_hook_returns_the_full_object() {
     assert_ne!(h["token"], h["id"]);
     assert_eq!(h["creator_id"], w.admin.id().as_str());
     assert_eq!(h["team_id"], w.tid.as_str());
-    assert_eq!(h["channel_id"], w.cid.as_str());
+    assert_eq!(h["channel_id"], w.dev.as_str());
     assert_eq!(h["trigger_words"], json!(["deploy", "ship"]));
     assert_eq!(h["trigger_when"], 1);
     assert_eq!(h["callback_urls"], json!(["http://example.com/hook"]));
@@ -146,7 +117,7 @@ fn create_outgoing_hook_returns_the_full_object() {
     );
     assert_eq!(ids("/api/v4/hooks/outgoing"), both);
     assert_eq!(
-        ids(&format!("/api/v4/hooks/outgoing?channel_id={}", w.cid)),
+        ids(&format!("/api/v4/hooks/outgoing?channel_id={}", w.dev)),
         vec![id.clone()]
     );
     assert_eq!(
@@ -230,15 +201,14 @@ fn create_outgoing_hook_validation_follows_mattermost() {
     b["callback_urls"] = json!(["http://example.com/y"]);
     assert_eq!(post(b).status, 201);
     let mut b = with("trigger_words", json!(["beta"]));
-    b["channel_id"] = json!(w.cid);
+    b["channel_id"] = json!(w.dev);
     assert_eq!(post(b).status, 201);
 }
 
 #[test]
 fn create_outgoing_hook_needs_team_permissions() {
     let w = world();
-    let bob = w.ts.user(&w.admin, "bob");
-    w.admin.add_to_team(&w.tid, &bob.id());
+    let bob = &w.bob;
     let body = json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": ["http://example.com/x"]});
     bob.post("/api/v4/hooks/outgoing", &body)
         .assert_error(403, "api.context.permissions.app_error");
@@ -257,7 +227,7 @@ fn create_outgoing_hook_needs_team_permissions() {
     assert_eq!(r.status, 200, "{}", r.body);
     let mut b = body.clone();
     b["trigger_words"] = json!(["bobs"]);
-    let bobs = create_hook(&bob, b);
+    let bobs = create_hook(bob, b);
     assert_eq!(bobs["creator_id"], bob.id().as_str());
     let r = bob.get(&format!("/api/v4/hooks/outgoing?team_id={}", w.tid));
     assert_eq!(r.json().as_array().unwrap().len(), 2);
@@ -302,7 +272,7 @@ fn outgoing_hooks_disabled_is_501_and_nothing_fires() {
     admin
         .delete(&format!("/api/v4/hooks/outgoing/{id}"))
         .assert_error(501, "api.outgoing_webhook.disabled.app_error");
-    admin.create_post(&w.cid, "go now");
+    admin.create_post(&w.dev, "go now");
     assert!(rx.next(1).is_none(), "a disabled feature fired a hook");
 }
 
@@ -454,14 +424,14 @@ fn fire_exact_trigger_is_the_case_sensitive_first_word() {
     ] {
         w.admin.post(
             "/api/v4/posts",
-            &json!({"channel_id": w.cid, "message": msg}),
+            &json!({"channel_id": w.dev, "message": msg}),
         );
     }
     let got = rx.next(20).expect("the matching post fires");
     let v: Value = serde_json::from_slice(&got.body).unwrap();
     assert_eq!(v["trigger_word"], "deploy");
     assert_eq!(v["text"], "deploy\u{2003}");
-    w.admin.create_post(&w.cid, "\n ship it");
+    w.admin.create_post(&w.dev, "\n ship it");
     let v: Value = serde_json::from_slice(&rx.next(20).unwrap().body).unwrap();
     assert_eq!(v["trigger_word"], "ship");
     // Deliveries are recorded with the post itself: exactly the two matches exist.
@@ -478,10 +448,10 @@ fn fire_starts_with_trigger_reports_the_first_matching_word() {
                "callback_urls": [rx.url], "content_type": "application/json"}),
     );
     for msg in ["xdeploy", "Deploying", "run deploy", "with space"] {
-        w.admin.create_post(&w.cid, msg);
+        w.admin.create_post(&w.dev, msg);
     }
     assert!(deliveries(&w.admin, &id_of(&h)).is_empty());
-    w.admin.create_post(&w.cid, "deploying the thing");
+    w.admin.create_post(&w.dev, "deploying the thing");
     let v: Value = serde_json::from_slice(&rx.next(20).unwrap().body).unwrap();
     assert_eq!(v["trigger_word"], "dep");
     assert_eq!(v["text"], "deploying the thing");
@@ -491,7 +461,7 @@ fn fire_starts_with_trigger_reports_the_first_matching_word() {
         json!({"team_id": w.tid, "trigger_words": ["with space"], "trigger_when": 1,
                "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "with space");
+    w.admin.create_post(&w.dev, "with space");
     assert!(deliveries(&w.admin, &id_of(&spaced)).is_empty());
 }
 
@@ -502,7 +472,7 @@ fn fire_channel_hook_without_triggers_on_every_post_of_its_channel() {
     let other = id_of(&w.admin.create_channel(&w.tid, "other", "O"));
     let h = create_hook(
         &w.admin,
-        json!({"team_id": w.tid, "channel_id": w.cid, "callback_urls": [rx.url],
+        json!({"team_id": w.tid, "channel_id": w.dev, "callback_urls": [rx.url],
                "content_type": "application/json"}),
     );
     // A trigger-word hook bound to the channel only fires there.
@@ -512,18 +482,18 @@ fn fire_channel_hook_without_triggers_on_every_post_of_its_channel() {
                "callback_urls": [rx.url]}),
     );
     w.admin.create_post(&other, "anything at all");
-    let root = w.admin.create_post(&w.cid, "anything at all");
+    let root = w.admin.create_post(&w.dev, "anything at all");
     // Replies fire too.
     w.admin.post(
         "/api/v4/posts",
-        &json!({"channel_id": w.cid, "message": "", "root_id": root["id"]}),
+        &json!({"channel_id": w.dev, "message": "", "root_id": root["id"]}),
     );
-    w.admin.create_post(&w.cid, "hey there");
+    w.admin.create_post(&w.dev, "hey there");
     let mut seen = Vec::new();
     for _ in 0..3 {
         let v: Value = serde_json::from_slice(&rx.next(20).unwrap().body).unwrap();
         assert_eq!(v["trigger_word"], "");
-        assert_eq!(v["channel_id"], w.cid.as_str());
+        assert_eq!(v["channel_id"], w.dev.as_str());
         seen.push(v["text"].as_str().unwrap().to_string());
     }
     seen.sort();
@@ -542,7 +512,7 @@ fn fire_never_in_private_or_direct_channels_by_default() {
     );
     let private = id_of(&w.admin.create_channel(&w.tid, "secret", "P"));
     w.admin.create_post(&private, "go private");
-    let bob = w.ts.user(&w.admin, "bob");
+    let bob = &w.bob;
     let r = w
         .admin
         .post("/api/v4/channels/direct", &json!([w.admin.id(), bob.id()]));
@@ -566,8 +536,7 @@ fn fire_in_private_channel_when_perch_setting_allows_for_members() {
                "callback_urls": [rx.url], "content_type": "application/json"}),
     );
     // A creator who is not a member of the private channel cannot bind a hook to it.
-    let bob = w.ts.user(&w.admin, "bob");
-    w.admin.add_to_team(&w.tid, &bob.id());
+    let bob = &w.bob;
     w.admin
         .post(
             "/api/v4/hooks/outgoing",
@@ -593,7 +562,7 @@ fn callback_json_carries_every_field() {
         json!({"team_id": w.tid, "trigger_words": ["build"], "callback_urls": [format!("{}/cb?x=1", rx.url)],
                "content_type": "application/json"}),
     );
-    let post = w.admin.create_post(&w.cid, "build it & ship ü");
+    let post = w.admin.create_post(&w.dev, "build it & ship ü");
     let got = rx.next(20).expect("callback");
     assert_eq!(got.method, "POST");
     assert_eq!(got.url, "/cb?x=1");
@@ -607,7 +576,7 @@ fn callback_json_carries_every_field() {
     assert_eq!(v["token"], h["token"]);
     assert_eq!(v["team_id"], w.tid.as_str());
     assert_eq!(v["team_domain"], "acme");
-    assert_eq!(v["channel_id"], w.cid.as_str());
+    assert_eq!(v["channel_id"], w.dev.as_str());
     assert_eq!(v["channel_name"], "dev");
     assert_eq!(v["timestamp"], post["create_at"]);
     assert!(v["timestamp"].is_i64());
@@ -631,7 +600,7 @@ fn callback_form_carries_every_field_with_seconds() {
         json!({"team_id": w.tid, "trigger_words": ["build"], "callback_urls": [rx.url],
                "content_type": "text/plain"}),
     );
-    let post = w.admin.create_post(&w.cid, "build a+b = c&d");
+    let post = w.admin.create_post(&w.dev, "build a+b = c&d");
     let got = rx.next(20).expect("callback");
     assert_eq!(
         got.header("Content-Type"),
@@ -665,7 +634,7 @@ fn callback_form_carries_every_field_with_seconds() {
     assert_eq!(f["token"], h["token"].as_str().unwrap());
     assert_eq!(f["team_id"], w.tid);
     assert_eq!(f["team_domain"], "acme");
-    assert_eq!(f["channel_id"], w.cid);
+    assert_eq!(f["channel_id"], w.dev);
     assert_eq!(f["channel_name"], "dev");
     assert_eq!(
         f["timestamp"],
@@ -687,7 +656,7 @@ fn callback_goes_to_every_url_of_the_hook() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["x"], "callback_urls": [a.url, b.url]}),
     );
-    w.admin.create_post(&w.cid, "x");
+    w.admin.create_post(&w.dev, "x");
     assert!(a.next(20).is_some());
     assert!(b.next(20).is_some());
     assert_eq!(deliveries(&w.admin, &id_of(&h)).len(), 2);
@@ -715,10 +684,10 @@ fn answer_with_text_becomes_a_post_from_the_hook() {
         json!({"team_id": w.tid, "trigger_words": ["ping"], "callback_urls": [rx.url],
                "display_name": "Pinger", "username": "hookname", "icon_url": "http://i/h.png"}),
     );
-    w.admin.create_post(&w.cid, "ping one");
-    let p = wait_for(20, "the answer post", || {
+    w.admin.create_post(&w.dev, "ping one");
+    let p = eventually(DELIVERY, "the answer post", || {
         w.admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .find(|p| p["message"].as_str().unwrap_or("").starts_with("pong"))
     });
@@ -730,10 +699,10 @@ fn answer_with_text_becomes_a_post_from_the_hook() {
     assert_eq!(p["props"]["override_username"], "hookname");
     assert_eq!(p["props"]["override_icon_url"], "http://i/h.png");
     assert_eq!(p["props"]["k"], 1);
-    let second = w.admin.create_post(&w.cid, "ping two");
-    let r = wait_for(20, "the threaded answer", || {
+    let second = w.admin.create_post(&w.dev, "ping two");
+    let r = eventually(DELIVERY, "the threaded answer", || {
         w.admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .find(|p| p["message"] == "threaded")
     });
@@ -753,11 +722,11 @@ fn answer_with_attachments_and_long_text_is_split() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["long"], "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "long please");
-    let posts = wait_for(20, "two answer posts", || {
+    w.admin.create_post(&w.dev, "long please");
+    let posts = eventually(DELIVERY, "two answer posts", || {
         let ps: Vec<Value> = w
             .admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .filter(|p| p["props"]["from_webhook"] == "true")
             .collect();
@@ -799,17 +768,17 @@ fn answer_that_is_not_json_or_has_no_text_posts_nothing() {
     // One worker: the answers are handled in order, so once the last one is posted the
     // earlier ones have been handled too.
     for i in 0..5 {
-        w.admin.create_post(&w.cid, &format!("q {i}"));
+        w.admin.create_post(&w.dev, &format!("q {i}"));
     }
-    wait_for(20, "the last answer", || {
+    eventually(DELIVERY, "the last answer", || {
         w.admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .find(|p| p["message"] == "the only one")
     });
     let answers = w
         .admin
-        .channel_posts(&w.cid)
+        .channel_posts(&w.dev)
         .into_iter()
         .filter(|p| p["props"]["from_webhook"] == "true")
         .count();
@@ -827,12 +796,12 @@ fn answer_posts_never_fire_hooks_again() {
     );
     let channel_hook = create_hook(
         &w.admin,
-        json!({"team_id": w.tid, "channel_id": w.cid, "callback_urls": ["http://127.0.0.1:9/"]}),
+        json!({"team_id": w.tid, "channel_id": w.dev, "callback_urls": ["http://127.0.0.1:9/"]}),
     );
-    w.admin.create_post(&w.cid, "ping");
-    wait_for(20, "the answer post", || {
+    w.admin.create_post(&w.dev, "ping");
+    eventually(DELIVERY, "the answer post", || {
         w.admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .find(|p| p["message"] == "ping back")
     });
@@ -855,7 +824,7 @@ fn api_post_carrying_webhook_props_still_fires() {
     );
     w.admin.post(
         "/api/v4/posts",
-        &json!({"channel_id": w.cid, "message": "go",
+        &json!({"channel_id": w.dev, "message": "go",
                 "props": {"from_bot": "true", "from_webhook": "true"}}),
     );
     assert!(rx.next(20).is_some());
@@ -876,12 +845,12 @@ fn delivery_log_keeps_the_newest_finished_deliveries() {
     let hid = id_of(&h);
     let mut posts = Vec::new();
     for i in 0..4 {
-        posts.push(w.admin.create_post(&w.cid, &format!("go {i}")));
+        posts.push(w.admin.create_post(&w.dev, &format!("go {i}")));
     }
     for _ in 0..4 {
         rx.next(20).expect("a delivery");
     }
-    let kept = wait_for(20, "the log pruned to 2", || {
+    let kept = eventually(DELIVERY, "the log pruned to 2", || {
         let ds = deliveries(&w.admin, &hid);
         (ds.len() == 2 && ds.iter().all(|d| d["state"] == "delivered")).then_some(ds)
     });
@@ -904,7 +873,7 @@ fn internal_address_is_refused_unless_allowed() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     let d = settled(&w.admin, &id_of(&h));
     assert_eq!(d["state"], "failed");
     assert_eq!(d["attempt_count"], 1, "a refused address is not retried");
@@ -924,7 +893,7 @@ fn internal_address_is_refused_unless_allowed() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     assert!(rx.next(20).is_some());
     assert_eq!(settled(&w.admin, &id_of(&h))["state"], "delivered");
 }
@@ -943,7 +912,7 @@ fn failing_receiver_is_retried_until_it_answers() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     let bodies: Vec<String> = (0..3)
         .map(|_| rx.next(20).expect("an attempt").body_str())
         .collect();
@@ -978,7 +947,7 @@ fn retries_honour_retry_after_and_stop_at_the_limit() {
         &w.admin,
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     rx.next(20).expect("first attempt");
     let t0 = Instant::now();
     rx.next(20).expect("second attempt");
@@ -1010,7 +979,7 @@ fn client_errors_are_final_and_can_be_replayed() {
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
     let hid = id_of(&h);
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     let d = settled(&w.admin, &hid);
     assert_eq!(d["state"], "failed");
     assert_eq!(d["attempt_count"], 1);
@@ -1057,7 +1026,7 @@ fn pending_deliveries_survive_a_restart() {
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url],
                "content_type": "application/json"}),
     );
-    let post = w.admin.create_post(&w.cid, "go survive");
+    let post = w.admin.create_post(&w.dev, "go survive");
     let first = rx.next(20).expect("first attempt");
     // Stop while the retry is pending (1.5 s away), start again on the same data.
     let (dir, config) = w.ts.stop();
@@ -1085,16 +1054,16 @@ fn create_post_does_not_wait_for_a_slow_receiver() {
         json!({"team_id": w.tid, "trigger_words": ["slow"], "callback_urls": [rx.url]}),
     );
     let t0 = Instant::now();
-    w.admin.create_post(&w.cid, "slow please");
+    w.admin.create_post(&w.dev, "slow please");
     assert!(
         t0.elapsed() < Duration::from_millis(2500),
         "POST /posts took {:?}",
         t0.elapsed()
     );
     assert!(rx.next(20).is_some());
-    wait_for(20, "the late answer", || {
+    eventually(DELIVERY, "the late answer", || {
         w.admin
-            .channel_posts(&w.cid)
+            .channel_posts(&w.dev)
             .into_iter()
             .find(|p| p["message"] == "late answer")
     });
@@ -1118,7 +1087,7 @@ fn full_queue_leaves_deliveries_to_the_scan() {
                "content_type": "application/json"}),
     );
     for i in 0..6 {
-        w.admin.create_post(&w.cid, &format!("n {i}"));
+        w.admin.create_post(&w.dev, &format!("n {i}"));
     }
     let mut texts: Vec<String> = (0..6)
         .map(|_| {
@@ -1128,7 +1097,7 @@ fn full_queue_leaves_deliveries_to_the_scan() {
         .collect();
     texts.sort();
     assert_eq!(texts, (0..6).map(|i| format!("n {i}")).collect::<Vec<_>>());
-    wait_for(20, "all delivered", || {
+    eventually(DELIVERY, "all delivered", || {
         deliveries(&w.admin, &id_of(&h))
             .iter()
             .all(|d| d["state"] == "delivered")
@@ -1149,9 +1118,9 @@ fn deleted_hook_cancels_its_pending_deliveries() {
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
     let hid = id_of(&h);
-    w.admin.create_post(&w.cid, "go");
+    w.admin.create_post(&w.dev, "go");
     rx.next(20).expect("first attempt");
-    let d = wait_for(20, "the failed first attempt", || {
+    let d = eventually(DELIVERY, "the failed first attempt", || {
         deliveries(&w.admin, &hid)
             .into_iter()
             .next()
@@ -1181,7 +1150,7 @@ fn signature_is_verified_by_the_standardwebhooks_package() {
                    "content_type": ctype}),
         );
         secrets.push(h["signing_secret"].as_str().unwrap().to_string());
-        w.admin.create_post(&w.cid, &format!("{word} signed ü"));
+        w.admin.create_post(&w.dev, &format!("{word} signed ü"));
     }
     for _ in 0..2 {
         let got = rx.next(20).expect("callback");
@@ -1217,7 +1186,7 @@ fn mattermostdriver_creates_lists_and_deletes_outgoing_hooks() {
     let token = w.admin.token.clone().unwrap();
     let out = run_python(
         "mmdriver_outgoing.py",
-        &[&port, &token, &w.tid, &w.cid, &rx.url],
+        &[&port, &token, &w.tid, &w.dev, &rx.url],
         "",
     );
     let report: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
@@ -1236,11 +1205,11 @@ fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
     let rx = MockReceiver::start(|_, _| Reply::text(200, ""));
     create_hook(
         &w.admin,
-        json!({"team_id": w.tid, "channel_id": w.cid, "display_name": "h", "trigger_words": ["deploy"], "callback_urls": [format!("{}/hook", rx.url)]}),
+        json!({"team_id": w.tid, "channel_id": w.dev, "display_name": "h", "trigger_words": ["deploy"], "callback_urls": [format!("{}/hook", rx.url)]}),
     );
     let r = w.admin.post(
         "/api/v4/commands/execute",
-        &json!({"channel_id": w.cid, "team_id": w.tid, "command": "/echo deploy now"}),
+        &json!({"channel_id": w.dev, "team_id": w.tid, "command": "/echo deploy now"}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let got = rx.next(20).expect("the /echo post fired the hook");
@@ -1260,7 +1229,7 @@ fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
     assert_eq!(cmd.status, 201, "{}", cmd.body);
     let r = w.admin.post(
         "/api/v4/commands/execute",
-        &json!({"channel_id": w.cid, "team_id": w.tid, "command": "/later"}),
+        &json!({"channel_id": w.dev, "team_id": w.tid, "command": "/later"}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let call = cmd_rx.next(20).expect("command called");
@@ -1277,7 +1246,7 @@ fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(w
         .admin
-        .channel_posts(&w.cid)
+        .channel_posts(&w.dev)
         .iter()
         .any(|p| p["message"] == "deploy finished"));
     assert!(
@@ -1305,7 +1274,7 @@ fn a_backlog_beyond_the_queue_is_delivered_without_waiting_for_the_scan_interval
         json!({"team_id": w.tid, "trigger_words": ["go"], "callback_urls": [rx.url]}),
     );
     for i in 0..12 {
-        w.admin.create_post(&w.cid, &format!("go {i}"));
+        w.admin.create_post(&w.dev, &format!("go {i}"));
     }
     for i in 0..12 {
         assert!(rx.next(10).is_some(), "delivery {i} did not arrive");

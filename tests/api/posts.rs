@@ -3,15 +3,10 @@
 use crate::common::*;
 use serde_json::json;
 
+/// The shared fixture with bob in `dev`: (server, admin, bob, team, dev).
 fn setup() -> (TestServer, Client, Client, String, String) {
-    let ts = TestServer::start();
-    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
-    let cid = admin.create_channel(&tid, "dev", "O")["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    admin.add_to_channel(&cid, &bob.id());
-    (ts, admin, bob, tid, cid)
+    let f = Acme::new().bob_joins_dev();
+    (f.ts, f.admin, f.bob, f.tid, f.dev)
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! that exactly the expected posts exist, with the exact message, type, props and channel.
 
 use crate::common::scripts;
-use crate::common::{Client, TestServer};
+use crate::common::{id_of, Client, TestServer};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 const DISPLAY_NAME: &str = "Real senders";
@@ -102,7 +102,7 @@ fn env(overrides: Overrides, hook_username: &str, hook_icon: &str) -> Env {
     let hook_icon = kept("icon_url", overrides.icon, hook_icon);
     let mut before = HashSet::new();
     for ch in [&builds, &releases, &town] {
-        before.extend(admin.channel_posts(ch).iter().map(post_id));
+        before.extend(admin.channel_posts(ch).iter().map(id_of));
     }
     Env {
         hook_id: id(hook),
@@ -117,10 +117,6 @@ fn env(overrides: Overrides, hook_username: &str, hook_icon: &str) -> Env {
         town,
         before,
     }
-}
-
-fn post_id(p: &Value) -> String {
-    p["id"].as_str().unwrap().to_string()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +215,7 @@ impl Env {
             &json!([self.admin.id(), self.dana.id()]),
         );
         assert!(r.status == 200 || r.status == 201, "direct: {}", r.body);
-        post_id(&r.json())
+        id_of(&r.json())
     }
 
     /// Asserts that exactly `expected` were created (no other post in any channel involved)
@@ -239,7 +235,7 @@ impl Env {
                 .admin
                 .channel_posts(channel_id)
                 .into_iter()
-                .filter(|p| !self.before.contains(&post_id(p)))
+                .filter(|p| !self.before.contains(&id_of(p)))
                 .collect();
             let mut want: Vec<&Expect> = expected.iter().filter(|e| Some(e.to) == to).collect();
             got.sort_by(|a, b| a["message"].as_str().cmp(&b["message"].as_str()));
@@ -264,14 +260,14 @@ impl Env {
                 assert_eq!(post["type"], kind, "{what}: type");
                 assert_json_eq(&post["props"], &self.props(e), &format!("{what}: props"));
                 // The single-post read agrees with the channel listing.
-                let one = self.admin.get(&format!("/api/v4/posts/{}", post_id(post)));
+                let one = self.admin.get(&format!("/api/v4/posts/{}", id_of(post)));
                 assert_eq!(one.status, 200, "{}", one.body);
                 assert_eq!(
                     one.json()["props"],
                     post["props"],
                     "{what}: GET /posts/{{id}}"
                 );
-                all.insert(post_id(post));
+                all.insert(id_of(post));
             }
         }
         all

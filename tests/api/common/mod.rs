@@ -1,40 +1,47 @@
-//! Test helpers: a real server on an ephemeral port with a temp data dir (`TestServer`), an
-//! HTTP client (`Client`) and a real local HTTP receiver for outgoing calls (`MockReceiver`).
+//! Test helpers: a real server on an ephemeral port with a temp data dir (`TestServer`), the
+//! shared fixture (`Acme`: admin, bob, team acme, its channels), an HTTP client (`Client`), a
+//! real local HTTP receiver for outgoing calls (`MockReceiver`), the poller for what happens
+//! asynchronously (`eventually`) and temp dirs (`TempDir`).
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+mod fixture;
 pub mod scripts;
+mod temp;
+
+pub use fixture::Acme;
+pub use temp::TempDir;
 
 use perch::{Config, Running};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// How long a test waits for something that happens asynchronously (a delivery, a delayed
+/// post, a background cleanup): generous, because test machines are slow and shared.
+pub const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A temporary directory, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> TempDir {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let p = std::env::temp_dir().join(format!("perch-test-{}-{n}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
+/// Polls `f` every 20 ms until it returns `Some`, and returns that; fails the test, naming
+/// `what`, if `timeout` passes first.
+pub fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The `id` field of an entity's JSON.
+pub fn id_of(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_string()
 }
 
 /// A running Perch server for one test.
