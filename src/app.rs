@@ -31,6 +31,8 @@ pub struct App {
     pub incoming_hooks: crate::hooks::HookCache,
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.
     pub cached: crate::cache::Cached,
+    /// The WebSocket hub: its event loop owns every upgraded socket (`ws`).
+    pub ws: crate::ws::Hub,
     pub shutting_down: AtomicBool,
     /// Threads running slow work for requests (`http::off_worker`).
     pub off_worker: std::sync::atomic::AtomicUsize,
@@ -107,6 +109,7 @@ impl Running {
             log::warn!("shutdown: some writes did not finish within 10 s");
         }
         self.app.outgoing.stop();
+        self.app.ws.stop();
         for t in self.background.drain(..) {
             let _ = t.join();
         }
@@ -196,6 +199,8 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let limits = crate::http::limits::Limits::new(&config);
     let outbound = crate::outbound::Outbound::new(&config);
     let outgoing = crate::outgoing::Dispatcher::new(config.perch.outgoing_queue_size as usize);
+    let ws = crate::ws::Hub::new(config.perch.web_socket_max_connections.max(0) as usize)
+        .map_err(|e| StartError(format!("cannot set up the WebSocket loop: {e}")))?;
     let app = Arc::new_cyclic(|this| App {
         config: Arc::new(config),
         store,
@@ -209,6 +214,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         commands: crate::commands::State::new(),
         incoming_hooks: crate::hooks::HookCache::default(),
         cached: crate::cache::Cached::default(),
+        ws,
         shutting_down: AtomicBool::new(false),
         off_worker: std::sync::atomic::AtomicUsize::new(0),
         this: this.clone(),
@@ -220,14 +226,21 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     // Started first, so they resume deliveries left pending by the previous run.
     let background = crate::outgoing::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
-    let handles = match crate::http::spawn_workers(app.clone(), &server, workers) {
+    let started = crate::ws::Hub::start(&app)
+        .map_err(|e| format!("cannot start the WebSocket loop: {e}"))
+        .and_then(|()| {
+            crate::http::spawn_workers(app.clone(), &server, workers)
+                .map_err(|e| format!("cannot start worker threads: {e}"))
+        });
+    let handles = match started {
         Ok(h) => h,
         Err(e) => {
+            app.ws.stop();
             app.outgoing.stop();
             for t in background {
                 let _ = t.join();
             }
-            return Err(StartError(format!("cannot start worker threads: {e}")));
+            return Err(StartError(e));
         }
     };
     log::info!("listening on http://{bound}");

@@ -164,6 +164,12 @@ pub fn authenticate_optional(ctx: &Ctx, req: &Req) -> Option<Session> {
     resolve(ctx, &token, from_cookie).ok().flatten()
 }
 
+/// The caller behind a bare token (a session token or a personal access token), as a request
+/// carrying it would be: for the WebSocket's `authentication_challenge`.
+pub fn session_for_token(ctx: &Ctx, token: &str) -> Result<Option<Session>, ApiError> {
+    resolve(ctx, &truncate(token), false)
+}
+
 /// Sliding expiry (`ExtendSessionLengthWithActivity`, on by default): an active session's
 /// expiry moves to now + its length, at most about once per max(5 min, min(1 % of the
 /// length, 1 day)), so a busy session costs one small write a few times a day, not one per

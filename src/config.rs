@@ -82,6 +82,9 @@ pub struct ServiceSettings {
     pub trusted_proxy_ip_header: Vec<String>,
     #[serde(rename = "ExperimentalStrictCSRFEnforcement")]
     pub experimental_strict_csrf_enforcement: bool,
+    /// Origins (space-separated, `*` for any) allowed to open the WebSocket besides the
+    /// site itself; empty: an `Origin` must match the request's `Host`.
+    pub allow_cors_from: String,
 }
 
 impl Default for ServiceSettings {
@@ -114,6 +117,7 @@ impl Default for ServiceSettings {
             enable_only_admin_integrations: true,
             trusted_proxy_ip_header: Vec::new(),
             experimental_strict_csrf_enforcement: false,
+            allow_cors_from: String::new(),
         }
     }
 }
@@ -324,6 +328,9 @@ pub struct PerchSettings {
     pub login_rate_limit_enable: bool,
     /// How often the `janitor` thread deletes expired sessions (and how soon after start).
     pub session_cleanup_interval_seconds: i64,
+    /// Open WebSocket connections allowed; an upgrade beyond is refused with 503. Each idle
+    /// socket costs a few KiB and one file descriptor.
+    pub web_socket_max_connections: i64,
 }
 
 impl Default for PerchSettings {
@@ -344,6 +351,7 @@ impl Default for PerchSettings {
             static_dir: String::new(),
             login_rate_limit_enable: true,
             session_cleanup_interval_seconds: 3600,
+            web_socket_max_connections: 10_000,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod outgoing;
 pub mod permissions;
 pub mod posting;
 pub mod store;
+pub mod ws;
 
 pub use app::{start, Running, StartError};
 pub use config::Config;

@@ -116,9 +116,14 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
 }
 
 fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
+    let set_online = p.fire_outgoing_hooks;
     let (post, deliveries) = build_checked(app, db, channel, p)?;
     let written = app.store.write(move |c| {
-        let w = Committed { post, deliveries };
+        let w = Committed {
+            post,
+            deliveries,
+            set_online,
+        };
         w.store(c)?;
         Ok::<_, ApiError>(w)
     })?;
@@ -129,6 +134,7 @@ fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Resu
 pub struct Committed {
     post: Post,
     deliveries: Vec<Delivery>,
+    set_online: bool,
 }
 
 impl Committed {
@@ -140,7 +146,7 @@ impl Committed {
 
     /// Runs what follows the commit (as `create` does) and gives the post back.
     pub fn fan_out(self, app: &App) -> Post {
-        after_commit(app, &self.deliveries);
+        after_commit(app, &self.post, &self.deliveries, self.set_online);
         self.post
     }
 }
@@ -161,9 +167,14 @@ pub fn create_in_then(
     }
     check_not_archived(channel)?;
     check_root(db, channel, &p.root_id)?;
+    let set_online = p.fire_outgoing_hooks;
     let (post, deliveries) = build_checked(app, db, channel, p)?;
     app.store.write_then(
-        Committed { post, deliveries },
+        Committed {
+            post,
+            deliveries,
+            set_online,
+        },
         |c, w| Ok::<_, ApiError>(w.store(c)?),
         |written, w| then(written.map(|()| w)),
     );
@@ -201,6 +212,7 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
     let base = now_ms();
     let mut built = Vec::with_capacity(posts.len());
     let mut deliveries = Vec::with_capacity(posts.len());
+    let set_online = first.fire_outgoing_hooks;
     for (i, mut p) in posts.into_iter().enumerate() {
         // Consecutive create_at values keep the parts in order.
         p.create_at = Some(base + i as i64);
@@ -221,16 +233,18 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
         }
         Ok::<_, ApiError>((built, deliveries))
     })?;
-    for ds in &deliveries {
-        after_commit(app, ds);
+    for (p, ds) in built.iter().zip(&deliveries) {
+        after_commit(app, p, ds, set_online);
     }
     Ok(built)
 }
 
 /// Runs after the post is durably committed: its outgoing-webhook deliveries go to the
-/// delivery workers (never blocking; a full queue leaves them to the periodic scan).
-fn after_commit(app: &App, deliveries: &[Delivery]) {
+/// delivery workers (never blocking; a full queue leaves them to the periodic scan) and its
+/// `posted` event to the WebSocket hub (a queue push).
+fn after_commit(app: &App, post: &Post, deliveries: &[Delivery], set_online: bool) {
     app.outgoing.offer_all(deliveries);
+    app.ws.publish(crate::ws::Event::posted(post.clone(), set_online));
 }
 
 /// Checks and builds the parts of one message for `channel` (loaded and authorized by the
@@ -266,11 +280,14 @@ pub fn insert_all(c: &store::Conn, posts: &[Post]) -> Result<(), store::StoreErr
     posts.iter().try_for_each(|p| store::posts::insert(c, p))
 }
 
-/// Runs after posts created by an integration are committed (incoming webhooks; later the
-/// responses of outgoing webhooks and slash commands). It is `after_commit` minus outgoing
-/// webhooks: Mattermost creates these posts with triggering off, which is its loop prevention.
-/// Nothing else fans out yet.
-pub fn after_commit_integration(_app: &App, _channel: &Channel, _posts: &[Post]) {}
+/// Runs after posts created by an integration are committed (incoming webhooks). It is
+/// `after_commit` minus outgoing webhooks: Mattermost creates these posts with triggering
+/// off, which is its loop prevention.
+pub fn after_commit_integration(app: &App, _channel: &Channel, posts: &[Post]) {
+    for p in posts {
+        app.ws.publish(crate::ws::Event::posted(p.clone(), false));
+    }
+}
 
 pub fn message_too_long(len: usize) -> ApiError {
     ApiError::bad_request(

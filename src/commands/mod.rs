@@ -269,6 +269,7 @@ fn post_response(
         }
     }
     if !in_channel {
+        send_ephemeral(app, t, &channel_id, r, props);
         return Ok(());
     }
     let mut kind = r.kind.clone();
@@ -297,6 +298,37 @@ fn post_response(
         },
     )?;
     Ok(())
+}
+
+/// An ephemeral answer goes to the invoking user's sockets only, never into the channel.
+fn send_ephemeral(
+    app: &App,
+    t: &Target,
+    channel_id: &str,
+    r: &CommandResponse,
+    mut props: serde_json::Map<String, Value>,
+) {
+    let attachments = r.attachments.as_ref().filter(|a| !a.is_empty());
+    if r.text.is_empty() && attachments.is_none() {
+        return;
+    }
+    if let Some(a) = attachments {
+        props.insert("attachments".into(), Value::Array(a.clone()));
+    }
+    let now = now_ms();
+    let post = crate::model::post::Post {
+        id: crate::model::new_id(),
+        create_at: now,
+        update_at: now,
+        user_id: t.user_id.clone(),
+        channel_id: channel_id.to_string(),
+        root_id: t.root_id.clone(),
+        message: r.text.clone(),
+        kind: "system_ephemeral".into(),
+        props,
+        ..Default::default()
+    };
+    app.ws.publish(crate::ws::events::ephemeral(&post, &t.user_id));
 }
 
 /// Records a response URL for one invocation and returns the id that goes into the URL (only

@@ -20,10 +20,11 @@ pub enum Watched {
     ChannelMembers,
     OutgoingHooks,
     Teams,
+    TeamMembers,
 }
 
 impl Watched {
-    const ALL: [Watched; 8] = [
+    const ALL: [Watched; 9] = [
         Watched::Users,
         Watched::Sessions,
         Watched::AccessTokens,
@@ -32,6 +33,7 @@ impl Watched {
         Watched::ChannelMembers,
         Watched::OutgoingHooks,
         Watched::Teams,
+        Watched::TeamMembers,
     ];
 
     /// The tables that make up an authenticated caller (a session or token and its user).
@@ -52,6 +54,7 @@ impl Watched {
             Watched::ChannelMembers => "channel_members",
             Watched::OutgoingHooks => "outgoing_webhooks",
             Watched::Teams => "teams",
+            Watched::TeamMembers => "team_members",
         }
     }
 

@@ -5,6 +5,7 @@
 //! (`changes.rs`). Store functions take `&Connection`, so the same query runs on a reader or
 //! inside a write. One file per table family holds its SQL.
 
+pub mod audience;
 pub mod bots;
 mod changes;
 pub mod channels;

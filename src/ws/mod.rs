@@ -1,0 +1,189 @@
+//! Real-time events over `GET /api/v4/websocket` (`websocket.md`).
+//!
+//! One `mio` event loop thread (`ws-loop`) owns every upgraded socket: it reads client
+//! frames (tungstenite), answers actions, pings, enforces the timeouts, and writes events.
+//! Write paths call `Hub::publish` after their write committed: that pushes the event onto
+//! the loop's queue and wakes the loop, so the posting thread never waits for the fan-out.
+//! The loop works out each event's audience from live memberships (a channel's members are
+//! cached while the membership table is unchanged), numbers it per connection (`seq`), and
+//! writes each socket once per batch of events. Threads do not grow with sockets.
+//!
+//! - `upgrade.rs`: the HTTP side (handshake checks, Origin, auth, the connection limit).
+//! - `event_loop.rs`: sockets, timers, the queue; `deliver.rs`: who gets an event;
+//!   `actions.rs`: client requests and their replies; `conn.rs`: one connection;
+//!   `event.rs`: the event and its encoding; `events.rs`: builders the write paths use.
+
+mod actions;
+pub mod conn;
+mod deliver;
+pub mod event;
+mod event_loop;
+pub mod events;
+pub mod upgrade;
+
+pub use event::{Broadcast, Event};
+
+use crate::app::App;
+use conn::Authed;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Queued hand-overs beyond which events are dropped (the loop is stuck or far behind; a
+/// posting thread must never wait and memory must stay bounded).
+const MAX_QUEUE: usize = 100_000;
+
+/// What the hub hands to the loop.
+pub(crate) enum Msg {
+    Adopt(Box<Adopt>),
+    Event(Arc<Event>),
+    Stop,
+}
+
+/// An upgraded socket for the loop to take over.
+pub struct Adopt {
+    pub stream: std::net::TcpStream,
+    pub permit: Permit,
+    /// Authenticated by the upgrade request (cookie or header).
+    pub auth: Option<Authed>,
+    pub resume: Resume,
+}
+
+/// The upgrade request's resume parameters (`websocket.md` §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    Fresh,
+    /// `connection_id` not an id, or `sequence_number` not an integer: closed at once.
+    Invalid,
+    From { id: String, seq: i64 },
+}
+
+/// One admitted socket, counted against `WebSocketMaxConnections` until dropped.
+pub struct Permit(Arc<Shared>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub(crate) struct Shared {
+    queue: Mutex<Vec<Msg>>,
+    waker: mio::Waker,
+    open: AtomicUsize,
+    limit: usize,
+    stopped: AtomicBool,
+    dropped: AtomicUsize,
+}
+
+impl Shared {
+    fn send(&self, msg: Msg) -> bool {
+        let was_empty = {
+            let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if q.len() >= MAX_QUEUE && !matches!(msg, Msg::Stop) {
+                drop(q);
+                if self.dropped.fetch_add(1, Ordering::Relaxed) % 10_000 == 0 {
+                    log::warn!("websocket: the event loop is behind; events dropped");
+                }
+                return false;
+            }
+            q.push(msg);
+            q.len() == 1
+        };
+        // One wake per batch: the loop takes the whole queue when it wakes.
+        if was_empty {
+            if let Err(e) = self.waker.wake() {
+                log::error!("websocket: cannot wake the event loop: {e}");
+            }
+        }
+        true
+    }
+
+    fn take(&self) -> Vec<Msg> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The WebSocket side of the server (`App::ws`).
+pub struct Hub {
+    shared: Arc<Shared>,
+    poll: Mutex<Option<mio::Poll>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Hub {
+    /// The loop's poller and waker; the thread starts with `start`.
+    pub fn new(limit: usize) -> std::io::Result<Hub> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), event_loop::WAKER)?;
+        Ok(Hub {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Vec::new()),
+                waker,
+                open: AtomicUsize::new(0),
+                limit,
+                stopped: AtomicBool::new(false),
+                dropped: AtomicUsize::new(0),
+            }),
+            poll: Mutex::new(Some(poll)),
+            thread: Mutex::new(None),
+        })
+    }
+
+    /// Starts the event loop thread.
+    pub fn start(app: &Arc<App>) -> std::io::Result<()> {
+        let hub = &app.ws;
+        let Some(poll) = hub.poll.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return Ok(());
+        };
+        let shared = hub.shared.clone();
+        let app2 = app.clone();
+        let handle = std::thread::Builder::new()
+            .name("ws-loop".into())
+            .spawn(move || event_loop::run(app2, shared, poll))?;
+        *hub.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+        Ok(())
+    }
+
+    /// Closes every socket (close code 1001) and ends the loop thread.
+    pub fn stop(&self) {
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        self.shared.send(Msg::Stop);
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+
+    /// Hands an event to the loop. Never blocks: a queue push and, for the first event of a
+    /// batch, one wake-up.
+    pub fn publish(&self, event: Event) {
+        if self.shared.stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        self.shared.send(Msg::Event(Arc::new(event)));
+    }
+
+    /// Reserves a socket under the connection limit; `None` when the server is full.
+    pub fn admit(&self) -> Option<Permit> {
+        let s = &self.shared;
+        if s.stopped.load(Ordering::SeqCst) {
+            return None;
+        }
+        if s.open.fetch_add(1, Ordering::SeqCst) >= s.limit {
+            s.open.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Permit(s.clone()))
+    }
+
+    /// Gives an upgraded socket (the 101 already written) to the loop. Returns at once.
+    pub fn adopt(&self, adopt: Adopt) {
+        self.shared.send(Msg::Adopt(Box::new(adopt)));
+    }
+
+    /// Sockets open now (admitted and not yet dropped).
+    pub fn open_sockets(&self) -> usize {
+        self.shared.open.load(Ordering::SeqCst)
+    }
+}
