@@ -15,9 +15,11 @@ mod bots;
 pub(crate) mod channels;
 mod commands;
 mod incoming_hooks;
+mod listening;
 mod outgoing_hooks;
 mod posts;
 mod preferences;
+mod reactions;
 mod status;
 mod system;
 mod teams;
@@ -48,6 +50,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // users
     (Get,    "/users",                                |c, s, r, _| users::list(c, s, r)),
     (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
+    (Post,   "/users/usernames",                      |c, s, r, _| listening::users_by_usernames(c, s, r)),
+    (Post,   "/users/status/ids",                     |c, s, r, _| listening::statuses_by_ids(c, s, r)),
     (Get,    "/users/tokens",                         |c, s, r, _| tokens::list(c, s, r)),
     (Post,   "/users/tokens/search",                  |c, s, r, _| tokens::search(c, s, r)),
     (Post,   "/users/tokens/revoke",                  |c, s, r, _| tokens::revoke(c, s, r)),
@@ -56,6 +60,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/tokens/{token_id}",              |c, s, _, p| tokens::get(c, s, p[0])),
     (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
     (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/{tid}/channels/members", |c, s, _, p| listening::channel_members_for_user(c, s, p[0], p[1])),
     (Get,    "/users/{uid}/teams/members",            |c, s, _, p| teams::list_members_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams/unread",             |c, s, _, p| teams::list_unread_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),
@@ -70,6 +75,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/users/{uid}/convert_to_bot",           |c, s, _, p| bots::convert_user(c, s, p[0])),
     (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),
     (Delete, "/users/{uid}",                          |c, s, r, p| users::delete(c, s, r, p[0])),
+    (Delete, "/users/{uid}/posts/{pid}/reactions/{emoji}", |c, s, _, p| reactions::delete(c, s, p[0], p[1], p[2])),
     // bots
     (Post,   "/bots",                                 |c, s, r, _| bots::create(c, s, r)),
     (Get,    "/bots",                                 |c, s, r, _| bots::list(c, s, r)),
@@ -96,6 +102,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/channels",                             |c, s, r, _| channels::create(c, s, r)),
     (Post,   "/channels/direct",                      |c, s, r, _| channels::create_direct(c, s, r)),
     (Post,   "/channels/group",                       |c, s, r, _| channels::create_group(c, s, r)),
+    (Post,   "/channels/members/me/view",             |c, s, r, _| listening::view_channel(c, s, r)),
+    (Get,    "/channels/{cid}/stats",                 |c, s, _, p| listening::channel_stats(c, s, p[0])),
     (Get,    "/channels/{cid}/posts",                 |c, s, r, p| posts::list_for_channel(c, s, r, p[0])),
     (Get,    "/channels/{cid}/members",               |c, s, r, p| channels::list_members(c, s, r, p[0])),
     (Post,   "/channels/{cid}/members",               |c, s, r, p| channels::add_member(c, s, r, p[0])),
@@ -107,12 +115,16 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Delete, "/channels/{cid}",                       |c, s, _, p| channels::delete(c, s, p[0])),
     // posts
     (Post,   "/posts",                                |c, s, r, _| posts::create(c, s, r)),
+    (Post,   "/posts/ephemeral",                      |c, s, r, _| listening::create_ephemeral(c, s, r)),
     (Post,   "/posts/ids",                            |c, s, r, _| posts::get_by_ids(c, s, r)),
+    (Post,   "/posts/ids/reactions",                  |c, s, r, _| reactions::list_bulk(c, s, r)),
+    (Get,    "/posts/{pid}/reactions",                |c, s, _, p| reactions::list(c, s, p[0])),
     (Get,    "/posts/{pid}/thread",                   |c, s, _, p| posts::get_thread(c, s, p[0])),
     (Put,    "/posts/{pid}/patch",                    |c, s, r, p| posts::patch(c, s, r, p[0])),
     (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
     (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
     (Delete, "/posts/{pid}",                          |c, s, r, p| posts::delete(c, s, r, p[0])),
+    (Post,   "/reactions",                            |c, s, r, _| reactions::save(c, s, r)),
     // outgoing webhooks (+ Perch's delivery log)
     (Post,   "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::create(c, s, r)),
     (Get,    "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::list(c, s, r)),

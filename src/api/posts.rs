@@ -117,7 +117,9 @@ pub fn get(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiErro
     if include_deleted {
         permissions::require_system(s, "manage_system")?;
     }
-    Ok(Resp::ok(&readable_post(ctx, s, pid, include_deleted)?))
+    let mut post = readable_post(ctx, s, pid, include_deleted)?;
+    super::reactions::attach(ctx, std::slice::from_mut(&mut post))?;
+    Ok(Resp::ok(&post))
 }
 
 /// `POST /api/v4/posts/ids`: body `["post_id", …]`; posts the caller cannot read are left out.
@@ -132,6 +134,7 @@ pub fn get_by_ids(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             out.push(p);
         }
     }
+    super::reactions::attach(ctx, &mut out)?;
     Ok(Resp::ok(&out))
 }
 
@@ -198,6 +201,8 @@ pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<
     } else {
         store::posts::list_for_channel(ctx.db, &ch.id, page * per_page, per_page)?
     };
+    let mut posts = posts;
+    super::reactions::attach(ctx, &mut posts)?;
     let mut extra = Vec::new();
     if !req.query_bool("skipFetchThreads") {
         for p in &posts {
@@ -232,6 +237,7 @@ pub fn get_thread(ctx: &Ctx, s: &Session, pid: &str) -> Result<Resp, ApiError> {
     };
     let mut posts = store::posts::list_thread(ctx.db, &root)?;
     posts.reverse();
+    super::reactions::attach(ctx, &mut posts)?;
     Ok(post_list(posts, Vec::new()))
 }
 
@@ -319,6 +325,7 @@ fn save_edit(
     ctx.app
         .store
         .write(move |c| store::posts::update(c, &stored))?;
+    ctx.app.ws.publish(crate::ws::events::post_edited(&p));
     Ok(p)
 }
 
@@ -365,8 +372,15 @@ pub fn delete(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiE
         }
         permissions::require_system(s, "manage_system")?;
     }
+    let now = now_ms();
     ctx.app
         .store
-        .write(move |c| store::posts::delete(c, &id, now_ms()))?;
+        .write(move |c| store::posts::delete(c, &id, now))?;
+    let mut gone = p;
+    gone.delete_at = now;
+    gone.update_at = now;
+    for e in crate::ws::events::post_deleted(&gone, s.user_id()) {
+        ctx.app.ws.publish(e);
+    }
     Ok(Resp::status_ok())
 }

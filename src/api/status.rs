@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 pub const STATUSES: &[&str] = &["online", "away", "offline", "dnd"];
 
 /// A status on the wire; users without a row are `offline`.
-fn status_json(st: Option<Status>, user_id: &str) -> Value {
+pub(crate) fn status_json(st: Option<Status>, user_id: &str) -> Value {
     let st = st.unwrap_or_else(|| Status {
         user_id: user_id.to_string(),
         status: "offline".into(),

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_integrations.sql"),
     include_str!("migrations/0007_post_indexes.sql"),
     include_str!("migrations/0008_outgoing_finished_index.sql"),
+    include_str!("migrations/0009_reactions.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod outgoing_hooks;
 pub mod posts;
 pub mod preferences;
+pub mod reactions;
 pub mod sessions;
 pub mod status;
 pub mod teams;

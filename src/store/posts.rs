@@ -194,3 +194,11 @@ pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
         .execute(params![id, now])?;
     Ok(n)
 }
+
+/// Pinned live posts in a channel.
+pub fn count_pinned(c: &Connection, channel_id: &str) -> Result<i64> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM posts WHERE channel_id = ?1 AND is_pinned = 1 AND delete_at = 0",
+    )?
+    .query_row([channel_id], |r| r.get(0))?)
+}
