@@ -5,7 +5,8 @@
 use super::{id_param, user_id_param};
 use crate::app::Ctx;
 use crate::auth::Session;
-use crate::http::{ApiError, Req, Resp};
+use crate::error::ApiError;
+use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::post::Post;
 use crate::model::{is_valid_id, now_ms};
