@@ -244,7 +244,8 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
 /// `posted` event to the WebSocket hub (a queue push).
 fn after_commit(app: &App, post: &Post, deliveries: &[Delivery], set_online: bool) {
     app.outgoing.offer_all(deliveries);
-    app.ws.publish(crate::ws::Event::posted(post.clone(), set_online));
+    app.ws
+        .publish(crate::ws::Event::posted(post.clone(), set_online));
 }
 
 /// Checks and builds the parts of one message for `channel` (loaded and authorized by the

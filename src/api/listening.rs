@@ -127,7 +127,10 @@ pub fn view_channel(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
         }
         times.insert(id.clone(), now.into());
     }
-    let (uid, ids) = (s.user_id().to_string(), times.keys().cloned().collect::<Vec<_>>());
+    let (uid, ids) = (
+        s.user_id().to_string(),
+        times.keys().cloned().collect::<Vec<_>>(),
+    );
     let marked = ids.clone();
     ctx.app.store.write(move |c| {
         marked
@@ -138,7 +141,9 @@ pub fn view_channel(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
         let e = crate::ws::events::channel_viewed(s.user_id(), &body.channel_id);
         ctx.app.ws.publish(e);
     }
-    Ok(Resp::ok(&json!({"status": "OK", "last_viewed_at_times": times})))
+    Ok(Resp::ok(
+        &json!({"status": "OK", "last_viewed_at_times": times}),
+    ))
 }
 
 /// `GET /api/v4/users/{user_id}/teams/{team_id}/channels/members`: the user's channel

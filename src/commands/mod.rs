@@ -328,7 +328,8 @@ fn send_ephemeral(
         props,
         ..Default::default()
     };
-    app.ws.publish(crate::ws::events::ephemeral(&post, &t.user_id));
+    app.ws
+        .publish(crate::ws::events::ephemeral(&post, &t.user_id));
 }
 
 /// Records a response URL for one invocation and returns the id that goes into the URL (only

@@ -17,9 +17,8 @@ pub fn channel_members(c: &Connection, channel_id: &str) -> Result<Vec<(String, 
 
 /// The ids of a team's current members.
 pub fn team_member_ids(c: &Connection, team_id: &str) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT user_id FROM team_members WHERE team_id = ?1 AND delete_at = 0",
-    )?;
+    let mut stmt =
+        c.prepare_cached("SELECT user_id FROM team_members WHERE team_id = ?1 AND delete_at = 0")?;
     let rows = stmt.query_map([team_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -53,7 +52,9 @@ fn live(c: &Connection, ids: &[&str], sql: &str, now: Option<i64>) -> Result<Has
     let mut found = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         let first = if now.is_some() { 2 } else { 1 };
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + first)).collect();
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("?{}", i + first))
+            .collect();
         let mut stmt = c.prepare(&format!("{sql} ({})", marks.join(",")))?;
         let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() + 1);
         if let Some(now) = &now {

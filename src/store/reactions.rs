@@ -57,7 +57,12 @@ pub fn insert(c: &Connection, r: &Reaction) -> Result<(Reaction, bool)> {
 }
 
 /// Removes a reaction; returns it if it existed.
-pub fn delete(c: &Connection, post_id: &str, user_id: &str, emoji: &str) -> Result<Option<Reaction>> {
+pub fn delete(
+    c: &Connection,
+    post_id: &str,
+    user_id: &str,
+    emoji: &str,
+) -> Result<Option<Reaction>> {
     let found = super::optional(
         c.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM reactions WHERE post_id = ?1 AND user_id = ?2 AND emoji_name = ?3"

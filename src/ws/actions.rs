@@ -168,7 +168,9 @@ impl Loop {
             return Err(invalid("channel_id"));
         }
         let parent_id = data.get("parent_id").and_then(Value::as_str).unwrap_or("");
-        let Some(c) = self.conn(idx) else { return Ok(None) };
+        let Some(c) = self.conn(idx) else {
+            return Ok(None);
+        };
         let now = Instant::now();
         if now - c.typing.0 >= Duration::from_secs(1) {
             c.typing = (now, 0);
@@ -181,7 +183,9 @@ impl Loop {
                 "Server is busy, non-critical events are being dropped.",
             ));
         }
-        let Some(auth) = c.auth.clone() else { return Ok(None) };
+        let Some(auth) = c.auth.clone() else {
+            return Ok(None);
+        };
         let (app, db) = (&self.app, &self.db);
         let Some(session) = session_of(app, db, &auth)? else {
             return Err(invalid("channel_id"));
@@ -276,10 +280,8 @@ pub fn set_status(app: &App, db: &Reader, user_id: &str, status: &str) {
         last_activity_at: now_ms(),
     };
     let app2 = app.clone();
-    app.store.write_then(
-        row,
-        |c, row| store::status::upsert(c, row),
-        move |done, row| {
+    app.store
+        .write_then(row, store::status::upsert, move |done, row| {
             if done.is_ok() {
                 app2.ws.publish(Event::new(
                     "status_change",
@@ -287,6 +289,5 @@ pub fn set_status(app: &App, db: &Reader, user_id: &str, status: &str) {
                     Broadcast::to_user(&row.user_id),
                 ));
             }
-        },
-    );
+        });
 }

@@ -289,11 +289,7 @@ mod tests {
         let client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (server, _) = l.accept().unwrap();
         server.set_nonblocking(true).unwrap();
-        let conn = Conn::new(
-            "c".repeat(26),
-            mio::net::TcpStream::from_std(server),
-            None,
-        );
+        let conn = Conn::new("c".repeat(26), mio::net::TcpStream::from_std(server), None);
         let client = WebSocket::from_raw_socket(client, Role::Client, None);
         (conn, client)
     }

@@ -88,7 +88,11 @@ impl Loop {
         let b = &event.broadcast;
         // Candidate users, then the per-connection rules.
         let users: Vec<String> = if !b.connection_id.is_empty() {
-            match self.by_id.get(&b.connection_id).and_then(|&i| self.conns[i].as_ref()) {
+            match self
+                .by_id
+                .get(&b.connection_id)
+                .and_then(|&i| self.conns[i].as_ref())
+            {
                 Some(c) => c.user_id().map(str::to_string).into_iter().collect(),
                 None => return,
             }
@@ -114,8 +118,12 @@ impl Loop {
                 continue;
             }
             for &idx in self.by_user.get(user).map(Vec::as_slice).unwrap_or(&[]) {
-                let Some(c) = self.conns[idx].as_ref() else { continue };
-                let Some(auth) = c.auth.as_ref() else { continue };
+                let Some(c) = self.conns[idx].as_ref() else {
+                    continue;
+                };
+                let Some(auth) = c.auth.as_ref() else {
+                    continue;
+                };
                 let skip = (b.sanitized && auth.is_admin)
                     || (b.sensitive && !auth.is_admin)
                     || (!b.connection_id.is_empty() && c.id != b.connection_id)
@@ -139,9 +147,16 @@ impl Loop {
         is_member: impl Fn(&str) -> bool,
     ) -> Vec<String> {
         if members.len() < self.by_user.len() {
-            members.filter(|u| self.by_user.contains_key(*u)).cloned().collect()
+            members
+                .filter(|u| self.by_user.contains_key(*u))
+                .cloned()
+                .collect()
         } else {
-            self.by_user.keys().filter(|u| is_member(u)).cloned().collect()
+            self.by_user
+                .keys()
+                .filter(|u| is_member(u))
+                .cloned()
+                .collect()
         }
     }
 
@@ -179,8 +194,15 @@ impl Loop {
                 return None;
             }
         };
-        let author = app.cached.user(&app.store, db, &post.user_id).ok().flatten();
-        let username = author.as_ref().map(|u| u.username.clone()).unwrap_or_default();
+        let author = app
+            .cached
+            .user(&app.store, db, &post.user_id)
+            .ok()
+            .flatten();
+        let username = author
+            .as_ref()
+            .map(|u| u.username.clone())
+            .unwrap_or_default();
         let members = self.channel_members(&channel.id)?;
         let prop = |k: &str| post.props.get(k).and_then(Value::as_str).unwrap_or("");
         let from_webhook = prop("from_webhook") == "true";
@@ -215,7 +237,13 @@ impl Loop {
         if !post.file_ids.is_empty() {
             data.insert("otherFile".into(), "true".into());
         }
-        let mentioned = mentions(&post.message, &channel.kind, &post.user_id, from_webhook, &members);
+        let mentioned = mentions(
+            &post.message,
+            &channel.kind,
+            &post.user_id,
+            from_webhook,
+            &members,
+        );
         let complete = Event {
             name: event.name,
             data,
@@ -237,7 +265,11 @@ pub fn mentions(
     members: &Members,
 ) -> Vec<String> {
     let others = || -> Vec<String> {
-        members.keys().filter(|u| u.as_str() != author).cloned().collect()
+        members
+            .keys()
+            .filter(|u| u.as_str() != author)
+            .cloned()
+            .collect()
     };
     if kind == "D" || kind == "G" {
         return others();
@@ -245,7 +277,11 @@ pub fn mentions(
     let mut found: HashSet<String> = HashSet::new();
     for (i, _) in message.match_indices('@') {
         // `a@b` (an e-mail address) is not a mention.
-        if message[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric()) {
+        if message[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric())
+        {
             continue;
         }
         let rest = &message[i + 1..];
@@ -290,7 +326,10 @@ mod tests {
     fn mention_rules() {
         let m = members();
         assert_eq!(mentions("hi @bob.", "O", "a", false, &m), vec!["b"]);
-        assert_eq!(mentions("hi @BOB and @carol,", "O", "a", false, &m), vec!["b", "c"]);
+        assert_eq!(
+            mentions("hi @BOB and @carol,", "O", "a", false, &m),
+            vec!["b", "c"]
+        );
         assert!(mentions("mail bob@x.org", "O", "a", false, &m).is_empty());
         assert!(mentions("me @alice", "O", "a", false, &m).is_empty());
         assert_eq!(mentions("me @alice", "O", "a", true, &m), vec!["a"]);

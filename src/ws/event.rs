@@ -208,13 +208,7 @@ impl Encoded {
     /// The text payload for one connection, as slices (no allocation per socket but the
     /// sequence number).
     pub fn parts<'a>(&'a self, mention: Option<&'a [u8]>, seq: &'a [u8]) -> [&'a [u8]; 5] {
-        [
-            &self.head,
-            mention.unwrap_or(&[]),
-            &self.body,
-            seq,
-            b"}",
-        ]
+        [&self.head, mention.unwrap_or(&[]), &self.body, seq, b"}"]
     }
 
     /// The whole payload as a string (tests, replay checks).

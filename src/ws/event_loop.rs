@@ -149,7 +149,11 @@ impl Loop {
         let Some(io) = self.conns[idx].as_mut().and_then(|c| c.io()) else {
             return false;
         };
-        match registry.register(&mut io.sock, Token(idx), Interest::READABLE | Interest::WRITABLE) {
+        match registry.register(
+            &mut io.sock,
+            Token(idx),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
             Ok(()) => true,
             Err(e) => {
                 log::warn!("websocket: cannot register a socket: {e}");
@@ -221,7 +225,12 @@ impl Loop {
         let Some(conn) = self.conn(idx) else { return };
         let mut ok = true;
         if let Some(start) = conn.ring.iter().position(|s| s.seq == from) {
-            let replay: Vec<_> = conn.ring.iter().skip(start).map(|s| (s.seq, s.event.clone())).collect();
+            let replay: Vec<_> = conn
+                .ring
+                .iter()
+                .skip(start)
+                .map(|s| (s.seq, s.event.clone()))
+                .collect();
             for (seq, ev) in replay {
                 ok &= conn.push_encoded(&ev, seq);
             }
@@ -248,7 +257,10 @@ impl Loop {
 
     /// A connection just authenticated: indexed under its user, `hello` (seq 0), user online.
     pub fn authenticated(&mut self, idx: usize) {
-        let Some(user) = self.conns[idx].as_ref().and_then(|c| c.user_id()).map(str::to_string)
+        let Some(user) = self.conns[idx]
+            .as_ref()
+            .and_then(|c| c.user_id())
+            .map(str::to_string)
         else {
             return;
         };
@@ -285,9 +297,15 @@ impl Loop {
     fn read(&mut self, idx: usize) {
         for _ in 0..READS_PER_TURN {
             let Some(conn) = self.conn(idx) else { return };
-            let Some(ws) = conn.socket.as_mut() else { return };
+            let Some(ws) = conn.socket.as_mut() else {
+                return;
+            };
             let msg = ws.read();
-            if conn.socket.as_ref().is_some_and(|s| s.get_ref().pending() > 0) {
+            if conn
+                .socket
+                .as_ref()
+                .is_some_and(|s| s.get_ref().pending() > 0)
+            {
                 self.mark_dirty(idx);
             }
             let Some(conn) = self.conn(idx) else { return };
@@ -333,7 +351,9 @@ impl Loop {
             return self.remove(idx);
         }
         let registry = &self.registry;
-        let Some(conn) = self.conns[idx].as_mut() else { return };
+        let Some(conn) = self.conns[idx].as_mut() else {
+            return;
+        };
         if let Some(io) = conn.io() {
             let _ = registry.deregister(&mut io.sock);
         }
@@ -377,7 +397,12 @@ impl Loop {
             l.iter()
                 .any(|&i| self.conns[i].as_ref().is_some_and(|c| c.socket.is_some()))
         });
-        if !live && !self.app.shutting_down.load(std::sync::atomic::Ordering::Relaxed) {
+        if !live
+            && !self
+                .app
+                .shutting_down
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             super::actions::set_status(&self.app, &self.db, user, "offline");
         }
     }
@@ -460,12 +485,11 @@ impl Loop {
             return;
         }
         let now = crate::model::now_ms();
-        let live = crate::store::audience::live_sessions(&self.db, &sessions, now).and_then(
-            |mut s| {
+        let live =
+            crate::store::audience::live_sessions(&self.db, &sessions, now).and_then(|mut s| {
                 s.extend(crate::store::audience::live_tokens(&self.db, &tokens)?);
                 Ok(s)
-            },
-        );
+            });
         let live = match live {
             Ok(l) => l,
             Err(e) => return log::error!("websocket: cannot check sessions: {e}"),

@@ -55,7 +55,10 @@ pub enum Resume {
     Fresh,
     /// `connection_id` not an id, or `sequence_number` not an integer: closed at once.
     Invalid,
-    From { id: String, seq: i64 },
+    From {
+        id: String,
+        seq: i64,
+    },
 }
 
 /// One admitted socket, counted against `WebSocketMaxConnections` until dropped.
@@ -82,7 +85,11 @@ impl Shared {
             let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
             if q.len() >= MAX_QUEUE && !matches!(msg, Msg::Stop) {
                 drop(q);
-                if self.dropped.fetch_add(1, Ordering::Relaxed) % 10_000 == 0 {
+                if self
+                    .dropped
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(10_000)
+                {
                     log::warn!("websocket: the event loop is behind; events dropped");
                 }
                 return false;

@@ -33,7 +33,9 @@ fn bad_upgrade(why: &str) -> ApiError {
 /// Checks the upgrade request and prepares the hand-over.
 pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
     if !has_token(req.header("Connection"), "upgrade") {
-        return Err(bad_upgrade("the 'Connection' header must include 'upgrade'"));
+        return Err(bad_upgrade(
+            "the 'Connection' header must include 'upgrade'",
+        ));
     }
     if !has_token(req.header("Upgrade"), "websocket") {
         return Err(bad_upgrade("the 'Upgrade' header must be 'websocket'"));
@@ -48,8 +50,9 @@ pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
     check_origin(ctx, req)?;
     let auth = match crate::auth::token_from(req) {
         // A bad token on the upgrade is not an error: the socket starts unauthenticated.
-        Some((token, _)) => crate::auth::session_for_token(ctx, &token)?
-            .map(|s| super::actions::authed(&s)),
+        Some((token, _)) => {
+            crate::auth::session_for_token(ctx, &token)?.map(|s| super::actions::authed(&s))
+        }
         None if req.query("access_token").is_some_and(|t| !t.is_empty()) => {
             return Err(ApiError::unauthorized(
                 "api.context.token_provided.app_error",
@@ -60,7 +63,9 @@ pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
     };
     let resume = match (&auth, req.query("connection_id").filter(|c| !c.is_empty())) {
         (Some(_), Some(id)) => {
-            let seq = req.query("sequence_number").and_then(|s| s.parse::<i64>().ok());
+            let seq = req
+                .query("sequence_number")
+                .and_then(|s| s.parse::<i64>().ok());
             match seq {
                 Some(seq) if crate::model::is_valid_id(id) => Resume::From {
                     id: id.to_string(),

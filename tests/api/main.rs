@@ -16,6 +16,7 @@ mod integrations_e2e;
 mod limits;
 mod outgoing_hooks;
 mod posts;
+mod reactions;
 mod real_clients;
 mod real_clients_bots;
 mod real_senders;
