@@ -19,6 +19,7 @@ use mio::{Interest, Token};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tungstenite::error::ProtocolError;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Error as WsError, Message};
 
@@ -248,10 +249,13 @@ impl Loop {
         for ev in std::mem::take(&mut conn.parked) {
             ok &= conn.push_event(&ev);
         }
-        if ok {
-            self.mark_dirty(idx);
-        } else {
-            self.remove(idx);
+        let user = conn.user_id().map(str::to_string);
+        if !ok {
+            return self.remove(idx);
+        }
+        self.mark_dirty(idx);
+        if let Some(user) = user {
+            super::actions::set_status(&self.app, &self.db, &user, "online");
         }
     }
 
@@ -325,6 +329,10 @@ impl Loop {
                     // The peer closed (our close reply, if any, is in `out`).
                     let _ = conn.flush();
                     return self.gone(idx, conn_closing(self.conns[idx].as_ref()));
+                }
+                // The client went away without a close frame (a dropped connection).
+                Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)) => {
+                    return self.gone(idx, false)
                 }
                 Err(WsError::Capacity(_)) => conn.close(CloseCode::Size, "message too big"),
                 Err(WsError::Utf8(_)) => conn.close(CloseCode::Invalid, "invalid UTF-8"),

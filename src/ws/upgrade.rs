@@ -8,15 +8,8 @@
 use super::{Adopt, Resume};
 use crate::app::Ctx;
 use crate::error::ApiError;
-use crate::http::Req;
+use crate::http::{Req, Resp};
 use std::net::TcpStream;
-
-/// An accepted upgrade: the `101` response's headers, and what to do with the socket once
-/// that response has been written (hand it to the loop; returns at once).
-pub struct Accepted {
-    pub headers: Vec<(String, String)>,
-    pub then: Box<dyn FnOnce(TcpStream) + Send>,
-}
 
 /// Whether a comma-separated header value holds `token` (case-insensitive).
 fn has_token(value: Option<&str>, token: &str) -> bool {
@@ -30,8 +23,9 @@ fn bad_upgrade(why: &str) -> ApiError {
     )
 }
 
-/// Checks the upgrade request and prepares the hand-over.
-pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
+/// `GET /api/v4/websocket`: checks the upgrade request and answers `101`, after which the
+/// HTTP layer hands the socket to the event loop (on the connection's thread, at once).
+pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     if !has_token(req.header("Connection"), "upgrade") {
         return Err(bad_upgrade(
             "the 'Connection' header must include 'upgrade'",
@@ -86,14 +80,12 @@ pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
             "Too many WebSocket connections.",
         ));
     };
-    let headers = vec![
-        ("Upgrade".to_string(), "websocket".to_string()),
-        ("Connection".to_string(), "Upgrade".to_string()),
-        (
-            "Sec-WebSocket-Accept".to_string(),
-            tungstenite::handshake::derive_accept_key(key.as_bytes()),
-        ),
-    ];
+    // The server adds `Upgrade` and `Connection`; no `Sec-WebSocket-Extensions`: no
+    // compression is negotiated.
+    let headers = vec![(
+        "Sec-WebSocket-Accept".to_string(),
+        tungstenite::handshake::derive_accept_key(key.as_bytes()),
+    )];
     let then = Box::new(move |stream: TcpStream| {
         app.ws.adopt(Adopt {
             stream,
@@ -102,7 +94,7 @@ pub fn accept(ctx: &Ctx, req: &Req) -> Result<Accepted, ApiError> {
             resume,
         })
     });
-    Ok(Accepted { headers, then })
+    Ok(Resp::switch_protocols("websocket", headers, then))
 }
 
 /// Mattermost's Origin rule: no `Origin` passes (bots send none); with `AllowCorsFrom` empty
