@@ -10,6 +10,7 @@ use crate::model::channel::{check_channel_name, direct_channel_name, Channel};
 use crate::model::{new_id, now_ms};
 use crate::permissions;
 use crate::store;
+use crate::ws;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -158,6 +159,9 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         accounts::join_channel(c, &c2.id, &c2.creator_id, "channel_user channel_admin")?;
         Ok(())
     })?;
+    ctx.app
+        .ws
+        .publish(ws::events::channel_created(&ch, s.user_id()));
     Ok(Resp::created(&ch))
 }
 
@@ -210,7 +214,13 @@ pub fn create_direct(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError
             ));
         }
     }
+    let before = now_ms();
+    let (creator, teammate) = (a.clone(), b.clone());
     let ch = ctx.app.store.write(move |c| ensure_direct(c, &a, &b))?;
+    if ch.create_at >= before {
+        let e = ws::events::direct_added(&ch.id, &creator, &teammate);
+        ctx.app.ws.publish(e);
+    }
     Ok(Resp::created(&ch))
 }
 
@@ -287,10 +297,16 @@ pub fn create_group(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
         ));
     }
     let creator = s.user_id().to_string();
+    let before = now_ms();
     let ch = ctx
         .app
         .store
         .write(move |c| ensure_group(c, &creator, &users))?;
+    if ch.create_at >= before {
+        for e in ws::events::group_added(&ch.id, &ids) {
+            ctx.app.ws.publish(e);
+        }
+    }
     Ok(Resp::created(&ch))
 }
 
@@ -469,6 +485,11 @@ pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, 
             .map(|u| accounts::join_channel(c, &chid, u, "channel_user"))
             .collect::<Result<Vec<_>, _>>()
     })?;
+    for m in &members {
+        for e in ws::events::user_added(&ch, &m.user_id) {
+            ctx.app.ws.publish(e);
+        }
+    }
     if single.is_some() {
         if let Some(m) = members.first() {
             return Ok(Resp::created(m));
@@ -501,7 +522,7 @@ pub fn remove_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Res
         };
         permissions::require_channel(ctx.db, s, &ch, perm)?;
     }
-    let chid = ch.id.clone();
+    let (chid, removed) = (ch.id.clone(), uid.clone());
     let n = ctx
         .app
         .store
@@ -511,6 +532,9 @@ pub fn remove_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Res
             "app.channel.get_member.missing.app_error",
             "No channel member found.",
         ));
+    }
+    for e in ws::events::user_removed(&ch.id, &removed, s.user_id()) {
+        ctx.app.ws.publish(e);
     }
     Ok(Resp::status_ok())
 }
@@ -633,6 +657,7 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
                 ApiError::from(e)
             }
         })?;
+    ctx.app.ws.publish(ws::events::channel_updated(&ch));
     Ok(Resp::ok(&ch))
 }
 
@@ -663,12 +688,13 @@ pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
         "delete_public_channel"
     };
     permissions::require_channel(ctx.db, s, &ch, perm)?;
-    let chid = ch.id.clone();
+    let (chid, at) = (ch.id.clone(), now_ms());
     ctx.app.store.write(move |c| {
-        store::channels::update_delete_at(c, &chid, now_ms())?;
+        store::channels::update_delete_at(c, &chid, at)?;
         on_archive(c, &chid)
     })?;
     ctx.app.incoming_hooks.forget_channel(&ch.id);
+    ctx.app.ws.publish(ws::events::channel_deleted(&ch, at));
     Ok(Resp::status_ok())
 }
 

@@ -58,11 +58,14 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, uid: &str) -> Result<Resp, ApiE
             return Err(ApiError::bad_request(id, "Invalid preference."));
         }
     }
+    let changed = serde_json::to_value(&prefs).map_err(ApiError::internal)?;
     ctx.app.store.write(move |c| {
         for p in &prefs {
             store::preferences::upsert(c, p)?;
         }
         Ok::<_, ApiError>(())
     })?;
+    let e = crate::ws::events::preferences_changed(&uid, &changed);
+    ctx.app.ws.publish(e);
     Ok(Resp::status_ok())
 }

@@ -263,6 +263,8 @@ pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, 
     })?;
     let m = store::teams::find_member(ctx.db, &tid, &uid)?
         .ok_or_else(|| ApiError::internal("member vanished"))?;
+    let added = crate::ws::events::added_to_team(&tid, &uid);
+    ctx.app.ws.publish(added);
     Ok(Resp::created(&m))
 }
 
@@ -274,6 +276,7 @@ pub fn remove_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Res
     if uid != s.user_id() {
         permissions::require_team(ctx.db, s, &tid, "remove_user_from_team")?;
     }
+    let (team, user) = (tid.clone(), uid.clone());
     let n = ctx.app.store.write(move |c| {
         let n = store::teams::delete_member(c, &tid, &uid, now_ms())?;
         store::channels::delete_member_in_team(c, &tid, &uid)?;
@@ -284,6 +287,9 @@ pub fn remove_member(ctx: &Ctx, s: &Session, tid: &str, uid: &str) -> Result<Res
             "app.team.get_member.missing.app_error",
             "No team member found.",
         ));
+    }
+    for e in crate::ws::events::leave_team(&team, &user) {
+        ctx.app.ws.publish(e);
     }
     Ok(Resp::status_ok())
 }

@@ -53,6 +53,7 @@ pub fn create(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         }
     };
     let u = accounts::create_user(&ctx.app.store, &ctx.app.hasher, cfg, nu, creator)?;
+    ctx.app.ws.publish(crate::ws::events::new_user(&u.id));
     Ok(Resp::created(&u.to_json(Viewer::Own)))
 }
 
@@ -330,6 +331,7 @@ pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<R
     permissions::check_system_roles(&names)?;
     let demotes_admin = target.has_role("system_admin") && !names.contains(&"system_admin");
     let roles = names.join(" ");
+    let (who, new_roles) = (id.clone(), roles.clone());
     ctx.app.store.write(move |c| {
         if demotes_admin && store::users::count_active_admins(c)? <= 1 {
             return Err(ApiError::bad_request(
@@ -341,6 +343,8 @@ pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<R
         store::sessions::update_roles_for_user(c, &id, &roles)?;
         Ok(())
     })?;
+    let e = crate::ws::events::user_role_updated(&who, &new_roles);
+    ctx.app.ws.publish(e);
     Ok(Resp::status_ok())
 }
 
@@ -428,6 +432,13 @@ fn set_active(ctx: &Ctx, user: &User, active: bool) -> Result<(), ApiError> {
     ctx.app
         .store
         .write(move |c| accounts::set_active(c, &id, active, disable_bots, now_ms()))?;
+    let mut after = user.clone();
+    after.delete_at = if active { 0 } else { now_ms() };
+    let public = after.to_json(crate::model::user::Viewer::Other {
+        show_email: false,
+        show_full_name: ctx.app.config.privacy.show_full_name,
+    });
+    ctx.app.ws.publish(crate::ws::events::user_updated(public));
     Ok(())
 }
 

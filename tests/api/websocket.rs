@@ -606,3 +606,70 @@ fn reactions_typing_ephemeral_and_channel_events_are_delivered() {
         .iter()
         .all(|p| p["type"] != "system_ephemeral"));
 }
+
+#[test]
+fn channel_team_and_user_changes_are_announced_to_the_right_users() {
+    let ts = TestServer::start();
+    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
+    let (mut aws, _) = open_as(&ts, &admin);
+    let (mut bws, _) = open_as(&ts, &bob);
+    let cid = id(&admin.create_channel(&tid, "news", "P"));
+    let (ev, _) = aws.until("channel_created");
+    assert_eq!(ev["data"]["channel_id"], cid.as_str());
+    admin.add_to_channel(&cid, &bob.id());
+    let (ev, _) = bws.until("user_added");
+    assert_eq!(ev["data"]["user_id"], bob.id().as_str());
+    assert_eq!(aws.until("user_added").0["data"]["team_id"], tid.as_str());
+    admin.put(
+        &format!("/api/v4/channels/{cid}/patch"),
+        &json!({"header": "new header"}),
+    );
+    let (ev, _) = bws.until("channel_updated");
+    let ch: Value = serde_json::from_str(ev["data"]["channel"].as_str().unwrap()).unwrap();
+    assert_eq!(ch["header"], "new header");
+    admin.delete(&format!("/api/v4/channels/{cid}"));
+    assert_eq!(
+        bws.until("channel_deleted").0["data"]["channel_id"],
+        cid.as_str()
+    );
+    admin.post("/api/v4/channels/direct", &json!([admin.id(), bob.id()]));
+    let (ev, _) = bws.until("direct_added");
+    assert_eq!(ev["data"]["teammate_id"], bob.id().as_str());
+    let carol = ts.user(&admin, "carol");
+    assert_eq!(
+        bws.until("new_user").0["data"]["user_id"],
+        carol.id().as_str()
+    );
+    let (mut cws, _) = open_as(&ts, &carol);
+    admin.add_to_team(&tid, &carol.id());
+    assert_eq!(
+        cws.until("added_to_team").0["data"]["team_id"],
+        tid.as_str()
+    );
+    let r = admin.delete(&format!("/api/v4/teams/{tid}/members/{}", carol.id()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        cws.until("leave_team").0["data"]["user_id"],
+        carol.id().as_str()
+    );
+    assert_eq!(
+        bws.until("leave_team").0["data"]["user_id"],
+        carol.id().as_str()
+    );
+    let prefs = json!([{"user_id": bob.id(), "category": "display_settings", "name": "use_military_time", "value": "true"}]);
+    assert_eq!(bob.put("/api/v4/users/me/preferences", &prefs).status, 200);
+    let (ev, _) = bws.until("preferences_changed");
+    assert!(ev["data"]["preferences"]
+        .as_str()
+        .unwrap()
+        .contains("use_military_time"));
+    let r = admin.put(
+        &format!("/api/v4/users/{}/roles", bob.id()),
+        &json!({"roles": "system_user system_admin"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        bws.until("user_role_updated").0["data"]["user_id"],
+        bob.id().as_str()
+    );
+}
