@@ -34,6 +34,9 @@ pub struct App {
     /// The WebSocket hub: its event loop owns every upgraded socket (`ws`).
     pub ws: crate::ws::Hub,
     pub shutting_down: AtomicBool,
+    /// The settings as `PUT /api/v4/config` last saved them (the running ones until then;
+    /// a restart applies them). The lock also keeps two saves from interleaving.
+    pub saved_config: std::sync::Mutex<Config>,
     /// Threads running slow work for requests (`http::off_worker`).
     pub off_worker: std::sync::atomic::AtomicUsize,
     /// The app itself, for work that outlives a request's borrow (`App::shared`).
@@ -201,8 +204,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let outgoing = crate::outgoing::Dispatcher::new(config.perch.outgoing_queue_size as usize);
     let ws = crate::ws::Hub::new(config.perch.web_socket_max_connections.max(0) as usize)
         .map_err(|e| StartError(format!("cannot set up the WebSocket loop: {e}")))?;
+    let saved_config = std::sync::Mutex::new(config.clone());
     let app = Arc::new_cyclic(|this| App {
         config: Arc::new(config),
+        saved_config,
         store,
         hasher,
         sessions: crate::auth::SessionCache::default(),

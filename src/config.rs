@@ -3,6 +3,8 @@
 //! `MM_<SECTION>_<KEY>` environment variables, CLI flags. A known key with a value of the wrong
 //! type stops startup naming the key; unknown keys are warned about once and ignored.
 
+pub mod file;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -31,6 +33,10 @@ pub struct Config {
     pub support: SupportSettings,
     #[serde(rename = "PerchSettings")]
     pub perch: PerchSettings,
+    /// The `config.json` this was loaded from (`PUT /api/v4/config` writes there); `None` for
+    /// a server configured in code (tests), whose settings the API cannot change.
+    #[serde(skip)]
+    pub loaded_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

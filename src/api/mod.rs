@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::http::{Method, Method::*, Req, Resp};
 
 mod bots;
+mod config;
 pub(crate) mod channels;
 mod commands;
 mod incoming_hooks;
@@ -86,6 +87,9 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/bots/{bid}/convert_to_user",           |c, s, r, p| bots::convert_to_user(c, s, r, p[0])),
     (Get,    "/bots/{bid}",                           |c, s, r, p| bots::get(c, s, r, p[0])),
     (Put,    "/bots/{bid}",                           |c, s, r, p| bots::patch(c, s, r, p[0])),
+    // config (system admins)
+    (Get,    "/config",                               |c, s, _, _| config::get(c, s)),
+    (Put,    "/config",                               |c, s, r, _| config::update(c, s, r)),
     // teams
     (Post,   "/teams",                                |c, s, r, _| teams::create(c, s, r)),
     (Get,    "/teams",                                |c, s, r, _| teams::list(c, s, r)),

@@ -88,7 +88,8 @@ pub fn client_config(ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
         "DefaultClientLocale": "en",
         "AvailableLocales": "",
         "IsDefaultMarketplace": "false",
-        "NoAccounts": "false",
+        // A fresh server: the web client offers to create the first (admin) account.
+        "NoAccounts": b(crate::store::users::count_humans(ctx.db).unwrap_or(1) == 0),
     })))
 }
 

@@ -239,7 +239,7 @@ fn finish_login(app: &App, user: User, from: LoginRequest) -> Result<Resp, ApiEr
 }
 
 /// `POST /api/v4/users/logout`: revokes the current session (a personal access token's own
-/// record stays valid) and clears the cookie.
+/// record stays valid) and clears the session's cookies, as Mattermost's `RemoveSessionCookie`.
 pub fn logout(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     if let Some(s) = auth::authenticate_optional(ctx, req) {
         if s.token_id.is_none() {
@@ -249,7 +249,10 @@ pub fn logout(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
                 .write(move |c| store::sessions::delete(c, &id))?;
         }
     }
-    Ok(Resp::status_ok().header("Set-Cookie", "MMAUTHTOKEN=; Path=/; Max-Age=0; HttpOnly"))
+    Ok(Resp::status_ok()
+        .header("Set-Cookie", "MMAUTHTOKEN=; Path=/; Max-Age=0; HttpOnly")
+        .header("Set-Cookie", "MMUSERID=; Path=/; Max-Age=0")
+        .header("Set-Cookie", "MMCSRF=; Path=/; Max-Age=0"))
 }
 
 /// `GET /api/v4/users/{user_id}` (also `me`).

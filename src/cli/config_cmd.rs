@@ -4,12 +4,9 @@
 //! the same directory, flushed, renamed over the old one). Every other member of the file keeps
 //! its place and its text, also keys Perch does not know.
 
+use crate::config::file::{replace_file, rewrite};
 use crate::config::Config;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
 
 /// Why a config command failed: the exit status and the message.
@@ -18,29 +15,6 @@ pub struct Failure(pub u8, pub String);
 
 fn usage(msg: impl Into<String>) -> Failure {
     Failure(2, msg.into())
-}
-
-/// A JSON object whose members keep their order and their exact text.
-struct Ordered(Vec<(String, Box<RawValue>)>);
-
-impl<'de> Deserialize<'de> for Ordered {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ordered;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
-                let mut members = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Box<RawValue>>()? {
-                    members.push((k, v));
-                }
-                Ok(Ordered(members))
-            }
-        }
-        d.deserialize_map(V)
-    }
 }
 
 /// Splits `Section.Key`.
@@ -168,7 +142,7 @@ pub fn set(path: &Path, key: &str, raw: &str) -> Result<String, Failure> {
     };
     sec.insert(name.to_string(), value.clone());
     Config::from_layers(&whole, &[]).map_err(|e| usage(e.0))?;
-    let new_text = rewrite(&text, section, name, &value)
+    let new_text = rewrite(&text, &[(section, name, value.clone())])
         .map_err(|e| Failure(1, format!("cannot rewrite {}: {e}", path.display())))?;
     replace_file(path, &new_text)
         .map_err(|e| Failure(1, format!("cannot write {}: {e}", path.display())))?;
@@ -182,92 +156,6 @@ pub fn set(path: &Path, key: &str, raw: &str) -> Result<String, Failure> {
         show(&value),
         path.display()
     ))
-}
-
-/// The file's text with `section.key` set to `value`, every other member kept as it was.
-fn rewrite(text: &str, section: &str, key: &str, value: &Value) -> serde_json::Result<String> {
-    let top: Ordered = serde_json::from_str(text)?;
-    let new_value = serde_json::to_string(value)?;
-    let mut members: Vec<(String, String)> = top
-        .0
-        .into_iter()
-        .map(|(k, v)| (k, v.get().to_string()))
-        .collect();
-    let mut found = false;
-    for (_, raw) in members.iter_mut().filter(|(k, _)| k == section) {
-        let inner: Ordered = serde_json::from_str(raw)?;
-        let pretty = raw.contains('\n');
-        let mut keys: Vec<(String, String)> = inner
-            .0
-            .into_iter()
-            .map(|(k, v)| (k, v.get().to_string()))
-            .collect();
-        match keys.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = new_value.clone(),
-            None => keys.push((key.to_string(), new_value.clone())),
-        }
-        *raw = object_text(&keys, pretty, 2);
-        found = true;
-    }
-    if !found {
-        members.push((
-            section.to_string(),
-            object_text(&[(key.to_string(), new_value)], true, 2),
-        ));
-    }
-    Ok(format!("{}\n", object_text(&members, true, 0)))
-}
-
-/// An object from members already in JSON text; `indent` is the object's own indentation.
-fn object_text(members: &[(String, String)], pretty: bool, indent: usize) -> String {
-    let key = |k: &str| Value::from(k).to_string();
-    if !pretty {
-        let inner: Vec<String> = members
-            .iter()
-            .map(|(k, v)| format!("{}:{v}", key(k)))
-            .collect();
-        return format!("{{{}}}", inner.join(","));
-    }
-    let pad = " ".repeat(indent + 2);
-    let inner: Vec<String> = members
-        .iter()
-        .map(|(k, v)| format!("{pad}{}: {v}", key(k)))
-        .collect();
-    format!("{{\n{}\n{}}}", inner.join(",\n"), " ".repeat(indent))
-}
-
-/// Replaces `path` atomically with `text`: a new file beside it (owner-only permissions, as
-/// the config may hold secrets), flushed to disk, then renamed over the old one.
-fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config.json".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // The rename itself is durable once the directory is.
-        std::fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

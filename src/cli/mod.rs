@@ -420,6 +420,7 @@ fn data_dir(args: &Args) -> PathBuf {
 pub fn load_config(args: &Args, env: &[(String, String)]) -> Result<Config, String> {
     let path = config_path(args, env);
     let mut config = Config::load(&path, env).map_err(|e| e.to_string())?;
+    config.loaded_from = Some(path.clone());
     let ds_from_env = env.iter().any(|(k, _)| k == "MM_SQLSETTINGS_DATASOURCE");
     if args.data_dir.is_some()
         && !ds_from_env
