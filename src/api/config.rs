@@ -96,9 +96,8 @@ fn save(app: &App, body: &Map<String, Value>) -> Result<Resp, ApiError> {
         ));
     }
     // The same checks startup makes (types, ranges, addresses).
-    let mut config = Config::from_layers(&next, &[]).map_err(|e| {
-        ApiError::bad_request("model.config.is_valid.app_error", e.0.clone())
-    })?;
+    let mut config = Config::from_layers(&next, &[])
+        .map_err(|e| ApiError::bad_request("model.config.is_valid.app_error", e.0.clone()))?;
     config.loaded_from = Some(path.clone());
     if !changes.is_empty() {
         let text = match std::fs::read_to_string(&path) {
@@ -110,13 +109,15 @@ fn save(app: &App, body: &Map<String, Value>) -> Result<Resp, ApiError> {
             .iter()
             .map(|(s, k, v)| (s.as_str(), k.as_str(), v.clone()))
             .collect();
-        let new_text = crate::config::file::rewrite(&text, &refs).map_err(|e| {
-            ApiError::internal(format!("config.json is not a JSON object ({e})"))
-        })?;
+        let new_text = crate::config::file::rewrite(&text, &refs)
+            .map_err(|e| ApiError::internal(format!("config.json is not a JSON object ({e})")))?;
         crate::config::file::replace_file(&path, &new_text)
             .map_err(|e| ApiError::internal(format!("cannot write the config: {e}")))?;
         let names: Vec<String> = changes.iter().map(|(s, k, _)| format!("{s}.{k}")).collect();
-        log::info!("config: saved {} (applied at the next start)", names.join(", "));
+        log::info!(
+            "config: saved {} (applied at the next start)",
+            names.join(", ")
+        );
     }
     *saved = config;
     Ok(answer(&saved))

@@ -12,9 +12,9 @@ use crate::error::ApiError;
 use crate::http::{Method, Method::*, Req, Resp};
 
 mod bots;
-mod config;
 pub(crate) mod channels;
 mod commands;
+mod config;
 mod incoming_hooks;
 mod listening;
 mod outgoing_hooks;

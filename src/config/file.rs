@@ -119,4 +119,3 @@ pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
     }
     result
 }
-

@@ -124,9 +124,9 @@ fn content_type_of(path: &str) -> &'static str {
 /// The file's answer: `304` when the client's copy is current, else the bytes (gzipped when
 /// accepted), with the security and caching headers.
 fn answer(ctx: &Ctx, req: &Req, name: &str) -> Resp {
-    let from_disk = dev_dir(ctx).zip(safe_relative(name)).and_then(|(dir, rel)| {
-        std::fs::read(std::path::Path::new(dir).join(rel)).ok()
-    });
+    let from_disk = dev_dir(ctx)
+        .zip(safe_relative(name))
+        .and_then(|(dir, rel)| std::fs::read(std::path::Path::new(dir).join(rel)).ok());
     let (body, gzip, etag, ctype): (Vec<u8>, Option<&[u8]>, String, &str) = match from_disk {
         Some(bytes) => {
             let d = Sha256::digest(&bytes);
@@ -134,7 +134,12 @@ fn answer(ctx: &Ctx, req: &Req, name: &str) -> Resp {
             (bytes, None, etag, content_type_of(name))
         }
         None => match ASSETS.iter().find(|a| a.path == name) {
-            Some(a) => (a.body.to_vec(), Some(a.gzip), a.etag.to_string(), a.content_type),
+            Some(a) => (
+                a.body.to_vec(),
+                Some(a.gzip),
+                a.etag.to_string(),
+                a.content_type,
+            ),
             None => (Vec::new(), None, "\"\"".into(), "text/plain; charset=utf-8"),
         },
     };
@@ -160,8 +165,9 @@ pub fn with_security_headers(resp: Resp, req: &Req) -> Resp {
         .header("Host")
         .filter(|h| {
             !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
         })
         .map(|h| format!(" ws://{h} wss://{h}"))
         .unwrap_or_default();
@@ -179,7 +185,9 @@ pub fn with_security_headers(resp: Resp, req: &Req) -> Resp {
 /// this header.
 fn matches_etag(header: Option<&str>, etag: &str) -> bool {
     header.is_some_and(|h| {
-        h.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        h.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
     })
 }
 

@@ -282,6 +282,7 @@ fn expectations() -> Vec<Case> {
             201,
         ),
         case("GET", "/bots", "/bots", None, p403, 200),
+        case("GET", "/config", "/config", None, p403, 200),
         case(
             "GET",
             "/bots/{bid}",

@@ -26,4 +26,5 @@ mod system;
 mod teams;
 mod tokens;
 mod users;
+mod web;
 mod websocket;

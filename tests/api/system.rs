@@ -52,19 +52,6 @@ fn unknown_routes_are_404_even_without_a_token() {
 }
 
 #[test]
-fn index_page_is_served() {
-    let ts = TestServer::start();
-    let r = ts.anon().get("/");
-    assert_eq!(r.status, 200);
-    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
-    assert!(r.body.contains("Perch"));
-    assert!(r.body.contains(env!("CARGO_PKG_VERSION")));
-    let r = ts.anon().get("/README.md");
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("Quick start"));
-}
-
-#[test]
 fn oversized_bodies_are_413() {
     let ts = TestServer::start();
     let admin = ts.admin();
