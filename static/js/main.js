@@ -4,11 +4,12 @@
 
 import { h, replace, toast } from './dom.js';
 import { api, get, post, hooks } from './api.js';
-import { S, path, loadTeams, loadChannels, channelLabel, markViewed, bus } from './store.js';
+import { S, path, loadTeams, loadChannels, channelLabel, markViewed, bus, ensureUsers, userName } from './store.js';
 import { teamRail, sidebar, createTeam } from './sidebar.js';
 import { MessageList } from './messages.js';
 import { composer } from './composer.js';
 import { Thread } from './thread.js';
+import { live, start as startLive, stop as stopLive, typing } from './live.js';
 
 const app = document.getElementById('app');
 const view = { list: null, thread: null, channel: null, composer: null, screen: null };
@@ -38,7 +39,7 @@ document.addEventListener('click', (ev) => {
   document.body.classList.remove('drawer-open');
 });
 addEventListener('popstate', () => route({}));
-hooks.onUnauthorized = () => { S.me = null; go('/login', { replace: true }); };
+hooks.onUnauthorized = () => { stopLive(); S.me = null; go('/login', { replace: true }); };
 
 async function boot() {
   try { S.config = await get('/config/client?format=old'); } catch { S.config = {}; }
@@ -47,6 +48,7 @@ async function boot() {
   const signedIn = /(?:^|;\s*)MMUSERID=/.test(document.cookie);
   try { S.me = signedIn ? await get('/users/me', { quiet401: true }) : null; } catch { S.me = null; }
   await route({});
+  if (S.me) startLive({ onEvent, onResync: resync, onStatus });
   setInterval(poll, 3000);
 }
 
@@ -63,8 +65,6 @@ async function poll() {
   } catch { /* the next poll tries again */ }
 }
 
-/** The live connection (live.js sets `connected`). */
-export const live = { connected: false };
 
 async function route({ reload = false }) {
   const p = relPath();
@@ -145,7 +145,7 @@ async function showChannel(channel) {
       rootId: () => '',
       onSent: (p) => view.list.push(p),
       onEphemeral: (p) => view.list.push(p),
-      onTyping: () => typing(view.channel, ''),
+      onTyping: () => typing(view.channel.id, ''),
     });
     view.header = h('div', { class: 'channel-head' });
     view.main = h('main', { id: 'main', class: 'main chat' }, view.header, view.list.el, h('div', { class: 'typing', 'aria-live': 'polite' }), view.composer.el);
@@ -177,7 +177,103 @@ bus.addEventListener('post-changed', (ev) => {
   if (p.id) { view.list.refresh(p.id); view.thread.refresh(); } else view.list.catchUp().catch(() => {});
 });
 
-function typing() { /* sent over the WebSocket when connected (live.js) */ }
+// Live events (live.js): posts, edits, deletions, reactions, typing, membership changes.
+const typists = new Map();
+
+function showTyping() {
+  const el = view.main && view.main.querySelector('.typing');
+  if (!el) return;
+  const now = Date.now();
+  const names = [...typists].filter(([k, t]) => t.until > now && k.startsWith(`${view.channel.id}:`)).map(([, t]) => t.name);
+  el.textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+}
+setInterval(showTyping, 1000);
+
+let sideTimer = null;
+function refreshSidebar(reload) {
+  clearTimeout(sideTimer);
+  sideTimer = setTimeout(async () => {
+    if (!S.team || view.screen !== 'chat') return;
+    if (reload) { await loadTeams().catch(() => {}); await loadChannels(S.team).catch(() => {}); }
+    view.side.replaceWith(view.side = sidebar(view.channel, go));
+  }, reload ? 200 : 50);
+}
+
+function onEvent(msg) {
+  const d = msg.data || {};
+  const b = msg.broadcast || {};
+  const parse = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
+  if (view.screen !== 'chat') return;
+  switch (msg.event) {
+    case 'posted':
+    case 'ephemeral_message': {
+      const p = parse(d.post);
+      if (msg.event === 'ephemeral_message') p.ephemeral = true;
+      typists.delete(`${p.channel_id}:${p.user_id}`);
+      if (view.channel && p.channel_id === view.channel.id) {
+        view.list.push(p);
+        view.thread.push(p);
+        if (!p.ephemeral) { view.channel.total_msg_count = (view.channel.total_msg_count || 0) + 1; markViewed(view.channel); }
+      } else if (!p.ephemeral) {
+        const c = S.channels.find((x) => x.id === p.channel_id);
+        if (c) { c.total_msg_count = (c.total_msg_count || 0) + 1; const m = S.members.get(c.id); if (m && p.user_id === S.me.id) m.msg_count += 1; refreshSidebar(false); } else refreshSidebar(true);
+      }
+      break;
+    }
+    case 'post_edited': {
+      const p = parse(d.post);
+      view.list.update(p);
+      view.thread.push(p);
+      break;
+    }
+    case 'post_deleted': {
+      const p = parse(d.post);
+      view.list.remove(p.id);
+      view.thread.refresh();
+      break;
+    }
+    case 'reaction_added':
+    case 'reaction_removed': {
+      const r = parse(d.reaction);
+      view.list.refresh(r.post_id);
+      view.thread.refresh();
+      break;
+    }
+    case 'typing': {
+      const ch = b.channel_id;
+      if (d.user_id === S.me.id) break;
+      ensureUsers([d.user_id]).then(() => {
+        typists.set(`${ch}:${d.user_id}`, { name: userName(d.user_id), until: Date.now() + 5000 });
+        showTyping();
+      });
+      break;
+    }
+    case 'channel_viewed': {
+      const c = S.channels.find((x) => x.id === d.channel_id);
+      const m = S.members.get(d.channel_id);
+      if (c && m) { m.msg_count = c.total_msg_count; m.mention_count = 0; refreshSidebar(false); }
+      break;
+    }
+    case 'channel_created': case 'channel_updated': case 'channel_deleted': case 'user_added': case 'user_removed':
+    case 'direct_added': case 'group_added': case 'added_to_team': case 'leave_team':
+      refreshSidebar(true);
+      break;
+    default:
+  }
+}
+
+/** Whether live updates flow (`data-live` on the body, for people's tools and tests). */
+function onStatus(on) {
+  document.body.dataset.live = on ? 'on' : 'off';
+}
+
+/** After a gap in the events (a fresh connection): fetch what may have been missed. */
+function resync() {
+  if (view.screen !== 'chat') return;
+  view.list.catchUp().catch(() => {});
+  view.thread.refresh();
+  refreshSidebar(true);
+}
 
 function login() {
   view.screen = 'login';
@@ -228,9 +324,11 @@ async function signIn(loginId, password) {
   S.team = null;
   S.config = await get('/config/client?format=old').catch(() => S.config);
   go('/', { replace: true });
+  startLive({ onEvent, onResync: resync, onStatus });
 }
 
 async function logout() {
+  stopLive();
   try { await post('/users/logout'); } catch { /* signed out anyway */ }
   S.me = null;
   S.team = null;

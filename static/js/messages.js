@@ -155,6 +155,8 @@ export class MessageList {
   async push(p) {
     if (!this.channel || p.channel_id !== this.channel.id) return;
     if (this.byId.has(p.id)) { this.update(p); return; }
+    // A command's ephemeral answer comes both in its response and as a live event.
+    if (p.ephemeral && this.posts.some((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000)) return;
     await ensureUsers([p.user_id]);
     const stick = this.atBottom();
     const atEnd = this.hi === this.posts.length;

@@ -4,6 +4,7 @@
 import { h, replace, toast } from './dom.js';
 import { get } from './api.js';
 import { ensureUsers, changed } from './store.js';
+import { typing } from './live.js';
 import { renderPost } from './post.js';
 import { composer } from './composer.js';
 
@@ -20,6 +21,7 @@ export class Thread {
       rootId: () => this.rootId,
       onSent: (p) => { this.push(p); changed({ channel_id: p.channel_id }); },
       onEphemeral: (p) => this.push(p),
+      onTyping: () => this.channel && typing(this.channel.id, this.rootId),
     });
     this.el = h('section', { class: 'thread', 'aria-label': 'Thread', hidden: true },
       h('header', { class: 'thread-head' }, h('h2', null, 'Thread'),
@@ -59,6 +61,7 @@ export class Thread {
 
   push(p) {
     if (!this.rootId || (p.root_id !== this.rootId && p.id !== this.rootId)) return;
+    if (p.ephemeral && this.posts.some((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000)) return;
     const k = this.posts.findIndex((x) => x.id === p.id);
     if (k >= 0) this.posts[k] = { ...this.posts[k], ...p }; else this.posts.push(p);
     ensureUsers([p.user_id]).then(() => this.paint()).catch((e) => toast(e.message, 'error'));

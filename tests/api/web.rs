@@ -306,10 +306,34 @@ fn the_client_first_account_flag() {
     assert_eq!(flag(&ts), "false");
 }
 
-/// The whole client in headless Chromium: first account, sign-in, reading, posting, a live post
-/// from another user, a webhook's attachment, hostile strings inert, slash commands and an
-/// ephemeral answer, threads, editing, channel switching, phone width, no console errors.
-/// Screenshots land in target/web-shots/.
+/// The server as a process of its own on a fixed port (so the test can restart it for real).
+fn spawn_perch(dir: &std::path::Path, port: u16) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_perch"))
+        .args(["--data-dir", &dir.display().to_string()])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("MM_SERVICESETTINGS_ENABLEPOSTUSERNAMEOVERRIDE", "true")
+        .env("MM_SERVICESETTINGS_ENABLEPOSTICONOVERRIDE", "true")
+        .env("MM_PERCHSETTINGS_LOGINRATELIMITENABLE", "false")
+        .env("MM_PERCHSETTINGS_ARGON2MEMORYKIB", "64")
+        .env("MM_PERCHSETTINGS_ARGON2ITERATIONS", "1")
+        .env("MM_LOGSETTINGS_CONSOLELEVEL", "WARN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn perch");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    child
+}
+
+/// The whole client in headless Chromium: first account, sign-in, reading, posting, live typing
+/// and posts from another user's browser, a webhook's attachment, hostile strings inert, slash
+/// commands and an ephemeral answer, threads, editing, channel switching, phone width, the
+/// server restarting under the page, no console errors. Screenshots land in target/web-shots/.
 #[test]
 fn the_web_client_in_a_real_browser() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -317,16 +341,40 @@ fn the_web_client_in_a_real_browser() {
         std::path::Path::new(&chromium).exists(),
         "{chromium} is missing: install Debian's chromium package (.ci/run does) or set CHROMIUM"
     );
-    let ts = TestServer::start_with(|c| {
-        c.service.enable_post_username_override = true;
-        c.service.enable_post_icon_override = true;
-        c.perch.login_rate_limit_enable = false;
-    });
+    let data = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = spawn_perch(&data.0, port);
     let shots = repo().join("target/web-shots");
-    let out = run_node(
-        "web_client.mjs",
-        "puppeteer-core",
-        &[&ts.url, &shots.display().to_string()],
+    let control = TempDir::new();
+    let (url, shots_arg, ctl) = (
+        format!("http://127.0.0.1:{port}"),
+        shots.display().to_string(),
+        control.0.display().to_string(),
     );
+    let script = std::thread::spawn(move || {
+        run_node(
+            "web_client.mjs",
+            "puppeteer-core",
+            &[&url, &shots_arg, &ctl],
+        )
+    });
+    while !script.is_finished() {
+        if control.0.join("restart").exists() && !control.0.join("restarted").exists() {
+            server.kill().unwrap();
+            server.wait().unwrap();
+            server = spawn_perch(&data.0, port);
+            std::fs::write(control.0.join("restarted"), "").unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let result = script.join();
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
     assert!(out.contains("all checks passed"), "{out}");
+    assert!(control.0.join("restarted").exists(), "the restart step ran");
 }

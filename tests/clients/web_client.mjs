@@ -2,8 +2,10 @@
 // Perch server, finding everything by role and accessible name as a person (or a screen
 // reader) would. Usage:
 //
-//   node web_client.mjs NODE_MODULES_DIR BASE_URL SHOTS_DIR
+//   node web_client.mjs NODE_MODULES_DIR BASE_URL SHOTS_DIR [CONTROL_DIR]
 //
+// With CONTROL_DIR, the script asks for a server restart by creating CONTROL_DIR/restart and
+// waits for CONTROL_DIR/restarted (the Rust test restarts the server on the same port).
 // BASE_URL is a fresh server (no accounts). The script creates the first account in the
 // browser, then works as that admin while a second user and an incoming webhook post through
 // the API. Saves a screenshot of each main screen at desktop and phone width into SHOTS_DIR.
@@ -13,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fs from 'node:fs';
 
-const [modules, base, shots] = process.argv.slice(2);
+const [modules, base, shots, control] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(modules), 'noop.js'));
 const puppeteer = require('puppeteer-core');
 fs.mkdirSync(shots, { recursive: true });
@@ -50,15 +52,18 @@ const browser = await puppeteer.launch({
 const problems = [];
 const dialogs = [];
 let expected401 = 0;
+let restarting = false;
 const page = await browser.newPage();
 page.on('console', (m) => {
   if (m.type() !== 'error') return;
   // Failed requests are reported with their URL below.
   if (m.text().startsWith('Failed to load resource: the server responded')) return;
+  // While the server restarts, requests and the socket fail: that is the point of the step.
+  if (restarting) return;
   problems.push(`console error: ${m.text()}`);
 });
 page.on('response', (r) => {
-  if (r.status() < 400) return;
+  if (r.status() < 400 || restarting) return;
   if (expected401 > 0 && r.status() === 401 && r.url().endsWith('/users/login')) { expected401--; return; }
   problems.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
 });
@@ -93,6 +98,22 @@ async function article(needle, within = '[role="log"][aria-label="Messages"]') {
   }, { timeout: 10000 }, within, needle).catch(() => null);
   if (!handle) fail(`no article with ${JSON.stringify(needle)} in ${within}`);
   return handle;
+}
+
+/** Hovers a post (its actions show on hover) and presses one of its buttons, by selectors
+ * (articles are re-rendered as live events arrive, so no element handle is kept). */
+async function act(id, name) {
+  const sel = `article[data-id="${id}"]`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.hover(sel);
+      await page.click(`${sel} ${aria('button', name)}`);
+      return;
+    } catch (e) {
+      if (attempt > 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 async function send(label, message) {
@@ -156,9 +177,27 @@ try {
   if (multi !== '\n') fail(`Shift+Enter should add a new line, the box holds ${JSON.stringify(multi)}`);
   await page.$eval(aria('textbox', 'Message'), (el) => { el.value = ''; });
 
-  // 4. A post from another user arrives without reloading.
-  await rest('POST', '/posts', bobToken, { channel_id: town.id, message: 'bob says hi :wave:' });
+  // 4. Live: bob, in a browser of his own, types (admin sees it) and posts (it arrives over
+  // the WebSocket, no reload).
+  await page.waitForSelector('body[data-live="on"]');
+  const bobContext = await browser.createBrowserContext();
+  const bobPage = await bobContext.newPage();
+  bobPage.on('pageerror', (e) => problems.push(`bob's page error: ${e.message}`));
+  await bobPage.setViewport(DESKTOP);
+  await bobPage.goto(`${base}/perch/acme/channels/town-square`);
+  await bobPage.waitForSelector(aria('textbox', 'Email or username'));
+  await bobPage.type(aria('textbox', 'Email or username'), 'bob');
+  await bobPage.type('::-p-aria(Password)', 'bob-password-1');
+  await bobPage.click(aria('button', 'Log in'));
+  await bobPage.waitForSelector('body[data-live="on"]');
+  const bobBox = await bobPage.waitForSelector(aria('textbox', 'Message'));
+  await bobBox.type('bob says hi');
+  await page.waitForFunction(() => document.querySelector('.typing').textContent.includes('bob is typing'));
+  await shot('03-typing-desktop');
+  await bobBox.type(' :wave:');
+  await bobPage.keyboard.press('Enter');
   await article('bob says hi');
+  await bobContext.close();
 
   // 5. A webhook's Slack attachment, rendered as Mattermost does.
   const hook = await rest('POST', '/hooks/incoming', admin, { channel_id: town.id, display_name: 'CI' });
@@ -242,11 +281,8 @@ try {
   // 8. Threads: a post with replies has a Reply button; the thread opens beside the channel.
   const root = await rest('POST', '/posts', bobToken, { channel_id: town.id, message: 'thread root from bob' });
   await rest('POST', '/posts', bobToken, { channel_id: town.id, message: 'first reply from bob', root_id: root.id });
-  const rootArticle = await page.waitForFunction((id) => document.querySelector(`article[data-id="${id}"]`), {}, root.id);
   await page.waitForFunction((id) => document.querySelector(`article[data-id="${id}"] .replies`), {}, root.id);
-  await rootArticle.hover();
-  const reply = await rootArticle.waitForSelector(aria('button', 'Reply'));
-  await reply.click();
+  await act(root.id, 'Reply');
   await page.waitForSelector(`${aria('region', 'Thread')}`);
   await article('first reply from bob', 'section[aria-label="Thread"]');
   await send('Reply', 'my reply in the thread');
@@ -257,9 +293,8 @@ try {
   await page.click(aria('button', 'Close thread'));
 
   // 9. Editing and deleting one's own post.
-  const own = await article('hello world');
-  await own.hover();
-  await (await own.waitForSelector(aria('button', 'Edit'))).click();
+  const ownId = await (await article('hello world')).evaluate((a) => a.dataset.id);
+  await act(ownId, 'Edit');
   const edit = await page.waitForSelector(aria('textbox', 'Edit message'));
   await edit.evaluate((el) => { el.value = ''; });
   await edit.type('hello edited world');
@@ -285,6 +320,21 @@ try {
   await page.waitForSelector(`nav[aria-label="Channels"]`, { hidden: true });
   await article('thread root from bob');
   await page.setViewport(DESKTOP);
+
+  // 12. The server restarts: the client reconnects by itself and live posts flow again.
+  if (control) {
+    restarting = true;
+    fs.writeFileSync(path.join(control, 'restart'), '');
+    await page.waitForSelector('body[data-live="off"]', { timeout: 20000 });
+    for (let i = 0; !fs.existsSync(path.join(control, 'restarted')); i++) {
+      if (i > 200) fail('the server did not restart');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.waitForSelector('body[data-live="on"]', { timeout: 30000 });
+    restarting = false;
+    await rest('POST', '/posts', bobToken, { channel_id: town.id, message: 'after the restart' });
+    await article('after the restart');
+  }
 
   if (dialogs.length) fail(`dialogs fired: ${dialogs.join(' | ')}`);
   if (problems.length) fail(problems.join('\n'));
