@@ -3,7 +3,7 @@
 // the dialogs to browse and join public channels, create a channel, and open a direct message.
 
 import { h, replace, dialog, toast } from './dom.js';
-import { S, path, channelLabel, unread, mentions } from './store.js';
+import { S, path, channelLabel, unread, mentions, isAdmin } from './store.js';
 import { get, post } from './api.js';
 
 const KINDS = [
@@ -47,6 +47,9 @@ export function sidebar(current, go) {
         n && !isCurrent ? h('span', { id: badgeId, class: m ? 'count mention' : 'count', 'aria-label': `${m || n} unread` }, String(m || n)) : null);
     })));
   }
+  nav.append(h('div', { class: 'side-foot' },
+    h('a', { href: path(`/${S.team.name}/integrations`), 'data-nav': '' }, 'Integrations'),
+    isAdmin() ? h('a', { href: path('/admin_console'), 'data-nav': '' }, 'System console') : null));
   return nav;
 }
 

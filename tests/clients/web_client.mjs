@@ -116,6 +116,21 @@ async function act(id, name) {
   }
 }
 
+/** Clicks what `sel` finds, again if the page re-rendered it meanwhile (the sidebar is
+ * rebuilt when live events change memberships). */
+async function tap(sel) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.waitForSelector(sel, { visible: true });
+      await page.click(sel);
+      return;
+    } catch (e) {
+      if (attempt > 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 async function send(label, message) {
   const box = await page.waitForSelector(aria('textbox', label));
   await box.click();
@@ -302,26 +317,69 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('article')].some((a) => a.textContent.includes('hello edited world') && a.textContent.includes('(edited)')));
 
   // 10. Switching channels by the sidebar's links; the current one is marked.
-  await page.click(`nav[aria-label="Channels"] ${aria('link', 'Town Square')}`);
+  await tap(`nav[aria-label=\"Channels\"] ${aria('link', 'Town Square')}`);
   await rest('POST', `/channels/${ops.id}/members`, admin, { user_id: (await rest('GET', '/users/me', admin)).id }).catch(() => {});
   await page.reload();
   await page.waitForSelector(`nav[aria-label="Channels"] ${aria('link', 'Ops')}`);
-  await page.click(`nav[aria-label="Channels"] ${aria('link', 'Ops')}`);
+  await tap(`nav[aria-label=\"Channels\"] ${aria('link', 'Ops')}`);
   await page.waitForSelector(`nav[aria-label="Channels"] ${aria('link', 'Ops')}[aria-current="page"]`);
   await send('Message', 'in ops now');
   await article('in ops now');
 
-  // 11. The phone layout: the sidebar is a drawer behind the menu button.
+  // 11. The integrations console: create an incoming webhook for a channel, call its URL,
+  // preview a template against a sample payload.
+  await tap(aria('link', 'Integrations'));
+  await page.waitForSelector(aria('heading', 'Incoming webhooks'));
+  await page.click(aria('button', 'Add incoming webhook'));
+  const channelBox = await page.waitForSelector(aria('combobox', 'Channel'));
+  await channelBox.select(town.id);
+  await page.type(aria('textbox', 'Title'), 'Deploys');
+  await page.click(aria('button', 'Create'));
+  const hookUrl = await page.waitForFunction((b) => {
+    const m = document.body.innerText.match(new RegExp(`${b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/hooks/[a-z0-9]{26}`));
+    return m && m[0];
+  }, {}, base).then((v) => v.jsonValue());
+  const called = await fetch(hookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'deployed from the console hook' }) });
+  if (!called.ok) fail(`calling ${hookUrl}: ${called.status}`);
+  const item = 'article[aria-label="Deploys"]';
+  await page.click(`${item} details:nth-of-type(3) summary`);
+  await page.type(`${item} ${aria('textbox', 'Template')}`, '{{ app }} failed on {{ env }}');
+  await page.type(`${item} ${aria('textbox', 'Sample payload')}`, '{"app": "shop", "env": "prod"}');
+  await (await page.$(`${item} ${aria('combobox', 'Source')}`)).select('template');
+  await page.click(`${item} ${aria('button', 'Save and preview')}`);
+  await page.waitForFunction((sel) => document.querySelector(`${sel} .preview`).textContent.includes('shop failed on prod'), {}, item);
+  await page.click(`${item} details:nth-of-type(4) summary`);
+  await page.waitForFunction((sel) => document.querySelector(`${sel} table.deliveries tbody tr`), {}, item);
+  await both('07-integrations');
+  await page.click(aria('link', 'Outgoing webhooks'));
+  await page.waitForSelector(aria('heading', 'Outgoing webhooks'));
+  await page.click(aria('link', 'Slash commands'));
+  await page.waitForSelector(aria('heading', 'Slash commands'));
+
+  // The system console saves to config.json.
+  await tap(aria('link', 'System console'));
+  const siteName = await page.waitForSelector(aria('textbox', 'Site name'));
+  await siteName.evaluate((el) => { el.value = ''; });
+  await siteName.type('Acme chat');
+  await page.click(aria('button', 'Save'));
+  await page.waitForFunction(() => document.querySelector('[role="status"]').textContent.includes('Saved'));
+  const saved = await rest('GET', '/config', admin);
+  if (saved.TeamSettings.SiteName !== 'Acme chat') fail(`config not saved: ${saved.TeamSettings.SiteName}`);
+  await both('08-system-console');
+  await tap(`nav[aria-label=\"Channels\"] ${aria('link', 'Town Square')}`);
+  await article('deployed from the console hook');
+
+  // 12. The phone layout: the sidebar is a drawer behind the menu button.
   await page.setViewport(PHONE);
   await page.click(aria('button', 'Show channels'));
   await page.waitForSelector(`nav[aria-label="Channels"] ${aria('link', 'Town Square')}`, { visible: true });
   await shot('06-drawer-phone');
-  await page.click(`nav[aria-label="Channels"] ${aria('link', 'Town Square')}`);
+  await tap(`nav[aria-label=\"Channels\"] ${aria('link', 'Town Square')}`);
   await page.waitForSelector(`nav[aria-label="Channels"]`, { hidden: true });
   await article('thread root from bob');
   await page.setViewport(DESKTOP);
 
-  // 12. The server restarts: the client reconnects by itself and live posts flow again.
+  // 13. The server restarts: the client reconnects by itself and live posts flow again.
   if (control) {
     restarting = true;
     fs.writeFileSync(path.join(control, 'restart'), '');
