@@ -42,11 +42,17 @@ addEventListener('popstate', () => route({}));
 hooks.onUnauthorized = () => { stopLive(); S.me = null; go('/login', { replace: true }); };
 
 async function boot() {
-  try { S.config = await get('/config/client?format=old'); } catch { S.config = {}; }
-  document.title = S.config.SiteName && S.config.SiteName !== 'Mattermost' ? S.config.SiteName : 'Perch';
   // Without the MMUSERID cookie there is no session to ask about.
   const signedIn = /(?:^|;\s*)MMUSERID=/.test(document.cookie);
-  try { S.me = signedIn ? await get('/users/me', { quiet401: true }) : null; } catch { S.me = null; }
+  const [config, me, teams] = await Promise.all([
+    get('/config/client?format=old').catch(() => ({})),
+    signedIn ? get('/users/me', { quiet401: true }).catch(() => null) : null,
+    signedIn ? get('/users/me/teams', { quiet401: true }).catch(() => null) : null,
+  ]);
+  S.config = config;
+  S.me = me;
+  if (me && teams) S.teams = teams.sort((a, b) => a.display_name.localeCompare(b.display_name));
+  document.title = S.config.SiteName && S.config.SiteName !== 'Mattermost' ? S.config.SiteName : 'Perch';
   await route({});
   if (S.me) startLive({ onEvent, onResync: resync, onStatus });
   setInterval(poll, 3000);

@@ -10,8 +10,9 @@ import { S, ensureUsers } from './store.js';
 import { renderPost } from './post.js';
 
 const PAGE = 60;
-const WINDOW = 150;
-const STEP = 50;
+const OLDER = 200;
+const WINDOW = 200;
+const STEP = 60;
 const EDGE = 600;
 
 export class MessageList {
@@ -21,6 +22,7 @@ export class MessageList {
     this.posts = [];
     this.byId = new Map();
     this.cache = new Map();
+    this.seps = new Map();
     this.lo = 0;
     this.hi = 0;
     this.hasOlder = false;
@@ -35,6 +37,7 @@ export class MessageList {
     this.posts = [];
     this.byId.clear();
     this.cache.clear();
+    this.seps.clear();
     this.el.replaceChildren(h('p', { class: 'muted loading' }, 'Loading…'));
     const page = await get(`/channels/${channel.id}/posts?page=0&per_page=${PAGE}`);
     if (this.channel !== channel) return;
@@ -70,30 +73,79 @@ export class MessageList {
     return a;
   }
 
-  /** Renders posts [lo, hi) with separators, keeping the first visible post in place. */
+  /** The nodes of post k: a day separator when its day differs from the previous post's,
+   * then its article (grouped under the previous one when the same author wrote on). Both
+   * depend only on posts k-1 and k, so they are kept and reused as the window slides. */
+  unit(k) {
+    const p = this.posts[k];
+    const prev = k > 0 ? this.posts[k - 1] : null;
+    const nodes = [];
+    if (!prev || dayOf(prev.create_at) !== dayOf(p.create_at)) {
+      let sep = this.seps.get(p.id);
+      if (!sep) {
+        sep = h('div', { class: 'day', role: 'separator', 'aria-label': dayLabel(p.create_at) }, h('span', null, dayLabel(p.create_at)));
+        this.seps.set(p.id, sep);
+      }
+      nodes.push(sep);
+    }
+    const a = this.articleFor(p);
+    const grouped = prev && prev.user_id === p.user_id && !p.ephemeral && !prev.ephemeral &&
+      p.create_at - prev.create_at < 5 * 60 * 1000 && dayOf(prev.create_at) === dayOf(p.create_at) &&
+      !(p.props && p.props.from_webhook) && !(prev.props && prev.props.from_webhook) && !p.root_id && !prev.root_id;
+    a.classList.toggle('grouped', !!grouped);
+    nodes.push(a);
+    return nodes;
+  }
+
+  intro() {
+    if (!this.introEl || this.introEl.channel !== this.channel) {
+      this.introEl = h('div', { class: 'intro' }, h('h2', null, `Beginning of ${this.channel.display_name || 'this conversation'}`),
+        this.channel.purpose ? h('p', null, this.channel.purpose) : null);
+      this.introEl.channel = this.channel;
+    }
+    return this.introEl;
+  }
+
+  /** Renders posts [lo, hi) afresh, keeping the first visible post in place. */
   paint() {
     const anchor = this.anchor();
     const nodes = [];
-    if (this.lo === 0 && !this.hasOlder && this.channel) {
-      nodes.push(h('div', { class: 'intro' }, h('h2', null, `Beginning of ${this.channel.display_name || 'this conversation'}`),
-        this.channel.purpose ? h('p', null, this.channel.purpose) : null));
-    }
-    let prev = this.lo > 0 ? this.posts[this.lo - 1] : null;
-    for (let k = this.lo; k < this.hi; k++) {
-      const p = this.posts[k];
-      if (!prev || dayOf(prev.create_at) !== dayOf(p.create_at)) {
-        nodes.push(h('div', { class: 'day', role: 'separator', 'aria-label': dayLabel(p.create_at) }, h('span', null, dayLabel(p.create_at))));
-      }
-      const a = this.articleFor(p);
-      const grouped = prev && prev.user_id === p.user_id && !p.ephemeral && !prev.ephemeral &&
-        p.create_at - prev.create_at < 5 * 60 * 1000 && dayOf(prev.create_at) === dayOf(p.create_at) &&
-        !(p.props && p.props.from_webhook) && !(prev.props && prev.props.from_webhook) && !p.root_id && !prev.root_id;
-      a.classList.toggle('grouped', !!grouped);
-      nodes.push(a);
-      prev = p;
-    }
+    if (this.lo === 0 && !this.hasOlder && this.channel) nodes.push(this.intro());
+    for (let k = this.lo; k < this.hi; k++) nodes.push(...this.unit(k));
     if (!this.posts.length) nodes.push(h('p', { class: 'muted empty' }, 'No messages yet.'));
     this.el.replaceChildren(...nodes);
+    if (anchor) this.restore(anchor);
+  }
+
+  /** Moves the window to [lo, hi), adding and removing only the posts that enter or leave. */
+  slide(lo, hi) {
+    if (hi <= this.lo || lo >= this.hi) { this.lo = lo; this.hi = hi; this.paint(); return; }
+    const anchor = this.anchor();
+    const drop = (k) => { for (const n of this.unit(k)) n.remove(); };
+    for (let k = this.lo; k < lo; k++) drop(k);
+    for (let k = hi; k < this.hi; k++) drop(k);
+    if (lo < this.lo) {
+      const cur = this.unit(this.lo);
+      const art = cur[cur.length - 1];
+      const add = [];
+      for (let k = lo; k < this.lo; k++) add.push(...this.unit(k));
+      (cur.length === 2 && cur[0].isConnected ? cur[0] : art).before(...add);
+      if (cur.length === 2 && !cur[0].isConnected) art.before(cur[0]);
+    }
+    if (lo > this.lo) {
+      const now = this.unit(lo);
+      if (now.length === 2 && !now[0].isConnected) now[1].before(now[0]);
+    }
+    if (hi > this.hi) {
+      const add = [];
+      for (let k = this.hi; k < hi; k++) add.push(...this.unit(k));
+      this.el.append(...add);
+    }
+    this.lo = lo;
+    this.hi = hi;
+    const wantIntro = lo === 0 && !this.hasOlder;
+    if (wantIntro && !this.intro().isConnected) this.el.prepend(this.intro());
+    if (!wantIntro && this.introEl && this.introEl.isConnected) this.introEl.remove();
     if (anchor) this.restore(anchor);
   }
 
@@ -115,16 +167,14 @@ export class MessageList {
     const e = this.el;
     if (e.scrollTop < EDGE) {
       if (this.lo > 0) {
-        this.lo = Math.max(0, this.lo - STEP);
-        this.hi = Math.min(this.hi, this.lo + WINDOW);
-        this.paint();
+        const lo = Math.max(0, this.lo - STEP);
+        this.slide(lo, Math.min(this.hi, lo + WINDOW));
       } else if (this.hasOlder) {
         await this.older();
       }
     } else if (e.scrollHeight - e.scrollTop - e.clientHeight < EDGE && this.hi < this.posts.length) {
-      this.hi = Math.min(this.posts.length, this.hi + STEP);
-      this.lo = Math.max(0, this.hi - WINDOW);
-      this.paint();
+      const hi = Math.min(this.posts.length, this.hi + STEP);
+      this.slide(Math.max(0, hi - WINDOW), hi);
     }
   }
 
@@ -134,18 +184,22 @@ export class MessageList {
     if (!first) return;
     this.loading = true;
     try {
-      const page = await get(`/channels/${channel.id}/posts?before=${first.id}&per_page=${PAGE}`);
+      const page = await get(`/channels/${channel.id}/posts?before=${first.id}&per_page=${OLDER}`);
       if (this.channel !== channel) return;
       const list = page.order.map((id) => page.posts[id]).filter((p) => !this.byId.has(p.id)).reverse();
       await ensureUsers(list.map((p) => p.user_id));
-      this.hasOlder = page.order.length >= PAGE;
+      this.hasOlder = page.order.length >= OLDER;
       for (const p of list) this.byId.set(p.id, p);
+      // The old first post's separator depends on the post before it, which is new.
+      const oldFirst = this.posts[0];
+      if (oldFirst) this.seps.delete(oldFirst.id);
+      const oldSep = this.el.querySelector('.day');
+      if (oldSep && oldSep.nextElementSibling === this.cache.get(oldFirst.id)) oldSep.remove();
       this.posts.unshift(...list);
       this.lo += list.length;
       this.hi += list.length;
-      this.lo = Math.max(0, this.lo - STEP);
-      this.hi = Math.min(this.hi, this.lo + WINDOW);
-      this.paint();
+      const lo = Math.max(0, this.lo - STEP);
+      this.slide(lo, Math.min(this.hi, lo + WINDOW));
     } finally {
       this.loading = false;
     }

@@ -72,18 +72,18 @@ export async function loadTeams() {
 }
 
 export async function loadChannels(team) {
-  const list = await get(`/users/me/teams/${team.id}/channels`);
+  const [list, members] = await Promise.all([
+    get(`/users/me/teams/${team.id}/channels`),
+    S.noMembers ? null : get(`/users/me/teams/${team.id}/channels/members`).catch((e) => {
+      if (e.status === 404) S.noMembers = true; // a server without unread counts
+      return null;
+    }),
+  ]);
   S.channels = list.filter((c) => !c.delete_at);
+  S.members = new Map();
+  for (const m of members || []) S.members.set(m.channel_id, m);
   const dmUsers = S.channels.filter((c) => c.type === 'D').flatMap((c) => c.name.split('__'));
   await ensureUsers(dmUsers);
-  S.members = new Map();
-  if (S.noMembers) return;
-  try {
-    const members = await get(`/users/me/teams/${team.id}/channels/members`);
-    for (const m of members) S.members.set(m.channel_id, m);
-  } catch (e) {
-    if (e.status === 404) S.noMembers = true; // a server without unread counts
-  }
 }
 
 /** Unread messages in a channel (0 when the server gives no memberships). */

@@ -335,13 +335,16 @@ try {
   await channelBox.select(town.id);
   await page.type(aria('textbox', 'Title'), 'Deploys');
   await page.click(aria('button', 'Create'));
-  const hookUrl = await page.waitForFunction((b) => {
-    const m = document.body.innerText.match(new RegExp(`${b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/hooks/[a-z0-9]{26}`));
-    return m && m[0];
-  }, {}, base).then((v) => v.jsonValue());
+  const item = 'article[aria-label="Deploys"]';
+  const hookUrl = await page.waitForFunction((sel) => {
+    const code = document.querySelector(`${sel} code.url`);
+    return code && code.textContent;
+  }, {}, item).then((v) => v.jsonValue());
+  if (!new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/hooks/[a-z0-9]{26}$`).test(hookUrl)) fail(`the hook's URL: ${hookUrl}`);
+  const shown = await page.$eval('main', (m) => m.innerText);
+  if (!shown.includes(hookUrl)) fail('the URL is not shown as text');
   const called = await fetch(hookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'deployed from the console hook' }) });
   if (!called.ok) fail(`calling ${hookUrl}: ${called.status}`);
-  const item = 'article[aria-label="Deploys"]';
   await page.click(`${item} details:nth-of-type(3) summary`);
   await page.type(`${item} ${aria('textbox', 'Template')}`, '{{ app }} failed on {{ env }}');
   await page.type(`${item} ${aria('textbox', 'Sample payload')}`, '{"app": "shop", "env": "prod"}');
