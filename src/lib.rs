@@ -24,6 +24,7 @@ pub mod outbound;
 pub mod outgoing;
 pub mod permissions;
 pub mod posting;
+pub mod slack;
 pub mod store;
 pub mod ws;
 

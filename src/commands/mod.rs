@@ -10,13 +10,13 @@ pub mod timer;
 use crate::app::{App, Ctx};
 use crate::auth::Session;
 use crate::error::ApiError;
-use crate::hooks::slack::{self, LinkRule};
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;
 use crate::model::post::check_post_type;
 use crate::posting::{self, NewPost};
+use crate::slack::{self, LinkRule};
 use crate::store::{self, Reader};
 use serde_json::Value;
 

@@ -9,7 +9,6 @@
 //! it unchanged.
 
 use super::multipart;
-use super::slack::{self, Attachment};
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
@@ -19,6 +18,7 @@ use crate::model::now_ms;
 use crate::model::post::{check_post_type, Post};
 use crate::model::user::User;
 use crate::posting::{self, NewPost};
+use crate::slack::{self, Attachment};
 use crate::store::{self, StoreError};
 use serde_json::{Map, Value};
 use std::borrow::Cow;

@@ -13,12 +13,12 @@
 //! never becomes a 500 unless the store fails.
 
 use super::incoming::{self, Call, Payload, Rejection};
-use super::slack;
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::integrations::{self, template, Headers, Outcome, SignatureError, Translated};
 use crate::model::incoming_hook::IncomingHook;
+use crate::slack;
 use crate::store;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};

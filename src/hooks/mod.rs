@@ -1,12 +1,11 @@
 //! The public webhook endpoints under `/hooks/` (no session: the id in the URL is the
-//! credential): incoming webhooks (`incoming.rs`), their Slack compatibility (`slack.rs`),
+//! credential): incoming webhooks (`incoming.rs`, with the Slack translation of `crate::slack`),
 //! other tools' native payloads (`integration.rs`), a multipart reader (`multipart.rs`), and
 //! the in-memory cache of incoming hooks that keeps the hot path free of a database read.
 
 pub mod incoming;
 pub mod integration;
 pub mod multipart;
-pub mod slack;
 
 use crate::model::incoming_hook::IncomingHook;
 use crate::store::{self, Conn, StoreError};

@@ -6,11 +6,11 @@
 
 use super::payload::Payload;
 use crate::app::App;
-use crate::hooks::slack::{self, LinkRule};
 use crate::model::new_id;
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::post::check_post_type;
 use crate::posting::{self, NewPost};
+use crate::slack::{self, LinkRule};
 use crate::store;
 use crate::store::{Conn, Reader};
 use serde::Deserialize;
