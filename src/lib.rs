@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cache;
+pub mod channels;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -62,7 +62,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         accounts::ensure_unique(c, &user.username, &user.email, &user.id)?;
         store::users::insert(c, &user)?;
         store::bots::insert(c, &stored)?;
-        super::channels::ensure_direct(c, &stored.user_id, &stored.owner_id)
+        crate::channels::ensure_direct(c, &stored.user_id, &stored.owner_id)
     })?;
     posting::create(
         ctx.app,

@@ -4,9 +4,10 @@ use super::{id_param, user_id_param};
 use crate::accounts;
 use crate::app::Ctx;
 use crate::auth::Session;
+use crate::channels;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
-use crate::model::channel::{check_channel_name, direct_channel_name, Channel};
+use crate::model::channel::{check_channel_name, Channel};
 use crate::model::{new_id, now_ms};
 use crate::permissions;
 use crate::store;
@@ -165,32 +166,6 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::created(&ch))
 }
 
-/// Finds or creates the direct channel between two users (inside a write).
-pub(crate) fn ensure_direct(c: &store::Conn, a: &str, b: &str) -> Result<Channel, ApiError> {
-    let name = direct_channel_name(a, b);
-    if let Some(ch) = store::channels::find_by_name(c, "", &name)? {
-        if ch.team_id.is_empty() {
-            return Ok(ch);
-        }
-    }
-    let now = now_ms();
-    let ch = Channel {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        kind: "D".into(),
-        name,
-        creator_id: a.to_string(),
-        ..Default::default()
-    };
-    store::channels::insert(c, &ch)?;
-    accounts::join_channel(c, &ch.id, a, "channel_user")?;
-    if a != b {
-        accounts::join_channel(c, &ch.id, b, "channel_user")?;
-    }
-    Ok(ch)
-}
-
 /// `POST /api/v4/channels/direct`: body `["user_id_1", "user_id_2"]`.
 pub fn create_direct(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let ids: Vec<String> = req.json("user_ids")?;
@@ -216,57 +191,15 @@ pub fn create_direct(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError
     }
     let before = now_ms();
     let (creator, teammate) = (a.clone(), b.clone());
-    let ch = ctx.app.store.write(move |c| ensure_direct(c, &a, &b))?;
+    let ch = ctx
+        .app
+        .store
+        .write(move |c| channels::ensure_direct(c, &a, &b))?;
     if ch.create_at >= before {
         let e = ws::events::direct_added(&ch.id, &creator, &teammate);
         ctx.app.ws.publish(e);
     }
     Ok(Resp::created(&ch))
-}
-
-/// The name of a group channel: a digest of its sorted member ids. Mattermost uses the SHA-1
-/// hex of the concatenated ids; we use the first 40 hex digits of SHA-256 (same shape, and no
-/// client computes it).
-pub(crate) fn group_channel_name(sorted_ids: &[String]) -> String {
-    let mut name = crate::auth::digest(&sorted_ids.concat());
-    name.truncate(40);
-    name
-}
-
-/// Finds or creates the group channel of exactly these users (inside a write).
-pub(crate) fn ensure_group(
-    c: &store::Conn,
-    creator_id: &str,
-    users: &[crate::model::user::User],
-) -> Result<Channel, ApiError> {
-    let mut ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let name = group_channel_name(&ids);
-    if let Some(ch) = store::channels::find_by_name(c, "", &name)? {
-        if ch.team_id.is_empty() {
-            return Ok(ch);
-        }
-    }
-    let mut names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let now = now_ms();
-    let ch = Channel {
-        id: new_id(),
-        create_at: now,
-        update_at: now,
-        kind: "G".into(),
-        name,
-        display_name: names.join(", "),
-        creator_id: creator_id.to_string(),
-        ..Default::default()
-    };
-    store::channels::insert(c, &ch)?;
-    for id in &ids {
-        accounts::join_channel(c, &ch.id, id, "channel_user")?;
-    }
-    Ok(ch)
 }
 
 /// `POST /api/v4/channels/group`: body `["user_id", …]`; the caller is added. A group has
@@ -301,7 +234,7 @@ pub fn create_group(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
     let ch = ctx
         .app
         .store
-        .write(move |c| ensure_group(c, &creator, &users))?;
+        .write(move |c| channels::ensure_group(c, &creator, &users))?;
     if ch.create_at >= before {
         for e in ws::events::group_added(&ch.id, &ids) {
             ctx.app.ws.publish(e);
@@ -415,47 +348,6 @@ pub fn get_member(ctx: &Ctx, s: &Session, cid: &str, uid: &str) -> Result<Resp, 
     Ok(Resp::ok(&m))
 }
 
-/// Checks that the caller may add `uid` to `ch` (join or invite).
-pub(crate) fn check_can_add(
-    ctx: &Ctx,
-    s: &Session,
-    ch: &Channel,
-    uid: &str,
-) -> Result<(), ApiError> {
-    if ch.is_direct() {
-        return Err(ApiError::bad_request(
-            "api.channel.add_user_to_channel.type.app_error",
-            "Can not add user to this channel type.",
-        ));
-    }
-    if ch.delete_at != 0 {
-        return Err(ApiError::bad_request(
-            "api.channel.add_user.to.channel.failed.deleted.app_error",
-            "The channel has been archived or deleted.",
-        ));
-    }
-    if ch.kind == "O" {
-        if uid == s.user_id() {
-            if !permissions::has_team(ctx.db, s, &ch.team_id, "join_public_channels")?
-                && !permissions::has_channel(ctx.db, s, ch, "manage_public_channel_members")?
-            {
-                return Err(ApiError::permissions("join_public_channels"));
-            }
-        } else {
-            permissions::require_channel(ctx.db, s, ch, "manage_public_channel_members")?;
-        }
-    } else {
-        permissions::require_channel(ctx.db, s, ch, "manage_private_channel_members")?;
-    }
-    if store::teams::find_member(ctx.db, &ch.team_id, uid)?.is_none() {
-        return Err(ApiError::not_found(
-            "app.team.get_member.missing.app_error",
-            "No team member found for that user ID and team ID.",
-        ));
-    }
-    Ok(())
-}
-
 /// `POST /api/v4/channels/{channel_id}/members`: body `{"user_id"}` or `{"user_ids": […]}`.
 /// Joining a public channel is this call with your own id.
 pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
@@ -477,7 +369,7 @@ pub fn add_member(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, 
         return Err(ApiError::invalid_body("user_id"));
     }
     for uid in &ids {
-        check_can_add(ctx, s, &ch, uid)?;
+        channels::check_can_add(ctx.db, s, &ch, uid)?;
     }
     let chid = ch.id.clone();
     let members = ctx.app.store.write(move |c| {

@@ -27,8 +27,6 @@ mod teams;
 mod tokens;
 mod users;
 
-pub(crate) use channels::ensure_direct;
-
 /// A handler for a route that works without a session.
 pub type PublicHandler = fn(&Ctx, &Req, &[&str]) -> Result<Resp, ApiError>;
 /// A handler for a route that needs a session.

@@ -2,9 +2,9 @@
 //! hint, function), from which autocomplete lists and `/help` are generated. Failures a user can
 //! fix are ephemeral messages, as Mattermost answers them; only database failures are errors.
 
-use crate::api::channels::{check_can_add, ensure_direct, ensure_group};
 use crate::app::Ctx;
 use crate::auth::Session;
+use crate::channels::{check_can_add, ensure_direct, ensure_group};
 use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse};
@@ -492,7 +492,7 @@ fn invite(r: &Run, message: &str) -> Result<CommandResponse, ApiError> {
                 lines.push(format!("@{} is already in {shown}.", u.username));
                 continue;
             }
-            if let Err(e) = check_can_add(r.ctx, r.s, ch, &u.id) {
+            if let Err(e) = check_can_add(r.ctx.db, r.s, ch, &u.id) {
                 lines.push(match e.status {
                     403 => format!("You may not add @{} to {shown}.", u.username),
                     404 => format!(

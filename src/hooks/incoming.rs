@@ -665,7 +665,7 @@ fn plan(
             let owner_id = hook.user_id.clone();
             ctx.app
                 .store
-                .write(move |c| crate::api::ensure_direct(c, &owner_id, &other))
+                .write(move |c| crate::channels::ensure_direct(c, &owner_id, &other))
                 .map(Arc::new)
                 .map_err(|e| Rejection::internal(e.message))?
         }
