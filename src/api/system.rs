@@ -18,10 +18,7 @@ pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         "ActiveSearchBackend": "database",
     });
     if req.query_bool("get_server_status") {
-        let db_ok = ctx
-            .db
-            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-            .is_ok();
+        let db_ok = crate::store::healthy(ctx.db);
         let status = if db_ok { "OK" } else { "UNHEALTHY" };
         body["database_status"] = Value::from(status);
         body["filestore_status"] = Value::from("OK");

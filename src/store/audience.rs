@@ -1,12 +1,12 @@
 //! The reads the WebSocket event loop makes: who belongs to a channel or team (an event's
 //! audience), and which of its connections' credentials are still good.
 
+use super::Conn;
 use super::Result;
-use rusqlite::Connection;
 use std::collections::HashSet;
 
 /// A channel's members: (user id, username), by username.
-pub fn channel_members(c: &Connection, channel_id: &str) -> Result<Vec<(String, String)>> {
+pub fn channel_members(c: &Conn, channel_id: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = c.prepare_cached(
         "SELECT u.id, u.username FROM channel_members m JOIN users u ON u.id = m.user_id \
          WHERE m.channel_id = ?1 ORDER BY u.username",
@@ -16,7 +16,7 @@ pub fn channel_members(c: &Connection, channel_id: &str) -> Result<Vec<(String, 
 }
 
 /// The ids of a team's current members.
-pub fn team_member_ids(c: &Connection, team_id: &str) -> Result<Vec<String>> {
+pub fn team_member_ids(c: &Conn, team_id: &str) -> Result<Vec<String>> {
     let mut stmt =
         c.prepare_cached("SELECT user_id FROM team_members WHERE team_id = ?1 AND delete_at = 0")?;
     let rows = stmt.query_map([team_id], |r| r.get(0))?;
@@ -27,7 +27,7 @@ pub fn team_member_ids(c: &Connection, team_id: &str) -> Result<Vec<String>> {
 const CHUNK: usize = 500;
 
 /// Which of these login sessions are still valid (not revoked, not expired, user active).
-pub fn live_sessions(c: &Connection, ids: &[&str], now: i64) -> Result<HashSet<String>> {
+pub fn live_sessions(c: &Conn, ids: &[&str], now: i64) -> Result<HashSet<String>> {
     live(
         c,
         ids,
@@ -38,7 +38,7 @@ pub fn live_sessions(c: &Connection, ids: &[&str], now: i64) -> Result<HashSet<S
 }
 
 /// Which of these personal access tokens are still active (and their user too).
-pub fn live_tokens(c: &Connection, ids: &[&str]) -> Result<HashSet<String>> {
+pub fn live_tokens(c: &Conn, ids: &[&str]) -> Result<HashSet<String>> {
     live(
         c,
         ids,
@@ -48,7 +48,7 @@ pub fn live_tokens(c: &Connection, ids: &[&str]) -> Result<HashSet<String>> {
     )
 }
 
-fn live(c: &Connection, ids: &[&str], sql: &str, now: Option<i64>) -> Result<HashSet<String>> {
+fn live(c: &Conn, ids: &[&str], sql: &str, now: Option<i64>) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         let first = if now.is_some() { 2 } else { 1 };
@@ -73,7 +73,7 @@ fn live(c: &Connection, ids: &[&str], sql: &str, now: Option<i64>) -> Result<Has
 
 /// `(user id, status)` of the given users that have a status row, or (no ids) of every user
 /// who is not offline.
-pub fn statuses(c: &Connection, ids: Option<&[&str]>) -> Result<Vec<(String, String)>> {
+pub fn statuses(c: &Conn, ids: Option<&[&str]>) -> Result<Vec<(String, String)>> {
     let Some(ids) = ids else {
         let mut stmt =
             c.prepare_cached("SELECT user_id, status FROM status WHERE status != 'offline'")?;

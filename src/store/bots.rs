@@ -1,9 +1,10 @@
 //! Bots: the bot row beside a user row. Username and display name are read from the user row
 //! (`first_name`), as Mattermost does, so the two never disagree.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::bot::Bot;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const SELECT: &str = "SELECT b.user_id, u.username, u.first_name, b.description, b.owner_id, \
     b.create_at, b.update_at, b.delete_at FROM bots b JOIN users u ON u.id = b.user_id";
@@ -23,7 +24,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Bot> {
 }
 
 /// Inserts the bot row (its user row must exist).
-pub fn insert(c: &Connection, b: &Bot) -> Result<()> {
+pub fn insert(c: &Conn, b: &Bot) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO bots (user_id, display_name, description, owner_id, create_at, update_at, delete_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -33,7 +34,7 @@ pub fn insert(c: &Connection, b: &Bot) -> Result<()> {
 }
 
 /// A bot by its user id, disabled ones included.
-pub fn find(c: &Connection, user_id: &str) -> Result<Option<Bot>> {
+pub fn find(c: &Conn, user_id: &str) -> Result<Option<Bot>> {
     optional(
         c.prepare_cached(&format!("{SELECT} WHERE b.user_id = ?1"))?
             .query_row([user_id], from_row),
@@ -51,7 +52,7 @@ pub struct BotFilter<'a> {
 }
 
 /// Bots oldest first (then by username), paged.
-pub fn list(c: &Connection, f: &BotFilter, page: i64, per_page: i64) -> Result<Vec<Bot>> {
+pub fn list(c: &Conn, f: &BotFilter, page: i64, per_page: i64) -> Result<Vec<Bot>> {
     let sql = format!(
         "{SELECT} LEFT JOIN users o ON o.id = b.owner_id \
          WHERE (?1 IS NULL OR b.owner_id = ?1) AND (?2 OR b.delete_at = 0) \
@@ -73,7 +74,7 @@ pub fn list(c: &Connection, f: &BotFilter, page: i64, per_page: i64) -> Result<V
 }
 
 /// Ids of the enabled bots a user owns.
-pub fn list_active_ids_for_owner(c: &Connection, owner_id: &str) -> Result<Vec<String>> {
+pub fn list_active_ids_for_owner(c: &Conn, owner_id: &str) -> Result<Vec<String>> {
     let mut stmt = c.prepare_cached(
         "SELECT user_id FROM bots WHERE owner_id = ?1 AND delete_at = 0 ORDER BY user_id",
     )?;
@@ -82,7 +83,7 @@ pub fn list_active_ids_for_owner(c: &Connection, owner_id: &str) -> Result<Vec<S
 }
 
 /// Writes display name, description and owner back.
-pub fn update(c: &Connection, b: &Bot) -> Result<usize> {
+pub fn update(c: &Conn, b: &Bot) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE bots SET display_name = ?2, description = ?3, owner_id = ?4, update_at = ?5 WHERE user_id = ?1",
     )?
@@ -90,7 +91,7 @@ pub fn update(c: &Connection, b: &Bot) -> Result<usize> {
 }
 
 /// Disables (`delete_at > 0`) or enables (`0`) a bot row.
-pub fn update_delete_at(c: &Connection, user_id: &str, delete_at: i64, now: i64) -> Result<usize> {
+pub fn update_delete_at(c: &Conn, user_id: &str, delete_at: i64, now: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE bots SET delete_at = ?2, update_at = ?3 WHERE user_id = ?1")?
             .execute(params![user_id, delete_at, now])?,
@@ -98,7 +99,7 @@ pub fn update_delete_at(c: &Connection, user_id: &str, delete_at: i64, now: i64)
 }
 
 /// Removes the bot row (the user row stays: convert to user).
-pub fn delete(c: &Connection, user_id: &str) -> Result<usize> {
+pub fn delete(c: &Conn, user_id: &str) -> Result<usize> {
     Ok(c.prepare_cached("DELETE FROM bots WHERE user_id = ?1")?
         .execute([user_id])?)
 }

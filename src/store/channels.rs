@@ -1,8 +1,9 @@
 //! Channels and channel members.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::channel::{Channel, ChannelMember};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "id, create_at, update_at, delete_at, team_id, type, display_name, name, \
     header, purpose, last_post_at, last_root_post_at, total_msg_count, total_msg_count_root, creator_id";
@@ -28,7 +29,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Channel> {
     })
 }
 
-pub fn insert(c: &Connection, ch: &Channel) -> Result<()> {
+pub fn insert(c: &Conn, ch: &Channel) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO channels ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?
@@ -52,7 +53,7 @@ pub fn insert(c: &Connection, ch: &Channel) -> Result<()> {
     Ok(())
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<Channel>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<Channel>> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM channels WHERE id = ?1"))?
             .query_row([id], from_row),
@@ -60,7 +61,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<Channel>> {
 }
 
 /// By team and name; DM/GM channels are found with `team_id` `""`.
-pub fn find_by_name(c: &Connection, team_id: &str, name: &str) -> Result<Option<Channel>> {
+pub fn find_by_name(c: &Conn, team_id: &str, name: &str) -> Result<Option<Channel>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM channels WHERE (team_id = ?1 OR team_id = '') AND name = ?2 \
@@ -70,12 +71,7 @@ pub fn find_by_name(c: &Connection, team_id: &str, name: &str) -> Result<Option<
     )
 }
 
-pub fn list_public(
-    c: &Connection,
-    team_id: &str,
-    page: i64,
-    per_page: i64,
-) -> Result<Vec<Channel>> {
+pub fn list_public(c: &Conn, team_id: &str, page: i64, per_page: i64) -> Result<Vec<Channel>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM channels WHERE team_id = ?1 AND type = 'O' AND delete_at = 0 \
          ORDER BY display_name, id LIMIT ?2 OFFSET ?3"
@@ -85,7 +81,7 @@ pub fn list_public(
 }
 
 /// The user's channels in a team, plus their DM/GM channels.
-pub fn list_for_member(c: &Connection, user_id: &str, team_id: &str) -> Result<Vec<Channel>> {
+pub fn list_for_member(c: &Conn, user_id: &str, team_id: &str) -> Result<Vec<Channel>> {
     let mut stmt = c.prepare_cached(
         "SELECT c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, c.display_name, \
          c.name, c.header, c.purpose, c.last_post_at, c.last_root_post_at, c.total_msg_count, \
@@ -98,7 +94,7 @@ pub fn list_for_member(c: &Connection, user_id: &str, team_id: &str) -> Result<V
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn count_in_team(c: &Connection, team_id: &str) -> Result<i64> {
+pub fn count_in_team(c: &Conn, team_id: &str) -> Result<i64> {
     Ok(c.query_row(
         "SELECT COUNT(*) FROM channels WHERE team_id = ?1 AND delete_at = 0",
         [team_id],
@@ -106,7 +102,7 @@ pub fn count_in_team(c: &Connection, team_id: &str) -> Result<i64> {
     )?)
 }
 
-pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64) -> Result<usize> {
+pub fn update_delete_at(c: &Conn, id: &str, delete_at: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE channels SET delete_at = ?2, update_at = ?2 WHERE id = ?1")?
             .execute(params![id, delete_at])?,
@@ -114,7 +110,7 @@ pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64) -> Result<usiz
 }
 
 /// Updates display name, name, header and purpose.
-pub fn update(c: &Connection, ch: &Channel) -> Result<usize> {
+pub fn update(c: &Conn, ch: &Channel) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE channels SET display_name = ?2, name = ?3, header = ?4, purpose = ?5, update_at = ?6 WHERE id = ?1",
     )?
@@ -123,7 +119,7 @@ pub fn update(c: &Connection, ch: &Channel) -> Result<usize> {
 
 /// Records a new post in the channel's counters (at once, or at the end of the writer's batch:
 /// `defer_bumps`).
-pub fn bump_for_post(c: &Connection, id: &str, at: i64, is_root: bool) -> Result<()> {
+pub fn bump_for_post(c: &Conn, id: &str, at: i64, is_root: bool) -> Result<()> {
     let bump = Bump {
         posts: 1,
         roots: i64::from(is_root),
@@ -174,7 +170,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-fn apply_bump(c: &Connection, id: &str, b: &Bump) -> Result<()> {
+fn apply_bump(c: &Conn, id: &str, b: &Bump) -> Result<()> {
     // The post counters change with every post; cached channels (`cache.rs`) ignore them.
     let mut stmt = c.prepare_cached(
         "UPDATE channels SET last_post_at = MAX(last_post_at, ?2), total_msg_count = total_msg_count + ?3, \
@@ -188,7 +184,7 @@ fn apply_bump(c: &Connection, id: &str, b: &Bump) -> Result<()> {
 /// Runs `f` with this thread's channel post counters deferred, then writes what they owe, one
 /// UPDATE per channel instead of one per post (the writer, for a batch of posts), or drops
 /// them if `f` says its writes are to be rolled back (returns false).
-pub(super) fn defer_bumps(c: &Connection, f: impl FnOnce() -> bool) -> Result<bool> {
+pub(super) fn defer_bumps(c: &Conn, f: impl FnOnce() -> bool) -> Result<bool> {
     /// Ends the deferral however `f` ends.
     struct End;
     impl Drop for End {
@@ -209,7 +205,7 @@ pub(super) fn defer_bumps(c: &Connection, f: impl FnOnce() -> bool) -> Result<bo
     Ok(ok)
 }
 
-pub fn upsert_member(c: &Connection, m: &ChannelMember) -> Result<()> {
+pub fn upsert_member(c: &Conn, m: &ChannelMember) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO channel_members (channel_id, user_id, roles, last_viewed_at, msg_count, notify_props, last_update_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
@@ -244,11 +240,7 @@ fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
 const MCOLS: &str =
     "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
 
-pub fn find_member(
-    c: &Connection,
-    channel_id: &str,
-    user_id: &str,
-) -> Result<Option<ChannelMember>> {
+pub fn find_member(c: &Conn, channel_id: &str, user_id: &str) -> Result<Option<ChannelMember>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {MCOLS} FROM channel_members WHERE channel_id = ?1 AND user_id = ?2"
@@ -258,7 +250,7 @@ pub fn find_member(
 }
 
 pub fn list_members(
-    c: &Connection,
+    c: &Conn,
     channel_id: &str,
     page: i64,
     per_page: i64,
@@ -273,7 +265,7 @@ pub fn list_members(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn delete_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<usize> {
+pub fn delete_member(c: &Conn, channel_id: &str, user_id: &str) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2")?
             .execute(params![channel_id, user_id])?,
@@ -281,14 +273,14 @@ pub fn delete_member(c: &Connection, channel_id: &str, user_id: &str) -> Result<
 }
 
 /// Removes a user from every channel of a team (when they leave the team).
-pub fn delete_member_in_team(c: &Connection, team_id: &str, user_id: &str) -> Result<usize> {
+pub fn delete_member_in_team(c: &Conn, team_id: &str, user_id: &str) -> Result<usize> {
     Ok(c.prepare_cached(
         "DELETE FROM channel_members WHERE user_id = ?2 AND channel_id IN (SELECT id FROM channels WHERE team_id = ?1)",
     )?
     .execute(params![team_id, user_id])?)
 }
 
-pub fn mark_viewed(c: &Connection, channel_id: &str, user_id: &str, now: i64) -> Result<()> {
+pub fn mark_viewed(c: &Conn, channel_id: &str, user_id: &str, now: i64) -> Result<()> {
     c.prepare_cached(
         "UPDATE channel_members SET last_viewed_at = ?3, msg_count = (SELECT total_msg_count FROM channels WHERE id = ?1) \
          WHERE channel_id = ?1 AND user_id = ?2",
@@ -299,7 +291,7 @@ pub fn mark_viewed(c: &Connection, channel_id: &str, user_id: &str, now: i64) ->
 
 /// Replaces a membership's notify props (e.g. `/mute`).
 pub fn update_member_notify_props(
-    c: &Connection,
+    c: &Conn,
     channel_id: &str,
     user_id: &str,
     notify_props: &serde_json::Value,

@@ -1,8 +1,9 @@
 //! Slash commands and their response URLs (`command_webhooks`).
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::command::Command;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, team_id, trigger_word, \
     method, username, icon_url, auto_complete, auto_complete_desc, auto_complete_hint, display_name, \
@@ -31,7 +32,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Command> {
     })
 }
 
-pub fn insert(c: &Connection, cmd: &Command) -> Result<()> {
+pub fn insert(c: &Conn, cmd: &Command) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO commands ({COLS}) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
@@ -60,7 +61,7 @@ pub fn insert(c: &Connection, cmd: &Command) -> Result<()> {
 }
 
 /// A live (not deleted) command by id.
-pub fn find(c: &Connection, id: &str) -> Result<Option<Command>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<Command>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM commands WHERE id = ?1 AND delete_at = 0"
@@ -70,7 +71,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<Command>> {
 }
 
 /// A team's live command with this (lower-case) trigger.
-pub fn find_by_trigger(c: &Connection, team_id: &str, trigger: &str) -> Result<Option<Command>> {
+pub fn find_by_trigger(c: &Conn, team_id: &str, trigger: &str) -> Result<Option<Command>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM commands WHERE team_id = ?1 AND trigger_word = ?2 AND delete_at = 0 \
@@ -81,7 +82,7 @@ pub fn find_by_trigger(c: &Connection, team_id: &str, trigger: &str) -> Result<O
 }
 
 /// A team's live commands, oldest first.
-pub fn list_for_team(c: &Connection, team_id: &str) -> Result<Vec<Command>> {
+pub fn list_for_team(c: &Conn, team_id: &str) -> Result<Vec<Command>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM commands WHERE team_id = ?1 AND delete_at = 0 ORDER BY create_at, id"
     ))?;
@@ -90,7 +91,7 @@ pub fn list_for_team(c: &Connection, team_id: &str) -> Result<Vec<Command>> {
 }
 
 /// Rewrites the editable fields of a command.
-pub fn update(c: &Connection, cmd: &Command) -> Result<usize> {
+pub fn update(c: &Conn, cmd: &Command) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE commands SET update_at = ?2, trigger_word = ?3, method = ?4, username = ?5, \
          icon_url = ?6, auto_complete = ?7, auto_complete_desc = ?8, auto_complete_hint = ?9, \
@@ -112,7 +113,7 @@ pub fn update(c: &Connection, cmd: &Command) -> Result<usize> {
     ])?)
 }
 
-pub fn update_token(c: &Connection, id: &str, token: &str, now: i64) -> Result<usize> {
+pub fn update_token(c: &Conn, id: &str, token: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE commands SET token = ?2, update_at = ?3 WHERE id = ?1 AND delete_at = 0",
     )?
@@ -120,7 +121,7 @@ pub fn update_token(c: &Connection, id: &str, token: &str, now: i64) -> Result<u
 }
 
 /// Soft-deletes a command.
-pub fn update_delete_at(c: &Connection, id: &str, now: i64) -> Result<usize> {
+pub fn update_delete_at(c: &Conn, id: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE commands SET delete_at = ?2, update_at = ?2 WHERE id = ?1 AND delete_at = 0",
     )?
@@ -139,7 +140,7 @@ pub struct CommandWebhook {
     pub use_count: i64,
 }
 
-pub fn insert_webhook(c: &Connection, h: &CommandWebhook) -> Result<()> {
+pub fn insert_webhook(c: &Conn, h: &CommandWebhook) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO command_webhooks (id_hash, create_at, command_id, user_id, channel_id, root_id, use_count) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -157,7 +158,7 @@ pub fn insert_webhook(c: &Connection, h: &CommandWebhook) -> Result<()> {
 }
 
 /// A response URL created after `since` (older ones have expired).
-pub fn find_webhook(c: &Connection, id_hash: &str, since: i64) -> Result<Option<CommandWebhook>> {
+pub fn find_webhook(c: &Conn, id_hash: &str, since: i64) -> Result<Option<CommandWebhook>> {
     optional(
         c.prepare_cached(
             "SELECT id_hash, create_at, command_id, user_id, channel_id, root_id, use_count \
@@ -179,7 +180,7 @@ pub fn find_webhook(c: &Connection, id_hash: &str, since: i64) -> Result<Option<
 
 /// Counts one use of a response URL unless it was used `limit` times already; returns
 /// whether the use was granted.
-pub fn try_use_webhook(c: &Connection, id_hash: &str, limit: i64) -> Result<bool> {
+pub fn try_use_webhook(c: &Conn, id_hash: &str, limit: i64) -> Result<bool> {
     Ok(c.prepare_cached(
         "UPDATE command_webhooks SET use_count = use_count + 1 WHERE id_hash = ?1 AND use_count < ?2",
     )?
@@ -188,7 +189,7 @@ pub fn try_use_webhook(c: &Connection, id_hash: &str, limit: i64) -> Result<bool
 }
 
 /// Removes response URLs created at or before `before`; returns how many.
-pub fn delete_expired_webhooks(c: &Connection, before: i64) -> Result<usize> {
+pub fn delete_expired_webhooks(c: &Conn, before: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM command_webhooks WHERE create_at <= ?1")?
             .execute([before])?,
@@ -199,10 +200,8 @@ pub fn delete_expired_webhooks(c: &Connection, before: i64) -> Result<usize> {
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
-        super::super::migrate::run(&mut c).unwrap();
-        c
+    fn db() -> Conn {
+        Conn::in_memory()
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Threads per provider object for hosted integrations: which post is the root of the thread
 //! for a hook's thread key (`github:owner/repo#12`), table `incoming_webhook_threads`.
 
+use super::Conn;
 use super::{optional, Result};
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 /// Mappings kept per hook (the newest); older objects start a new thread if they come back.
 pub const KEEP_PER_HOOK: i64 = 10_000;
 
 /// The root post recorded for `key`, if any (it may since have been deleted or moved).
-pub fn find_root(c: &Connection, hook_id: &str, key: &str) -> Result<Option<String>> {
+pub fn find_root(c: &Conn, hook_id: &str, key: &str) -> Result<Option<String>> {
     optional(
         c.prepare_cached(
             "SELECT root_id FROM incoming_webhook_threads WHERE hook_id = ?1 AND thread_key = ?2",
@@ -21,7 +22,7 @@ pub fn find_root(c: &Connection, hook_id: &str, key: &str) -> Result<Option<Stri
 /// key already has a live root in that channel: of two calls that raced to start a thread,
 /// the first one's stays. Drops the hook's mappings beyond the newest [`KEEP_PER_HOOK`].
 pub fn insert_root(
-    c: &Connection,
+    c: &Conn,
     hook_id: &str,
     key: &str,
     root_id: &str,

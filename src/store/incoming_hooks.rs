@@ -1,9 +1,10 @@
 //! Incoming webhooks, their delivery log, their idempotency keys, and post priorities (which
 //! only webhook payloads set today).
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
     display_name, description, username, icon_url, channel_locked, \
@@ -40,7 +41,7 @@ fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
     })
 }
 
-pub fn insert(c: &Connection, h: &IncomingHook) -> Result<()> {
+pub fn insert(c: &Conn, h: &IncomingHook) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO incoming_webhooks ({COLS}) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
@@ -67,7 +68,7 @@ pub fn insert(c: &Connection, h: &IncomingHook) -> Result<()> {
 }
 
 /// A hook by id, deleted or not.
-pub fn find(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<IncomingHook>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM incoming_webhooks WHERE id = ?1"
@@ -77,7 +78,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
 }
 
 /// A live (not deleted) hook by id.
-pub fn find_live(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
+pub fn find_live(c: &Conn, id: &str) -> Result<Option<IncomingHook>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM incoming_webhooks WHERE id = ?1 AND delete_at = 0"
@@ -88,7 +89,7 @@ pub fn find_live(c: &Connection, id: &str) -> Result<Option<IncomingHook>> {
 
 /// Live hooks, oldest first, optionally only one team's and/or one owner's.
 pub fn list(
-    c: &Connection,
+    c: &Conn,
     team_id: Option<&str>,
     user_id: Option<&str>,
     page: i64,
@@ -107,7 +108,7 @@ pub fn list(
 }
 
 /// How many live hooks `list` would page through.
-pub fn count(c: &Connection, team_id: Option<&str>, user_id: Option<&str>) -> Result<i64> {
+pub fn count(c: &Conn, team_id: Option<&str>, user_id: Option<&str>) -> Result<i64> {
     Ok(c.prepare_cached(
         "SELECT COUNT(*) FROM incoming_webhooks WHERE delete_at = 0 \
          AND (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR user_id = ?2)",
@@ -116,7 +117,7 @@ pub fn count(c: &Connection, team_id: Option<&str>, user_id: Option<&str>) -> Re
 }
 
 /// Writes back the editable fields and `update_at`.
-pub fn update(c: &Connection, h: &IncomingHook) -> Result<usize> {
+pub fn update(c: &Conn, h: &IncomingHook) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE incoming_webhooks SET channel_id = ?2, display_name = ?3, description = ?4, \
          username = ?5, icon_url = ?6, channel_locked = ?7, update_at = ?8, secret = ?9, \
@@ -140,7 +141,7 @@ pub fn update(c: &Connection, h: &IncomingHook) -> Result<usize> {
 }
 
 /// Soft-deletes one hook.
-pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
+pub fn delete(c: &Conn, id: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE incoming_webhooks SET delete_at = ?2, update_at = ?2 WHERE id = ?1 AND delete_at = 0",
     )?
@@ -148,7 +149,7 @@ pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
 }
 
 /// Soft-deletes every hook bound to a channel (the channel is being archived).
-pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<usize> {
+pub fn delete_for_channel(c: &Conn, channel_id: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE incoming_webhooks SET delete_at = ?2, update_at = ?2 \
          WHERE channel_id = ?1 AND delete_at = 0",
@@ -190,7 +191,7 @@ fn trim_due(hook_id: &str) -> bool {
 /// newest `keep`: trimming on every call cost about as much as the insert itself, and trimming
 /// often touches pages (the oldest leaves, the free list) that a commit must then write;
 /// `list_deliveries` never shows more than `keep` rows anyway.
-pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
+pub fn insert_delivery(c: &Conn, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
          status_code, error_id, post_id, content_type, body_size, body, body_truncated, \
@@ -230,7 +231,7 @@ pub fn insert_delivery(c: &Connection, d: &Delivery, keep: i64) -> Result<()> {
 
 /// A page of a hook's delivery log, newest first, within its newest `keep` rows.
 pub fn list_deliveries(
-    c: &Connection,
+    c: &Conn,
     hook_id: &str,
     page: i64,
     per_page: i64,
@@ -271,12 +272,7 @@ pub fn list_deliveries(
 }
 
 /// The post id a successful call with this idempotency key created, if it was after `since`.
-pub fn find_idempotent(
-    c: &Connection,
-    hook_id: &str,
-    key: &str,
-    since: i64,
-) -> Result<Option<String>> {
+pub fn find_idempotent(c: &Conn, hook_id: &str, key: &str, since: i64) -> Result<Option<String>> {
     optional(
         c.prepare_cached(
             "SELECT post_id FROM incoming_webhook_idempotency \
@@ -289,7 +285,7 @@ pub fn find_idempotent(
 /// Remembers a successful call's key (replacing an expired one) and forgets the hook's keys
 /// older than `expired_before`.
 pub fn insert_idempotent(
-    c: &Connection,
+    c: &Conn,
     hook_id: &str,
     key: &str,
     post_id: &str,
@@ -310,7 +306,7 @@ pub fn insert_idempotent(
 
 /// Stores a post's priority metadata (Mattermost's `PostsPriority`).
 pub fn insert_priority(
-    c: &Connection,
+    c: &Conn,
     post_id: &str,
     channel_id: &str,
     priority: &str,
@@ -332,7 +328,7 @@ pub fn insert_priority(
 }
 
 /// A post's priority metadata: (priority, requested_ack, persistent_notifications).
-pub fn find_priority(c: &Connection, post_id: &str) -> Result<Option<(String, bool, bool)>> {
+pub fn find_priority(c: &Conn, post_id: &str) -> Result<Option<(String, bool, bool)>> {
     optional(
         c.prepare_cached(
             "SELECT priority, requested_ack, persistent_notifications FROM posts_priority \

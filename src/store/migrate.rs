@@ -65,6 +65,7 @@ mod tests {
             .unwrap();
         }
         run(&mut conn).unwrap();
+        let conn = crate::store::Conn(conn);
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
@@ -77,7 +78,7 @@ mod tests {
         assert_eq!(page, ["b", "a"]);
         // The newest-first page reads straight off the index: no sort step.
         let plan: Vec<String> = conn
-            .prepare(
+            .prepare_cached(
                 "EXPLAIN QUERY PLAN SELECT id FROM posts WHERE channel_id = 'c' AND delete_at = 0 \
                  ORDER BY create_at DESC, id DESC LIMIT 60",
             )
@@ -88,11 +89,12 @@ mod tests {
             .unwrap();
         assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{plan:?}");
         // "Changed since": new posts and edited ones, both found through an index.
-        conn.execute(
-            "UPDATE posts SET message = 'edited', update_at = 9 WHERE id = 'a'",
-            [],
-        )
-        .unwrap();
+        conn.0
+            .execute(
+                "UPDATE posts SET message = 'edited', update_at = 9 WHERE id = 'a'",
+                [],
+            )
+            .unwrap();
         let since = |t: i64| -> Vec<String> {
             crate::store::posts::list_since(&conn, "c", t)
                 .unwrap()
@@ -105,7 +107,7 @@ mod tests {
         assert_eq!(since(2), ["a"]);
         assert_eq!(since(9), Vec::<String>::new());
         let plan: Vec<String> = conn
-            .prepare(
+            .prepare_cached(
                 "EXPLAIN QUERY PLAN SELECT id FROM posts WHERE channel_id = 'c' AND create_at > 1 \
                  AND update_at = create_at UNION ALL SELECT id FROM posts WHERE channel_id = 'c' \
                  AND update_at > 1 AND update_at != create_at",

@@ -2,8 +2,9 @@
 //! the writer thread (`writer.rs`: group commit, the completion threads that run `write_then`
 //! continuations, the checkpoint thread), `Store::reader` opens one worker's read-only
 //! connection, and `Store::generation` reads the per-table change counters caches watch
-//! (`changes.rs`). Store functions take `&Connection`, so the same query runs on a reader or
-//! inside a write. One file per table family holds its SQL.
+//! (`changes.rs`). Store functions take `&Conn`, so the same query runs on a reader or
+//! inside a write; a `Conn` runs no SQL outside `store/` (its rusqlite connection is private
+//! here). One file per table family holds its SQL.
 
 pub mod audience;
 pub mod bots;
@@ -33,7 +34,6 @@ use writer::Writer;
 
 pub(crate) use changes::unwatched;
 pub use changes::Watched;
-pub use rusqlite::Connection as Conn;
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -149,7 +149,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Reader(conn))
+        Ok(Reader(Conn(conn)))
     }
 
     /// Runs `f` in the writer thread, inside its own savepoint of a group-committed transaction,
@@ -159,7 +159,7 @@ impl Store {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+        F: FnOnce(&Conn) -> std::result::Result<T, E> + Send + 'static,
     {
         self.writer.write(f)
     }
@@ -177,7 +177,7 @@ impl Store {
         D: Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(&Connection, &D) -> std::result::Result<T, E> + Send + 'static,
+        F: Fn(&Conn, &D) -> std::result::Result<T, E> + Send + 'static,
         K: FnOnce(std::result::Result<T, E>, D) + Send + 'static,
     {
         self.writer.write_then(data, f, then)
@@ -198,18 +198,55 @@ impl Store {
     }
 }
 
+/// A database connection as code outside `store/` sees it: what store functions take (a
+/// worker's `Reader`, or the connection a write runs on). It runs no SQL of its own outside
+/// this module: the rusqlite connection and the methods below are private to `store/`.
+pub struct Conn(Connection);
+
+/// The few rusqlite calls store functions make, for `store/` only.
+impl Conn {
+    fn prepare_cached(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.0.prepare_cached(sql)
+    }
+
+    /// For SQL built at run time (an `IN (…)` list of its own length), not worth caching.
+    fn prepare(&self, sql: &str) -> rusqlite::Result<rusqlite::Statement<'_>> {
+        self.0.prepare(sql)
+    }
+
+    fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.0.query_row(sql, params, f)
+    }
+
+    fn execute_batch(&self, sql: &str) -> rusqlite::Result<()> {
+        self.0.execute_batch(sql)
+    }
+
+    /// A migrated in-memory database, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn in_memory() -> Conn {
+        let mut c = Connection::open_in_memory().expect("in-memory database");
+        migrate::run(&mut c).expect("migrations");
+        Conn(c)
+    }
+}
+
 /// One worker's read-only connection.
-pub struct Reader(Connection);
+pub struct Reader(Conn);
 
 impl Deref for Reader {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
         &self.0
     }
 }
 
 /// True if the database answers a trivial query.
-pub fn healthy(c: &Connection) -> bool {
+pub fn healthy(c: &Conn) -> bool {
     c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).is_ok()
 }
 

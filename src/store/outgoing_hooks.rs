@@ -1,8 +1,9 @@
 //! Outgoing webhooks, their pending and past deliveries, and the per-attempt delivery log.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::outgoing_hook::{Attempt, Delivery, OutgoingWebhook};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
     trigger_words, trigger_when, callback_urls, display_name, description, content_type, username, \
@@ -35,7 +36,7 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-pub fn insert(c: &Connection, h: &OutgoingWebhook) -> Result<()> {
+pub fn insert(c: &Conn, h: &OutgoingWebhook) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO outgoing_webhooks ({COLS}) VALUES \
          (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
@@ -63,7 +64,7 @@ pub fn insert(c: &Connection, h: &OutgoingWebhook) -> Result<()> {
 }
 
 /// By id, deleted ones included.
-pub fn find(c: &Connection, id: &str) -> Result<Option<OutgoingWebhook>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<OutgoingWebhook>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM outgoing_webhooks WHERE id = ?1"
@@ -73,7 +74,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<OutgoingWebhook>> {
 }
 
 /// Writes back every mutable field (everything but id, creator, team and create_at).
-pub fn update(c: &Connection, h: &OutgoingWebhook) -> Result<usize> {
+pub fn update(c: &Conn, h: &OutgoingWebhook) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE outgoing_webhooks SET token = ?2, update_at = ?3, channel_id = ?4, \
          trigger_words = ?5, trigger_when = ?6, callback_urls = ?7, display_name = ?8, \
@@ -98,7 +99,7 @@ pub fn update(c: &Connection, h: &OutgoingWebhook) -> Result<usize> {
 }
 
 /// Soft delete.
-pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
+pub fn delete(c: &Conn, id: &str, now: i64) -> Result<usize> {
     Ok(c
         .prepare_cached(
             "UPDATE outgoing_webhooks SET delete_at = ?2, update_at = ?2 WHERE id = ?1 AND delete_at = 0",
@@ -107,7 +108,7 @@ pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
 }
 
 /// Soft-deletes the hooks bound to a channel (the channel is being archived).
-pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<usize> {
+pub fn delete_for_channel(c: &Conn, channel_id: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE outgoing_webhooks SET delete_at = ?2, update_at = ?2 \
              WHERE channel_id = ?1 AND delete_at = 0",
@@ -116,7 +117,7 @@ pub fn delete_for_channel(c: &Connection, channel_id: &str, now: i64) -> Result<
 }
 
 /// Every live hook of a team, oldest first (firing and the overlap check).
-pub fn list_for_team(c: &Connection, team_id: &str) -> Result<Vec<OutgoingWebhook>> {
+pub fn list_for_team(c: &Conn, team_id: &str) -> Result<Vec<OutgoingWebhook>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM outgoing_webhooks WHERE team_id = ?1 AND delete_at = 0 \
          ORDER BY create_at, id"
@@ -135,7 +136,7 @@ pub struct ListFilter<'a> {
 
 /// A page of live hooks, oldest first.
 pub fn list_page(
-    c: &Connection,
+    c: &Conn,
     f: &ListFilter,
     offset: i64,
     limit: i64,
@@ -174,7 +175,7 @@ fn delivery_from_row(r: &Row) -> rusqlite::Result<Delivery> {
 }
 
 /// Records deliveries (inside the write that stores their post).
-pub fn insert_deliveries(c: &Connection, ds: &[Delivery]) -> Result<()> {
+pub fn insert_deliveries(c: &Conn, ds: &[Delivery]) -> Result<()> {
     if ds.is_empty() {
         return Ok(());
     }
@@ -201,7 +202,7 @@ pub fn insert_deliveries(c: &Connection, ds: &[Delivery]) -> Result<()> {
     Ok(())
 }
 
-pub fn find_delivery(c: &Connection, id: &str) -> Result<Option<Delivery>> {
+pub fn find_delivery(c: &Conn, id: &str) -> Result<Option<Delivery>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {DCOLS} FROM outgoing_deliveries WHERE id = ?1"
@@ -211,7 +212,7 @@ pub fn find_delivery(c: &Connection, id: &str) -> Result<Option<Delivery>> {
 }
 
 /// Ids of pending deliveries due at `now`, the most overdue first.
-pub fn list_due_delivery_ids(c: &Connection, now: i64, limit: i64) -> Result<Vec<String>> {
+pub fn list_due_delivery_ids(c: &Conn, now: i64, limit: i64) -> Result<Vec<String>> {
     let mut stmt = c.prepare_cached(
         "SELECT id FROM outgoing_deliveries WHERE state = 'pending' AND next_attempt_at <= ?1 \
          ORDER BY next_attempt_at LIMIT ?2",
@@ -221,7 +222,7 @@ pub fn list_due_delivery_ids(c: &Connection, now: i64, limit: i64) -> Result<Vec
 }
 
 /// When the next pending delivery that is not yet due becomes due.
-pub fn find_next_due_at(c: &Connection, now: i64) -> Result<Option<i64>> {
+pub fn find_next_due_at(c: &Conn, now: i64) -> Result<Option<i64>> {
     Ok(c.prepare_cached(
         "SELECT MIN(next_attempt_at) FROM outgoing_deliveries \
              WHERE state = 'pending' AND next_attempt_at > ?1",
@@ -230,7 +231,7 @@ pub fn find_next_due_at(c: &Connection, now: i64) -> Result<Option<i64>> {
 }
 
 /// Logs one attempt and stores the delivery's new state.
-pub fn insert_attempt(c: &Connection, a: &Attempt, d: &Delivery) -> Result<()> {
+pub fn insert_attempt(c: &Conn, a: &Attempt, d: &Delivery) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO outgoing_delivery_attempts (delivery_id, at, url, status, latency_ms, error, response) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -249,7 +250,7 @@ pub fn insert_attempt(c: &Connection, a: &Attempt, d: &Delivery) -> Result<()> {
 }
 
 /// Stores a delivery's state, attempt count, next attempt time and last outcome.
-pub fn update_delivery(c: &Connection, d: &Delivery) -> Result<usize> {
+pub fn update_delivery(c: &Conn, d: &Delivery) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE outgoing_deliveries SET state = ?2, attempt_count = ?3, next_attempt_at = ?4, \
          update_at = ?5, last_status = ?6, last_error = ?7 WHERE id = ?1",
@@ -266,12 +267,7 @@ pub fn update_delivery(c: &Connection, d: &Delivery) -> Result<usize> {
 }
 
 /// A page of a hook's deliveries, newest first.
-pub fn list_deliveries(
-    c: &Connection,
-    hook_id: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Delivery>> {
+pub fn list_deliveries(c: &Conn, hook_id: &str, offset: i64, limit: i64) -> Result<Vec<Delivery>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {DCOLS} FROM outgoing_deliveries WHERE hook_id = ?1 \
          ORDER BY create_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
@@ -281,7 +277,7 @@ pub fn list_deliveries(
 }
 
 /// The attempts of a delivery, oldest first.
-pub fn list_attempts(c: &Connection, delivery_id: &str) -> Result<Vec<Attempt>> {
+pub fn list_attempts(c: &Conn, delivery_id: &str) -> Result<Vec<Attempt>> {
     let mut stmt = c.prepare_cached(
         "SELECT delivery_id, at, url, status, latency_ms, error, response \
          FROM outgoing_delivery_attempts WHERE delivery_id = ?1 ORDER BY at, rowid",
@@ -302,7 +298,7 @@ pub fn list_attempts(c: &Connection, delivery_id: &str) -> Result<Vec<Attempt>> 
 
 /// Records a delivery's last attempt (`insert_attempt`) and trims the hook's log to its newest
 /// `keep` finished deliveries (`delete_old_deliveries`).
-pub fn finish_attempt(c: &Connection, a: &Attempt, d: &Delivery, keep: i64) -> Result<()> {
+pub fn finish_attempt(c: &Conn, a: &Attempt, d: &Delivery, keep: i64) -> Result<()> {
     insert_attempt(c, a, d)?;
     delete_old_deliveries(c, &d.hook_id, keep)?;
     Ok(())
@@ -310,7 +306,7 @@ pub fn finish_attempt(c: &Connection, a: &Attempt, d: &Delivery, keep: i64) -> R
 
 /// Keeps the newest `keep` finished deliveries of a hook (and their attempts); pending ones
 /// are never pruned.
-pub fn delete_old_deliveries(c: &Connection, hook_id: &str, keep: i64) -> Result<usize> {
+pub fn delete_old_deliveries(c: &Conn, hook_id: &str, keep: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         // Walks back `keep` rows of the finished-deliveries index and deletes what is older:
         // O(keep), whatever the hook's backlog of pending rows. The literal 'pending' lets

@@ -1,8 +1,9 @@
 //! Posts, threads and channel post lists.
 
+use super::Conn;
 use super::{json_map, optional, Result};
 use crate::model::post::Post;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 /// The columns `from_row` reads, in its order (a macro, so each statement is one literal and
 /// nothing is formatted per call).
@@ -39,7 +40,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Post> {
 }
 
 /// Inserts a post and keeps the channel counters and the thread root's reply count current.
-pub fn insert(c: &Connection, p: &Post) -> Result<()> {
+pub fn insert(c: &Conn, p: &Post) -> Result<()> {
     c.prepare_cached(concat!("INSERT INTO posts (", cols!(), ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"))?
     .execute(params![
         p.id,
@@ -81,7 +82,7 @@ fn file_ids_json(ids: &[String]) -> std::borrow::Cow<'static, str> {
         .into()
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<Post>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<Post>> {
     optional(
         c.prepare_cached(concat!("SELECT ", cols!(), " FROM posts WHERE id = ?1"))?
             .query_row([id], from_row),
@@ -89,12 +90,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<Post>> {
 }
 
 /// A recent post by the same user with the same `pending_post_id` (client retry de-duplication).
-pub fn find_pending(
-    c: &Connection,
-    user_id: &str,
-    pending_id: &str,
-    since: i64,
-) -> Result<Option<Post>> {
+pub fn find_pending(c: &Conn, user_id: &str, pending_id: &str, since: i64) -> Result<Option<Post>> {
     optional(
         c.prepare_cached(concat!(
             "SELECT ",
@@ -106,12 +102,7 @@ pub fn find_pending(
 }
 
 /// A page of a channel's posts, newest first.
-pub fn list_for_channel(
-    c: &Connection,
-    channel_id: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<Post>> {
+pub fn list_for_channel(c: &Conn, channel_id: &str, offset: i64, limit: i64) -> Result<Vec<Post>> {
     let mut stmt = c.prepare_cached(concat!(
         "SELECT ",
         cols!(),
@@ -124,7 +115,7 @@ pub fn list_for_channel(
 
 /// Posts created strictly before (`older = true`) or after a given time, nearest first.
 pub fn list_around(
-    c: &Connection,
+    c: &Conn,
     channel_id: &str,
     at: i64,
     older: bool,
@@ -142,7 +133,7 @@ pub fn list_around(
 }
 
 /// Every post changed after `since` (created, edited or deleted), at most 1000.
-pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Post>> {
+pub fn list_since(c: &Conn, channel_id: &str, since: i64) -> Result<Vec<Post>> {
     // Changed after `since`: never-changed posts (update_at = create_at) made after it, off
     // the channel index, and changed ones off the partial update_at index (migration 7).
     let mut stmt = c.prepare_cached(concat!(
@@ -159,7 +150,7 @@ pub fn list_since(c: &Connection, channel_id: &str, since: i64) -> Result<Vec<Po
 }
 
 /// The root and every live reply of a thread, oldest first.
-pub fn list_thread(c: &Connection, root_id: &str) -> Result<Vec<Post>> {
+pub fn list_thread(c: &Conn, root_id: &str) -> Result<Vec<Post>> {
     let mut stmt = c.prepare_cached(concat!(
         "SELECT ",
         cols!(),
@@ -170,7 +161,7 @@ pub fn list_thread(c: &Connection, root_id: &str) -> Result<Vec<Post>> {
 }
 
 /// Writes back message, props, pinned state, file ids and times.
-pub fn update(c: &Connection, p: &Post) -> Result<usize> {
+pub fn update(c: &Conn, p: &Post) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE posts SET message = ?2, props = ?3, is_pinned = ?4, file_ids = ?5, update_at = ?6, \
          edit_at = ?7, hashtags = ?8 WHERE id = ?1",
@@ -188,7 +179,7 @@ pub fn update(c: &Connection, p: &Post) -> Result<usize> {
 }
 
 /// Soft-deletes a post and, if it is a root, its replies.
-pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
+pub fn delete(c: &Conn, id: &str, now: i64) -> Result<usize> {
     let n = c
         .prepare_cached("UPDATE posts SET delete_at = ?2, update_at = ?2 WHERE (id = ?1 OR root_id = ?1) AND delete_at = 0")?
         .execute(params![id, now])?;
@@ -196,7 +187,7 @@ pub fn delete(c: &Connection, id: &str, now: i64) -> Result<usize> {
 }
 
 /// Pinned live posts in a channel.
-pub fn count_pinned(c: &Connection, channel_id: &str) -> Result<i64> {
+pub fn count_pinned(c: &Conn, channel_id: &str) -> Result<i64> {
     Ok(c.prepare_cached(
         "SELECT COUNT(*) FROM posts WHERE channel_id = ?1 AND is_pinned = 1 AND delete_at = 0",
     )?

@@ -1,8 +1,9 @@
 //! User preferences (`category`/`name` → `value` per user).
 
+use super::Conn;
 use super::Result;
 use crate::model::preference::Preference;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 fn from_row(r: &Row) -> rusqlite::Result<Preference> {
     Ok(Preference {
@@ -14,11 +15,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Preference> {
 }
 
 /// A user's preferences, optionally of one category, ordered by category and name.
-pub fn list_for_user(
-    c: &Connection,
-    user_id: &str,
-    category: Option<&str>,
-) -> Result<Vec<Preference>> {
+pub fn list_for_user(c: &Conn, user_id: &str, category: Option<&str>) -> Result<Vec<Preference>> {
     let mut stmt = c.prepare_cached(
         "SELECT user_id, category, name, value FROM preferences \
          WHERE user_id = ?1 AND (?2 IS NULL OR category = ?2) ORDER BY category, name",
@@ -27,7 +24,7 @@ pub fn list_for_user(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn upsert(c: &Connection, p: &Preference) -> Result<()> {
+pub fn upsert(c: &Conn, p: &Preference) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO preferences (user_id, category, name, value) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (user_id, category, name) DO UPDATE SET value = excluded.value",

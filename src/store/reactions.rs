@@ -1,7 +1,8 @@
 //! Emoji reactions on posts.
 
+use super::Conn;
 use super::Result;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 use serde::Serialize;
 
 /// A reaction as Mattermost serializes it.
@@ -34,7 +35,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Reaction> {
 
 /// Saves a reaction; saving the same one again keeps the first. Returns the stored reaction
 /// and whether it is new.
-pub fn insert(c: &Connection, r: &Reaction) -> Result<(Reaction, bool)> {
+pub fn insert(c: &Conn, r: &Reaction) -> Result<(Reaction, bool)> {
     let added = c.prepare_cached(
         "INSERT INTO reactions (post_id, user_id, emoji_name, channel_id, create_at, update_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -57,12 +58,7 @@ pub fn insert(c: &Connection, r: &Reaction) -> Result<(Reaction, bool)> {
 }
 
 /// Removes a reaction; returns it if it existed.
-pub fn delete(
-    c: &Connection,
-    post_id: &str,
-    user_id: &str,
-    emoji: &str,
-) -> Result<Option<Reaction>> {
+pub fn delete(c: &Conn, post_id: &str, user_id: &str, emoji: &str) -> Result<Option<Reaction>> {
     let found = super::optional(
         c.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM reactions WHERE post_id = ?1 AND user_id = ?2 AND emoji_name = ?3"
@@ -79,7 +75,7 @@ pub fn delete(
 }
 
 /// A post's reactions, oldest first.
-pub fn for_post(c: &Connection, post_id: &str) -> Result<Vec<Reaction>> {
+pub fn for_post(c: &Conn, post_id: &str) -> Result<Vec<Reaction>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM reactions WHERE post_id = ?1 ORDER BY create_at, user_id"
     ))?;

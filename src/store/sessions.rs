@@ -1,7 +1,8 @@
 //! Login sessions. Only a SHA-256 digest of each session token is stored.
 
+use super::Conn;
 use super::{json_map, optional, Result};
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde_json::{Map, Value};
 
 /// A stored session row (the token itself is never stored).
@@ -17,7 +18,7 @@ pub struct SessionRow {
     pub props: Map<String, Value>,
 }
 
-pub fn insert(c: &Connection, s: &SessionRow, token_hash: &str) -> Result<()> {
+pub fn insert(c: &Conn, s: &SessionRow, token_hash: &str) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO sessions (id, token_hash, user_id, create_at, expires_at, last_activity_at, \
          device_id, roles, props) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -51,7 +52,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<SessionRow> {
     })
 }
 
-pub fn find_by_token_hash(c: &Connection, hash: &str) -> Result<Option<SessionRow>> {
+pub fn find_by_token_hash(c: &Conn, hash: &str) -> Result<Option<SessionRow>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM sessions WHERE token_hash = ?1"
@@ -60,14 +61,14 @@ pub fn find_by_token_hash(c: &Connection, hash: &str) -> Result<Option<SessionRo
     )
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<SessionRow>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<SessionRow>> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM sessions WHERE id = ?1"))?
             .query_row([id], from_row),
     )
 }
 
-pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<SessionRow>> {
+pub fn list_for_user(c: &Conn, user_id: &str) -> Result<Vec<SessionRow>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM sessions WHERE user_id = ?1 ORDER BY last_activity_at DESC"
     ))?;
@@ -75,17 +76,17 @@ pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<SessionRow>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn delete(c: &Connection, id: &str) -> Result<usize> {
+pub fn delete(c: &Conn, id: &str) -> Result<usize> {
     Ok(c.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
         .execute([id])?)
 }
 
-pub fn delete_for_user(c: &Connection, user_id: &str) -> Result<usize> {
+pub fn delete_for_user(c: &Conn, user_id: &str) -> Result<usize> {
     Ok(c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
         .execute([user_id])?)
 }
 
-pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Result<usize> {
+pub fn delete_for_device(c: &Conn, user_id: &str, device_id: &str) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND device_id = ?2")?
             .execute(params![user_id, device_id])?,
@@ -94,7 +95,7 @@ pub fn delete_for_device(c: &Connection, user_id: &str, device_id: &str) -> Resu
 
 /// Deletes sessions that expired before `now` (`expires_at = 0` never expires).
 /// Copies a user's new system roles into their sessions (shown by `GET /users/{id}/sessions`).
-pub fn update_roles_for_user(c: &Connection, user_id: &str, roles: &str) -> Result<usize> {
+pub fn update_roles_for_user(c: &Conn, user_id: &str, roles: &str) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE sessions SET roles = ?2 WHERE user_id = ?1")?
             .execute(params![user_id, roles])?,
@@ -102,7 +103,7 @@ pub fn update_roles_for_user(c: &Connection, user_id: &str, roles: &str) -> Resu
 }
 
 /// Keeps a user's `keep` most recently active sessions and deletes the rest.
-pub fn delete_least_recent(c: &Connection, user_id: &str, keep: i64) -> Result<usize> {
+pub fn delete_least_recent(c: &Conn, user_id: &str, keep: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "DELETE FROM sessions WHERE user_id = ?1 AND id NOT IN \
          (SELECT id FROM sessions WHERE user_id = ?1 ORDER BY last_activity_at DESC, create_at DESC LIMIT ?2)",
@@ -110,14 +111,14 @@ pub fn delete_least_recent(c: &Connection, user_id: &str, keep: i64) -> Result<u
     .execute(params![user_id, keep])?)
 }
 
-pub fn delete_expired(c: &Connection, now: i64) -> Result<usize> {
+pub fn delete_expired(c: &Conn, now: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM sessions WHERE expires_at != 0 AND expires_at < ?1")?
             .execute([now])?,
     )
 }
 
-pub fn update_expiry(c: &Connection, id: &str, expires_at: i64, now: i64) -> Result<()> {
+pub fn update_expiry(c: &Conn, id: &str, expires_at: i64, now: i64) -> Result<()> {
     c.prepare_cached("UPDATE sessions SET expires_at = ?2, last_activity_at = ?3 WHERE id = ?1")?
         .execute(params![id, expires_at, now])?;
     Ok(())

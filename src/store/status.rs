@@ -1,10 +1,11 @@
 //! User status (online, away, offline, dnd) for the status API and the built-in commands.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::user::Status;
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
-pub fn find(c: &Connection, user_id: &str) -> Result<Option<Status>> {
+pub fn find(c: &Conn, user_id: &str) -> Result<Option<Status>> {
     optional(
         c.prepare_cached(
             "SELECT user_id, status, manual, last_activity_at FROM status WHERE user_id = ?1",
@@ -20,7 +21,7 @@ pub fn find(c: &Connection, user_id: &str) -> Result<Option<Status>> {
     )
 }
 
-pub fn upsert(c: &Connection, s: &Status) -> Result<()> {
+pub fn upsert(c: &Conn, s: &Status) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO status (user_id, status, manual, last_activity_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (user_id) DO UPDATE SET status = excluded.status, manual = excluded.manual, \

@@ -1,8 +1,9 @@
 //! Teams and team members.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::team::{Team, TeamMember};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "id, create_at, update_at, delete_at, display_name, name, description, email, \
     type, company_name, allowed_domains, invite_id, allow_open_invite";
@@ -26,7 +27,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Team> {
     })
 }
 
-pub fn insert(c: &Connection, t: &Team) -> Result<()> {
+pub fn insert(c: &Conn, t: &Team) -> Result<()> {
     c.prepare_cached(&format!(
         "INSERT INTO teams ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     ))?
@@ -48,21 +49,21 @@ pub fn insert(c: &Connection, t: &Team) -> Result<()> {
     Ok(())
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<Team>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<Team>> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE id = ?1"))?
             .query_row([id], from_row),
     )
 }
 
-pub fn find_by_name(c: &Connection, name: &str) -> Result<Option<Team>> {
+pub fn find_by_name(c: &Conn, name: &str) -> Result<Option<Team>> {
     optional(
         c.prepare_cached(&format!("SELECT {COLS} FROM teams WHERE name = ?1"))?
             .query_row([name.to_lowercase()], from_row),
     )
 }
 
-pub fn list(c: &Connection, page: i64, per_page: i64) -> Result<Vec<Team>> {
+pub fn list(c: &Conn, page: i64, per_page: i64) -> Result<Vec<Team>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM teams WHERE delete_at = 0 ORDER BY display_name, id LIMIT ?1 OFFSET ?2"
     ))?;
@@ -70,7 +71,7 @@ pub fn list(c: &Connection, page: i64, per_page: i64) -> Result<Vec<Team>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<Team>> {
+pub fn list_for_user(c: &Conn, user_id: &str) -> Result<Vec<Team>> {
     let mut stmt = c.prepare_cached(
         "SELECT t.id, t.create_at, t.update_at, t.delete_at, t.display_name, t.name, t.description, \
          t.email, t.type, t.company_name, t.allowed_domains, t.invite_id, t.allow_open_invite \
@@ -82,7 +83,7 @@ pub fn list_for_user(c: &Connection, user_id: &str) -> Result<Vec<Team>> {
 }
 
 /// Sets a membership (inserting, reviving or changing roles).
-pub fn upsert_member(c: &Connection, team_id: &str, user_id: &str, roles: &str) -> Result<()> {
+pub fn upsert_member(c: &Conn, team_id: &str, user_id: &str, roles: &str) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO team_members (team_id, user_id, roles, delete_at) VALUES (?1, ?2, ?3, 0) \
          ON CONFLICT (team_id, user_id) DO UPDATE SET roles = excluded.roles, delete_at = 0",
@@ -91,7 +92,7 @@ pub fn upsert_member(c: &Connection, team_id: &str, user_id: &str, roles: &str) 
     Ok(())
 }
 
-pub fn find_member(c: &Connection, team_id: &str, user_id: &str) -> Result<Option<TeamMember>> {
+pub fn find_member(c: &Conn, team_id: &str, user_id: &str) -> Result<Option<TeamMember>> {
     optional(
         c.prepare_cached(
             "SELECT roles, delete_at FROM team_members WHERE team_id = ?1 AND user_id = ?2 AND delete_at = 0",
@@ -102,12 +103,7 @@ pub fn find_member(c: &Connection, team_id: &str, user_id: &str) -> Result<Optio
     )
 }
 
-pub fn list_members(
-    c: &Connection,
-    team_id: &str,
-    page: i64,
-    per_page: i64,
-) -> Result<Vec<TeamMember>> {
+pub fn list_members(c: &Conn, team_id: &str, page: i64, per_page: i64) -> Result<Vec<TeamMember>> {
     let mut stmt = c.prepare_cached(
         "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
          ORDER BY user_id LIMIT ?2 OFFSET ?3",
@@ -123,7 +119,7 @@ pub fn list_members(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn count_members(c: &Connection, team_id: &str) -> Result<i64> {
+pub fn count_members(c: &Conn, team_id: &str) -> Result<i64> {
     Ok(c.query_row(
         "SELECT COUNT(*) FROM team_members WHERE team_id = ?1 AND delete_at = 0",
         [team_id],
@@ -131,7 +127,7 @@ pub fn count_members(c: &Connection, team_id: &str) -> Result<i64> {
     )?)
 }
 
-pub fn delete_member(c: &Connection, team_id: &str, user_id: &str, now: i64) -> Result<usize> {
+pub fn delete_member(c: &Conn, team_id: &str, user_id: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE team_members SET delete_at = ?3 WHERE team_id = ?1 AND user_id = ?2 AND delete_at = 0",
     )?

@@ -1,8 +1,9 @@
 //! Personal access tokens. Only a SHA-256 digest of each secret is stored.
 
+use super::Conn;
 use super::{optional, Result};
 use crate::model::token::UserAccessToken;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "t.id, t.user_id, t.description, t.is_active";
 
@@ -17,7 +18,7 @@ fn from_row(r: &Row) -> rusqlite::Result<UserAccessToken> {
 }
 
 /// Stores a token under the digest of its secret (`t.token` itself is not stored).
-pub fn insert(c: &Connection, t: &UserAccessToken, token_hash: &str, now: i64) -> Result<()> {
+pub fn insert(c: &Conn, t: &UserAccessToken, token_hash: &str, now: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO user_access_tokens (id, token_hash, user_id, description, is_active, create_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -26,7 +27,7 @@ pub fn insert(c: &Connection, t: &UserAccessToken, token_hash: &str, now: i64) -
     Ok(())
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<UserAccessToken>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<UserAccessToken>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM user_access_tokens t WHERE t.id = ?1"
@@ -36,7 +37,7 @@ pub fn find(c: &Connection, id: &str) -> Result<Option<UserAccessToken>> {
 }
 
 /// The token whose secret has this digest (used to authenticate).
-pub fn find_by_hash(c: &Connection, hash: &str) -> Result<Option<UserAccessToken>> {
+pub fn find_by_hash(c: &Conn, hash: &str) -> Result<Option<UserAccessToken>> {
     optional(
         c.prepare_cached(&format!(
             "SELECT {COLS} FROM user_access_tokens t WHERE t.token_hash = ?1"
@@ -46,7 +47,7 @@ pub fn find_by_hash(c: &Connection, hash: &str) -> Result<Option<UserAccessToken
 }
 
 pub fn list_for_user(
-    c: &Connection,
+    c: &Conn,
     user_id: &str,
     page: i64,
     per_page: i64,
@@ -59,7 +60,7 @@ pub fn list_for_user(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn list(c: &Connection, page: i64, per_page: i64) -> Result<Vec<UserAccessToken>> {
+pub fn list(c: &Conn, page: i64, per_page: i64) -> Result<Vec<UserAccessToken>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM user_access_tokens t ORDER BY t.create_at, t.id LIMIT ?1 OFFSET ?2"
     ))?;
@@ -68,7 +69,7 @@ pub fn list(c: &Connection, page: i64, per_page: i64) -> Result<Vec<UserAccessTo
 }
 
 /// Tokens whose id, owner id or owner username starts with `term` (at most 1000).
-pub fn search(c: &Connection, term: &str) -> Result<Vec<UserAccessToken>> {
+pub fn search(c: &Conn, term: &str) -> Result<Vec<UserAccessToken>> {
     let pattern = format!(
         "{}%",
         term.replace('\\', "\\\\")
@@ -84,14 +85,14 @@ pub fn search(c: &Connection, term: &str) -> Result<Vec<UserAccessToken>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn update_active(c: &Connection, id: &str, active: bool) -> Result<usize> {
+pub fn update_active(c: &Conn, id: &str, active: bool) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE user_access_tokens SET is_active = ?2 WHERE id = ?1")?
             .execute(params![id, active])?,
     )
 }
 
-pub fn delete(c: &Connection, id: &str) -> Result<usize> {
+pub fn delete(c: &Conn, id: &str) -> Result<usize> {
     Ok(
         c.prepare_cached("DELETE FROM user_access_tokens WHERE id = ?1")?
             .execute([id])?,

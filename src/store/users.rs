@@ -1,8 +1,9 @@
 //! Users (and the bot rows that mark some of them as bots).
 
+use super::Conn;
 use super::{json_map, optional, Result};
 use crate::model::user::{BotInfo, User};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Row};
 
 const COLS: &str = "u.id, u.create_at, u.update_at, u.delete_at, u.username, u.password_hash, \
     u.auth_service, u.email, u.email_verified, u.nickname, u.first_name, u.last_name, u.position, \
@@ -49,7 +50,7 @@ fn select(where_clause: &str) -> String {
     format!("SELECT {COLS} FROM users u LEFT JOIN bots b ON b.user_id = u.id {where_clause}")
 }
 
-pub fn insert(c: &Connection, u: &User) -> Result<()> {
+pub fn insert(c: &Conn, u: &User) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO users (id, create_at, update_at, delete_at, username, password_hash, \
          auth_service, email, email_verified, nickname, first_name, last_name, position, roles, \
@@ -80,21 +81,21 @@ pub fn insert(c: &Connection, u: &User) -> Result<()> {
     Ok(())
 }
 
-pub fn find(c: &Connection, id: &str) -> Result<Option<User>> {
+pub fn find(c: &Conn, id: &str) -> Result<Option<User>> {
     optional(
         c.prepare_cached(&select("WHERE u.id = ?1"))?
             .query_row([id], from_row),
     )
 }
 
-pub fn find_by_username(c: &Connection, username: &str) -> Result<Option<User>> {
+pub fn find_by_username(c: &Conn, username: &str) -> Result<Option<User>> {
     optional(
         c.prepare_cached(&select("WHERE u.username = ?1"))?
             .query_row([username.to_lowercase()], from_row),
     )
 }
 
-pub fn find_by_email(c: &Connection, email: &str) -> Result<Option<User>> {
+pub fn find_by_email(c: &Conn, email: &str) -> Result<Option<User>> {
     optional(
         c.prepare_cached(&select("WHERE u.email = ?1"))?
             .query_row([email.to_lowercase()], from_row),
@@ -103,7 +104,7 @@ pub fn find_by_email(c: &Connection, email: &str) -> Result<Option<User>> {
 
 /// Login lookup: username or email, case-insensitively.
 pub fn find_by_login(
-    c: &Connection,
+    c: &Conn,
     login: &str,
     by_username: bool,
     by_email: bool,
@@ -119,7 +120,7 @@ pub fn find_by_login(
     Ok(None)
 }
 
-pub fn list_by_ids(c: &Connection, ids: &[String]) -> Result<Vec<User>> {
+pub fn list_by_ids(c: &Conn, ids: &[String]) -> Result<Vec<User>> {
     let mut out = Vec::new();
     let mut stmt = c.prepare_cached(&select("WHERE u.id = ?1"))?;
     for id in ids {
@@ -132,7 +133,7 @@ pub fn list_by_ids(c: &Connection, ids: &[String]) -> Result<Vec<User>> {
 
 /// Users ordered by username, paged; optionally only members of a team or channel.
 pub fn list(
-    c: &Connection,
+    c: &Conn,
     in_team: Option<&str>,
     in_channel: Option<&str>,
     page: i64,
@@ -158,7 +159,7 @@ pub fn list(
 }
 
 /// Counts human (non-bot) accounts, deactivated ones included: the first one becomes admin.
-pub fn count_humans(c: &Connection) -> Result<i64> {
+pub fn count_humans(c: &Conn) -> Result<i64> {
     Ok(c.query_row(
         "SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM bots b WHERE b.user_id = u.id)",
         [],
@@ -166,14 +167,14 @@ pub fn count_humans(c: &Connection) -> Result<i64> {
     )?)
 }
 
-pub fn update_failed_attempts(c: &Connection, id: &str, n: i64) -> Result<()> {
+pub fn update_failed_attempts(c: &Conn, id: &str, n: i64) -> Result<()> {
     c.prepare_cached("UPDATE users SET failed_attempts = ?2 WHERE id = ?1")?
         .execute(params![id, n])?;
     Ok(())
 }
 
 /// Adds one failed attempt; returns the new count.
-pub fn increment_failed_attempts(c: &Connection, id: &str) -> Result<i64> {
+pub fn increment_failed_attempts(c: &Conn, id: &str) -> Result<i64> {
     c.prepare_cached("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1")?
         .execute([id])?;
     Ok(c.query_row(
@@ -183,20 +184,20 @@ pub fn increment_failed_attempts(c: &Connection, id: &str) -> Result<i64> {
     )?)
 }
 
-pub fn update_login(c: &Connection, id: &str, now: i64) -> Result<()> {
+pub fn update_login(c: &Conn, id: &str, now: i64) -> Result<()> {
     c.prepare_cached("UPDATE users SET failed_attempts = 0, last_login = ?2 WHERE id = ?1")?
         .execute(params![id, now])?;
     Ok(())
 }
 
-pub fn update_roles(c: &Connection, id: &str, roles: &str, now: i64) -> Result<usize> {
+pub fn update_roles(c: &Conn, id: &str, roles: &str, now: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE users SET roles = ?2, update_at = ?3 WHERE id = ?1")?
             .execute(params![id, roles, now])?,
     )
 }
 
-pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64, now: i64) -> Result<usize> {
+pub fn update_delete_at(c: &Conn, id: &str, delete_at: i64, now: i64) -> Result<usize> {
     Ok(
         c.prepare_cached("UPDATE users SET delete_at = ?2, update_at = ?3 WHERE id = ?1")?
             .execute(params![id, delete_at, now])?,
@@ -204,7 +205,7 @@ pub fn update_delete_at(c: &Connection, id: &str, delete_at: i64, now: i64) -> R
 }
 
 /// Writes the editable profile fields back.
-pub fn update_profile(c: &Connection, u: &User) -> Result<usize> {
+pub fn update_profile(c: &Conn, u: &User) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE users SET update_at = ?2, username = ?3, email = ?4, nickname = ?5, \
          first_name = ?6, last_name = ?7, position = ?8, locale = ?9, props = ?10, \
@@ -228,7 +229,7 @@ pub fn update_profile(c: &Connection, u: &User) -> Result<usize> {
 }
 
 /// Active human accounts holding `system_admin` (the last one may not be demoted).
-pub fn count_active_admins(c: &Connection) -> Result<i64> {
+pub fn count_active_admins(c: &Conn) -> Result<i64> {
     Ok(c.query_row(
         "SELECT COUNT(*) FROM users u WHERE u.delete_at = 0 AND (' ' || u.roles || ' ') LIKE '% system_admin %' \
          AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.user_id = u.id)",
@@ -239,7 +240,7 @@ pub fn count_active_admins(c: &Connection) -> Result<i64> {
 
 /// Sets a new password hash and clears the failed-attempt count (this is how an admin
 /// unlocks an account locked by `MaximumLoginAttempts`).
-pub fn update_password(c: &Connection, id: &str, hash: &str, now: i64) -> Result<usize> {
+pub fn update_password(c: &Conn, id: &str, hash: &str, now: i64) -> Result<usize> {
     Ok(c.prepare_cached(
         "UPDATE users SET password_hash = ?2, last_password_update = ?3, update_at = ?3, failed_attempts = 0 \
          WHERE id = ?1",

@@ -5,6 +5,7 @@
 //! copies the WAL into the database file after commits, off the writer's path.
 
 use super::changes::Changes;
+use super::Conn;
 use super::{channels, Result, StoreError};
 use rusqlite::Connection;
 use std::path::Path;
@@ -28,7 +29,7 @@ type Completion = Box<dyn FnOnce() + Send>;
 /// changes were rolled back, and only its last run counts. `finish` turns the last run's
 /// result into the caller's completion, which gets the batch's outcome.
 trait Task: Send {
-    fn run(&mut self, conn: &Connection) -> bool;
+    fn run(&mut self, conn: &Conn) -> bool;
     fn rerunnable(&self) -> bool;
     /// The completion, and whether it is a continuation for the completion threads
     /// (`write_then`) rather than a hand-over to a blocked caller (`write`).
@@ -67,9 +68,9 @@ impl<T, E, F> Task for Once<T, E, F>
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
-    F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+    F: FnOnce(&Conn) -> std::result::Result<T, E> + Send + 'static,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &Conn) -> bool {
         let r = match self.f.take() {
             Some(f) => guarded(|| f(conn)),
             None => Err(E::from(StoreError::Panicked)),
@@ -107,10 +108,10 @@ where
     D: Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
-    F: Fn(&Connection, &D) -> std::result::Result<T, E> + Send + 'static,
+    F: Fn(&Conn, &D) -> std::result::Result<T, E> + Send + 'static,
     K: FnOnce(std::result::Result<T, E>, D) + Send + 'static,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &Conn) -> bool {
         let r = guarded(|| (self.f)(conn, &self.data));
         let ok = r.is_ok();
         self.result = Some(r);
@@ -178,7 +179,7 @@ impl Writer {
             .name("db-writer".into())
             .spawn(move || {
                 let _alive = writer_alive;
-                writer_loop(conn, rx, &changes, &done_tx, &commits)
+                writer_loop(Conn(conn), rx, &changes, &done_tx, &commits)
             })
             .map_err(|_| StoreError::WriterGone)?;
         Ok(Writer {
@@ -192,7 +193,7 @@ impl Writer {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&Connection) -> std::result::Result<T, E> + Send + 'static,
+        F: FnOnce(&Conn) -> std::result::Result<T, E> + Send + 'static,
     {
         let (reply, reply_rx) = mpsc::sync_channel::<std::result::Result<T, E>>(1);
         let job = Box::new(Once {
@@ -214,7 +215,7 @@ impl Writer {
         D: Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: Fn(&Connection, &D) -> std::result::Result<T, E> + Send + 'static,
+        F: Fn(&Conn, &D) -> std::result::Result<T, E> + Send + 'static,
         K: FnOnce(std::result::Result<T, E>, D) + Send + 'static,
     {
         self.unsettled.fetch_add(1, Ordering::SeqCst);
@@ -253,7 +254,7 @@ impl Drop for Settled {
 }
 
 fn writer_loop(
-    conn: Connection,
+    conn: Conn,
     rx: Receiver<Job>,
     changes: &Changes,
     completions: &mpsc::Sender<Vec<Completion>>,
@@ -304,7 +305,7 @@ fn writer_loop(
 /// If one of them fails, the whole transaction is rolled back and every job runs again, each
 /// in a savepoint of its own (they may run more than once; only their last run counts). The
 /// `write` jobs always run in their own savepoints.
-fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<(Done, bool)>, bool) {
+fn run_batch(conn: &Conn, batch: Vec<Job>) -> (Vec<(Done, bool)>, bool) {
     let (mut again, mut once): (Vec<Job>, Vec<Job>) =
         batch.into_iter().partition(|j| j.rerunnable());
     let mut began = true;
@@ -336,7 +337,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> (Vec<(Done, bool)>, bool) {
 }
 
 /// Runs one job in its own savepoint.
-fn run_alone(conn: &Connection, job: &mut Job) {
+fn run_alone(conn: &Conn, job: &mut Job) {
     let sp_ok = run(conn, "SAVEPOINT job").is_ok();
     let ok = job.run(conn);
     if sp_ok {
@@ -347,7 +348,7 @@ fn run_alone(conn: &Connection, job: &mut Job) {
     }
 }
 
-fn end_savepoint(conn: &Connection, sql: &str) {
+fn end_savepoint(conn: &Conn, sql: &str) {
     if let Err(e) = run(conn, sql) {
         log::error!("db-writer: {sql} failed: {e}");
     }
@@ -439,7 +440,7 @@ fn run_completion(c: Completion) {
 }
 
 /// Runs one transaction-control statement, prepared once (the writer runs several per job).
-fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+fn run(conn: &Conn, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
@@ -495,7 +496,7 @@ mod tests {
         let oks: Vec<bool> = (0..20)
             .map(|i| {
                 st.write(move |c| {
-                    c.execute("INSERT INTO t (x) VALUES (?1)", [i % 10])?;
+                    c.0.execute("INSERT INTO t (x) VALUES (?1)", [i % 10])?;
                     Ok::<_, StoreError>(())
                 })
                 .is_ok()
@@ -517,7 +518,7 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..50 {
                         st.write(move |c| {
-                            c.execute("INSERT INTO t (x) VALUES (?1)", [i])?;
+                            c.0.execute("INSERT INTO t (x) VALUES (?1)", [i])?;
                             Ok::<_, StoreError>(())
                         })
                         .unwrap();
@@ -547,10 +548,10 @@ mod tests {
                 i,
                 move |c, &i| {
                     runs[i as usize].fetch_add(1, Ordering::SeqCst);
-                    c.execute("INSERT INTO t (x) VALUES (?1)", [100 + i])?;
+                    c.0.execute("INSERT INTO t (x) VALUES (?1)", [100 + i])?;
                     // Job 5's second insert collides with job 0's row: its first must go too.
                     let x = if i == 5 { 0 } else { i };
-                    c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                    c.0.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
                     Ok::<_, StoreError>(i)
                 },
                 move |r, i| tx.send((i, r.is_ok())).unwrap(),
@@ -566,7 +567,7 @@ mod tests {
         assert_eq!(answers, expected);
         let c = st.reader().unwrap();
         let xs: Vec<i64> = c
-            .prepare("SELECT x FROM t ORDER BY x")
+            .prepare_cached("SELECT x FROM t ORDER BY x")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -673,7 +674,7 @@ mod tests {
             st.write_then(
                 x,
                 |c, x| {
-                    c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                    c.0.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
                     Ok::<_, StoreError>(*x)
                 },
                 move |r, _| {
@@ -709,7 +710,7 @@ mod tests {
         // 2 MB: far below the writer's own checkpoint threshold (10,000 pages).
         for _ in 0..64 {
             st.write(|c| {
-                c.execute("INSERT INTO t (x) VALUES (zeroblob(32768))", [])?;
+                c.0.execute("INSERT INTO t (x) VALUES (zeroblob(32768))", [])?;
                 Ok::<_, StoreError>(())
             })
             .unwrap();
