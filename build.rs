@@ -3,7 +3,7 @@
 //!
 //! Also compiles the web client in: every file under `static/` becomes an entry of
 //! `$OUT_DIR/static_assets.rs` with its bytes, a gzip copy made here (so no request compresses
-//! anything) and an ETag from its SHA-256 (`http::static_files` serves them).
+//! anything) and an ETag from its SHA-256 (`static_files.rs` serves them).
 
 use flate2::{write::GzEncoder, Compression};
 use sha2::{Digest, Sha256};

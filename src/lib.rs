@@ -25,12 +25,14 @@ pub mod outbound;
 pub mod outgoing;
 pub mod permissions;
 pub mod posting;
+pub mod server;
 pub mod slack;
+pub mod static_files;
 pub mod store;
 pub mod ws;
 
-pub use app::{start, Running, StartError};
 pub use config::Config;
+pub use server::{start, Running, StartError};
 
 /// The Perch release, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

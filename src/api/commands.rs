@@ -336,7 +336,7 @@ pub fn execute(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     match commands::execute(ctx, s, &channel, &team_id, root_id, &args.command)? {
         Executed::Done(resp) => Ok(Resp::ok(&resp)),
         // The command's URL may take up to the outgoing timeout: no worker waits for it.
-        Executed::Calling(call) => crate::http::off_worker(ctx.app, "command-call", move |app| {
+        Executed::Calling(call) => crate::app::off_worker(ctx.app, "command-call", move |app| {
             call.finish(app).map(|r| Resp::ok(&r))
         }),
     }

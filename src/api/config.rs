@@ -64,7 +64,7 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         ));
     }
     // Writing and syncing the file is slow work: off the HTTP worker.
-    crate::http::off_worker(ctx.app, "config-save", move |app| save(app, &body))
+    crate::app::off_worker(ctx.app, "config-save", move |app| save(app, &body))
 }
 
 fn save(app: &App, body: &Map<String, Value>) -> Result<Resp, ApiError> {

@@ -74,6 +74,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     // The answer is sent once the post is durable, by the write's continuation; this worker
     // goes on to the next request meanwhile.
     let (resp, answer) = Resp::later();
+    let app = ctx.app.clone();
     posting::create_in_then(
         ctx.app,
         ctx.db,
@@ -91,7 +92,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             create_at,
             fire_outgoing_hooks: true,
         },
-        move |stored| answer.complete(move |app| Ok(Resp::created(&stored?.fan_out(app)))),
+        move |stored| answer.complete(move || Ok(Resp::created(&stored?.fan_out(&app)))),
     )?;
     Ok(resp)
 }

@@ -74,7 +74,7 @@ pub fn login(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let Some(l) = &ctx.app.limits.login else {
         return login_checked(ctx, req);
     };
-    let d = l.check(&crate::http::router::client_ip(ctx, req));
+    let d = l.check(&req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header));
     if !d.allowed {
         return Ok(d.rejection());
     }
@@ -145,7 +145,7 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         web_app: req.header("X-Requested-With") == Some("XMLHttpRequest"),
         https: req.header("X-Forwarded-Proto") == Some("https"),
     };
-    crate::http::off_worker(ctx.app, "login", move |app| finish_login(app, user, from))
+    crate::app::off_worker(ctx.app, "login", move |app| finish_login(app, user, from))
 }
 
 /// What the rest of a login needs from its request.

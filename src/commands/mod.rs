@@ -10,7 +10,6 @@ pub mod timer;
 use crate::app::{App, Ctx};
 use crate::auth::Session;
 use crate::error::ApiError;
-use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;
@@ -357,11 +356,12 @@ pub fn create_response_url(
     Ok(id)
 }
 
-/// `POST /hooks/commands/{id}`: a delayed response to a custom command (JSON
-/// `CommandResponse`, or any other body as its text), posted as the invoking user in the
-/// original channel and thread. No session: the id is the secret.
-pub fn response_url(ctx: &Ctx, req: &Req, id: &str) -> Result<Resp, ApiError> {
-    let mut resp = CommandResponse::from_body(&req.media_type(), &req.body).map_err(|e| {
+/// A delayed response to a custom command through its response URL (`POST
+/// /hooks/commands/{id}`; `body` is a JSON `CommandResponse`, or any other body as its text),
+/// posted as the invoking user in the original channel and thread. No session: the id is
+/// the secret.
+pub fn response_url(ctx: &Ctx, id: &str, media_type: &str, body: &[u8]) -> Result<(), ApiError> {
+    let mut resp = CommandResponse::from_body(media_type, body).map_err(|e| {
         ApiError::bad_request(
             "web.command_webhook.parse.app_error",
             "Unable to parse the command response.",
@@ -378,8 +378,7 @@ pub fn response_url(ctx: &Ctx, req: &Req, id: &str) -> Result<Resp, ApiError> {
         .with_detail(format!("{}: {}", inner.id, inner.message));
         outer.cause = inner.cause;
         outer
-    })?;
-    Ok(Resp::text(200, "ok"))
+    })
 }
 
 fn run_response_url(ctx: &Ctx, id: &str, resp: &mut CommandResponse) -> Result<(), ApiError> {

@@ -238,7 +238,7 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
     }
     let call = Call {
         request_id: ctx.request_id,
-        remote_addr: crate::http::router::client_ip(ctx, req),
+        remote_addr: req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header),
         content_type: req.header("Content-Type").unwrap_or(""),
         body: &req.body,
         idempotency_key: req
@@ -289,14 +289,15 @@ fn answer_ok(delivered: &Delivered) -> Resp {
 fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) -> Resp {
     let (resp, answer) = Resp::later();
     let rid = ctx.request_id.to_string();
+    let app = ctx.app.clone();
     ctx.app.store.write_then(
         write,
         |c, w| w.commit(c),
         move |written, write| {
-            answer.complete(move |app| match written {
+            answer.complete(move || match written {
                 Ok(delivered) => {
                     if delivered.created() {
-                        posting::after_commit_integration(app, &channel, &write.posts);
+                        posting::after_commit_integration(&app, &channel, &write.posts);
                     }
                     Ok(answer_ok(&delivered))
                 }
@@ -306,7 +307,7 @@ fn deliver_later(ctx: &Ctx, write: Box<DeliveryWrite>, channel: Arc<Channel>) ->
                     row.status_code = r.status;
                     row.error_id = r.reason.to_string();
                     row.post_id.clear();
-                    record_row(app, row, &rid);
+                    record_row(&app, row, &rid);
                     Err(r.into())
                 }
             })

@@ -230,7 +230,7 @@ fn call_for<'a>(req: &'a Req, ctx: &'a Ctx, via: Via, tool: Option<&str>) -> Cal
         .map(|k| bounded_key(&k));
     Call {
         request_id: ctx.request_id,
-        remote_addr: crate::http::router::client_ip(ctx, req),
+        remote_addr: req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header),
         content_type: req.header("Content-Type").unwrap_or(""),
         body: &req.body,
         idempotency_key: key,

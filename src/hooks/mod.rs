@@ -7,11 +7,42 @@ pub mod incoming;
 pub mod integration;
 pub mod multipart;
 
+use crate::app::Ctx;
+use crate::error::ApiError;
+use crate::http::{Method, Req, Resp};
 use crate::model::incoming_hook::IncomingHook;
 use crate::store::{self, Conn, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// `/hooks/{id}` and `/hooks/{id}/{source}` (incoming webhooks, native payloads of other tools)
+/// and `/hooks/commands/{id}` (slash-command response URLs).
+/// Literal rows go above the `[id, _]` catch-all.
+pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
+    let seg = req.segments_after("/hooks");
+    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
+    match (req.method, seg.as_slice()) {
+        (Method::Post, ["commands", id]) => {
+            crate::commands::response_url(ctx, id, &req.media_type(), &req.body)?;
+            Ok(Resp::text(200, "ok"))
+        }
+        (Method::Post, [id]) if is_hook_id(id) => incoming::handle(ctx, req, id),
+        // A tool's native payload (`/hooks/{id}/github`, …, `/hooks/{id}/template`).
+        (Method::Post, [id, source]) if is_hook_id(id) => {
+            integration::handle_named(ctx, req, id, source)
+        }
+        _ => Err(ApiError::not_found(
+            "api.context.404.app_error",
+            "Sorry, we could not find the page.",
+        )),
+    }
+}
+
+/// Mattermost's route pattern for hook ids, `[A-Za-z0-9]+`.
+fn is_hook_id(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
 
 /// Live incoming hooks by id, filled on first use. Every change to a hook (update, delete,
 /// its channel archived) calls `forget*` after its write has committed.

@@ -1,4 +1,4 @@
-//! Rendering an `ApiError` (`crate::error`) as Mattermost's AppError body.
+//! Rendering an `ApiError` (`crate::error`) as Mattermost's AppError body, and logging it.
 
 use super::Resp;
 use crate::error::ApiError;
@@ -18,6 +18,20 @@ impl ApiError {
         let mut resp = Resp::json(status, &body);
         resp.headers.extend(self.headers.iter().cloned());
         resp
+    }
+}
+
+/// Logs a handler's error: 5xx as errors (with the cause), refusals of access as info.
+/// `path` is already fit for the log (`Service::loggable`).
+pub fn log(rid: &str, path: &str, e: &ApiError) {
+    match e.status {
+        500.. => log::error!(
+            "[{rid}] {path}: {} ({})",
+            e.id,
+            e.cause.as_deref().unwrap_or(&e.detail)
+        ),
+        401 | 403 => log::info!("[{rid}] {path}: {} {}", e.status, e.id),
+        _ => log::debug!("[{rid}] {path}: {} {}", e.status, e.id),
     }
 }
 

@@ -1,19 +1,18 @@
 //! The only place that knows tiny_http: worker threads, bounded body reading, panic recovery,
-//! the common response headers, and the access log.
+//! the common response headers, and the access log. What a request means is not known here:
+//! the workers hand each one to a `Service`, which the composition root (`server.rs`) wires to
+//! the route tables. `http` names no route, no handler and no `App`.
 
 pub mod error;
 pub mod limits;
 pub mod request;
 pub mod response;
-pub mod router;
-pub mod static_files;
 
 use crate::error::ApiError;
 pub use request::{Method, Req};
 pub use response::Resp;
 
-use crate::app::{App, Ctx};
-use std::sync::atomic::Ordering;
+use crate::config::Config;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
@@ -26,7 +25,7 @@ impl Listener {
     /// Binds `addr`. Each connection's own thread reads request bodies (bounded by
     /// `MaximumPayloadSizeBytes`) and writes answers, with the configured timeouts, so an HTTP
     /// worker never waits on a client (the patched tiny_http's `ServerOptions`).
-    pub fn bind(addr: std::net::SocketAddr, config: &crate::Config) -> Result<Listener, String> {
+    pub fn bind(addr: std::net::SocketAddr, config: &Config) -> Result<Listener, String> {
         let secs = |s: i64| Some(std::time::Duration::from_secs(s.max(1) as u64));
         let limit = body_limit(config);
         let options = tiny_http::ServerOptions {
@@ -50,9 +49,33 @@ impl Listener {
     }
 }
 
-/// Starts `n` named worker threads, each with its own read-only database connection.
-pub fn spawn_workers(
-    app: Arc<App>,
+/// The application behind the workers, implemented by the composition root (`server.rs`).
+pub trait Service: Send + Sync + 'static {
+    /// What one worker keeps between requests (its database reader), made on its first one.
+    type Local;
+    fn local(&self) -> Result<Self::Local, String>;
+    /// Answers one request: a response, or `Resp::later()`'s placeholder when the answer
+    /// waits on a write.
+    fn serve(&self, local: &Self::Local, req: &Req, request_id: &str) -> Resp;
+    /// True once the server shuts down: the workers stop taking requests.
+    fn stopping(&self) -> bool;
+    /// The settings the workers apply themselves (body and URL limits, developer mode).
+    fn config(&self) -> &Config;
+    /// `X-Version-Id`.
+    fn version_id(&self) -> &str;
+    /// The error for a body over `MaximumPayloadSizeBytes` at `path`.
+    fn too_large(&self, _path: &str) -> ApiError {
+        ApiError::too_large()
+    }
+    /// `path` as it may be logged (credentials in URLs masked).
+    fn loggable(&self, path: &str) -> String {
+        path.to_string()
+    }
+}
+
+/// Starts `n` named worker threads serving `app`.
+pub fn spawn_workers<S: Service>(
+    app: Arc<S>,
     listener: &Listener,
     n: usize,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
@@ -67,19 +90,19 @@ pub fn spawn_workers(
         .collect()
 }
 
-fn worker(app: &Arc<App>, server: &tiny_http::Server) {
+fn worker<S: Service>(app: &Arc<S>, server: &tiny_http::Server) {
     // The read connection is opened on the first request this worker serves: an idle server
     // keeps only the connections it has needed (each costs memory).
-    let mut db: Option<crate::store::Reader> = None;
+    let mut db: Option<S::Local> = None;
     loop {
-        if app.shutting_down.load(Ordering::SeqCst) {
+        if app.stopping() {
             return;
         }
         let raw = match server.recv() {
             Ok(r) => r,
             Err(e) => {
                 // Stopping unblocks every worker's accept: not an error.
-                if app.shutting_down.load(Ordering::SeqCst) {
+                if app.stopping() {
                     return;
                 }
                 log::error!("accept failed: {e}");
@@ -87,7 +110,7 @@ fn worker(app: &Arc<App>, server: &tiny_http::Server) {
             }
         };
         if db.is_none() {
-            match app.store.reader() {
+            match app.local() {
                 Ok(r) => db = Some(r),
                 Err(e) => log::error!("cannot open a database reader: {e}"),
             }
@@ -104,7 +127,7 @@ fn worker(app: &Arc<App>, server: &tiny_http::Server) {
     }
 }
 
-fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request) {
+fn handle<S: Service>(app: &Arc<S>, db: &S::Local, mut raw: tiny_http::Request) {
     let started = Instant::now();
     let rid = crate::model::new_id();
     let method = Method::parse(raw.method().as_str());
@@ -124,7 +147,7 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
     let expected = raw
         .body_length()
         .unwrap_or(0)
-        .min(body_limit(&app.config) as usize);
+        .min(body_limit(app.config()) as usize);
     let mut body = Vec::with_capacity(expected);
     let read = std::io::Read::read_to_end(raw.as_reader(), &mut body);
     let truncated = raw.body_truncated();
@@ -136,35 +159,19 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
             "api.context.invalid_body_param.app_error",
             "Could not read the request body.",
         )
-        .to_response(&rid, app.config.service.enable_developer)
-    } else if url.len() as i64 > app.config.service.maximum_url_length {
+        .to_response(&rid, app.config().service.enable_developer)
+    } else if url.len() as i64 > app.config().service.maximum_url_length {
         ApiError::new(
             414,
             "basic_security_check.url.too_long_error",
             "URL is too long.",
         )
-        .to_response(&rid, app.config.service.enable_developer)
+        .to_response(&rid, app.config().service.enable_developer)
     } else if truncated {
-        // The webhook endpoint answers 400 here in Mattermost (it fails decoding the truncated
-        // body, hence the decode error id); everywhere else it is a 413.
-        let e = if req.path.starts_with("/hooks/") {
-            ApiError::bad_request(
-                "web.incoming_webhook.decode.app_error",
-                "Request body is too large.",
-            )
-        } else {
-            ApiError::too_large()
-        };
-        e.to_response(&rid, app.config.service.enable_developer)
+        app.too_large(&req.path)
+            .to_response(&rid, app.config().service.enable_developer)
     } else {
-        let ctx = Ctx {
-            app,
-            db,
-            request_id: &rid,
-        };
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            router::dispatch(&ctx, &req)
-        })) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.serve(db, &req, &rid))) {
             Ok(r) => r,
             Err(_) => {
                 log::error!("[{rid}] handler panicked");
@@ -183,12 +190,12 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
             let path = req.path.clone();
             let outer = std::mem::take(&mut resp.headers);
             later.on_ready(Box::new(move |build: response::Finish| {
-                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(&app)));
-                let developer = app.config.service.enable_developer;
+                let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build));
+                let developer = app.config().service.enable_developer;
                 let mut resp = match built {
                     Ok(Ok(r)) => r,
                     Ok(Err(e)) => {
-                        router::log_error_at(&rid, &path, &e);
+                        error::log(&rid, &app.loggable(&path), &e);
                         e.to_response(&rid, developer)
                     }
                     Err(_) => {
@@ -207,53 +214,20 @@ fn handle(app: &Arc<App>, db: &crate::store::Reader, mut raw: tiny_http::Request
     }
 }
 
-/// Slow work (an outside URL, password hashing) running on threads of its own, per server;
-/// beyond this, it runs on the worker that received the request.
-const MAX_OFF_WORKER: usize = 64;
-
-/// Runs `work` on a thread of its own and answers the request from there, so slow work holds
-/// no HTTP worker (with few workers, a handful of slow calls would otherwise stall the server).
-/// Returns the placeholder answer to give back to the router.
-pub fn off_worker(
-    app: &App,
-    name: &str,
-    work: impl FnOnce(&App) -> Result<Resp, ApiError> + Send + 'static,
-) -> Result<Resp, ApiError> {
-    /// One thread counted in `App::off_worker`, until it ends (also by a panic).
-    struct Counted(Arc<App>);
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.off_worker.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-    let Some(shared) = app.shared() else {
-        return work(app);
-    };
-    if shared.off_worker.fetch_add(1, Ordering::SeqCst) >= MAX_OFF_WORKER {
-        drop(Counted(shared));
-        return work(app);
-    }
-    let counted = Counted(shared);
-    let (resp, answer) = Resp::later();
-    let spawned = thread::Builder::new().name(name.into()).spawn(move || {
-        let done = work(&counted.0);
-        drop(counted);
-        answer.complete(move |_| done);
-    });
-    if let Err(e) = spawned {
-        // The work, its answer and the count went with the failed spawn.
-        return Err(ApiError::internal(format!("cannot start a thread: {e}")));
-    }
-    Ok(resp)
-}
-
 /// The most a request body may be (beyond it: 413, or 400 on the webhook endpoint).
-fn body_limit(config: &crate::Config) -> u64 {
+fn body_limit(config: &Config) -> u64 {
     config.service.maximum_payload_size_bytes.max(0) as u64 + 512
 }
 
 /// Answers `101` and hands the socket to the upgrade's owner (on the connection's thread).
-fn upgrade(app: &App, raw: tiny_http::Request, mut resp: Resp, rid: &str, path: &str, t: Instant) {
+fn upgrade<S: Service>(
+    app: &Arc<S>,
+    raw: tiny_http::Request,
+    mut resp: Resp,
+    rid: &str,
+    path: &str,
+    t: Instant,
+) {
     let Some(up) = resp.upgrade.take() else {
         return;
     };
@@ -267,20 +241,20 @@ fn upgrade(app: &App, raw: tiny_http::Request, mut resp: Resp, rid: &str, path: 
         add(k, v);
     }
     add("X-Request-Id", rid);
-    add("X-Version-Id", &app.version_id);
+    add("X-Version-Id", app.version_id());
     if let Err(e) = raw.upgrade_socket(&up.protocol, out, up.then) {
         log::warn!("[{rid}] upgrade failed: {e}");
     }
     log::info!(
         "[{rid}] GET {} -> 101 in {}µs",
-        redact_path(path),
+        app.loggable(path),
         t.elapsed().as_micros()
     );
 }
 
 /// Writes the answer and the access-log line.
-fn finish(
-    app: &App,
+fn finish<S: Service>(
+    app: &Arc<S>,
     raw: tiny_http::Request,
     resp: Resp,
     rid: &str,
@@ -293,12 +267,18 @@ fn finish(
     log::info!(
         "[{rid}] {:?} {} -> {status} in {}µs",
         method,
-        redact_path(path),
+        app.loggable(path),
         started.elapsed().as_micros()
     );
 }
 
-fn respond(app: &App, raw: tiny_http::Request, resp: Resp, rid: &str, method: Method) {
+fn respond<S: Service>(
+    app: &Arc<S>,
+    raw: tiny_http::Request,
+    resp: Resp,
+    rid: &str,
+    method: Method,
+) {
     let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
     let mut add = |k: &str, v: &str| {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
@@ -309,7 +289,7 @@ fn respond(app: &App, raw: tiny_http::Request, resp: Resp, rid: &str, method: Me
         add(k, v);
     }
     add("X-Request-Id", rid);
-    add("X-Version-Id", &app.version_id);
+    add("X-Version-Id", app.version_id());
     add("X-Content-Type-Options", "nosniff");
     add("Referrer-Policy", "no-referrer");
     if method == Method::Get {
@@ -317,33 +297,5 @@ fn respond(app: &App, raw: tiny_http::Request, resp: Resp, rid: &str, method: Me
     }
     if let Err(e) = raw.respond(out) {
         log::debug!("[{rid}] client went away: {e}");
-    }
-}
-
-/// Hook ids and command response ids in URLs are credentials: never log them.
-pub fn redact_path(path: &str) -> String {
-    if let Some(rest) = path.strip_prefix("/hooks/") {
-        let tail = rest
-            .split_once('/')
-            .map(|(_, t)| format!("/{t}"))
-            .unwrap_or_default();
-        if rest.starts_with("commands/") {
-            return "/hooks/commands/****".into();
-        }
-        return format!("/hooks/****{tail}");
-    }
-    path.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hook_ids_are_redacted() {
-        assert_eq!(redact_path("/hooks/abc123"), "/hooks/****");
-        assert_eq!(redact_path("/hooks/abc123/github"), "/hooks/****/github");
-        assert_eq!(redact_path("/hooks/commands/xyz"), "/hooks/commands/****");
-        assert_eq!(redact_path("/api/v4/users/me"), "/api/v4/users/me");
     }
 }

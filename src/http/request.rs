@@ -142,6 +142,22 @@ impl Req {
     pub fn remote_ip(&self) -> String {
         self.remote.map(|a| a.ip().to_string()).unwrap_or_default()
     }
+
+    /// The client IP: the first address of the first of the `trusted` headers present
+    /// (`ServiceSettings.TrustedProxyIPHeader`), else the socket's.
+    pub fn client_ip(&self, trusted: &[String]) -> String {
+        for h in trusted {
+            if let Some(v) = self.header(h) {
+                if let Some(first) = v.split(',').next() {
+                    let ip = first.trim();
+                    if !ip.is_empty() {
+                        return ip.to_string();
+                    }
+                }
+            }
+        }
+        self.remote_ip()
+    }
 }
 
 #[cfg(test)]

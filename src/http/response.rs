@@ -2,7 +2,6 @@
 //! A handler whose answer waits on a durable write returns `Resp::later()`'s placeholder and
 //! completes the `Answer` from the write's continuation (`Store::write_then`).
 
-use crate::app::App;
 use crate::error::ApiError;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -32,8 +31,8 @@ impl std::fmt::Debug for Upgrade {
     }
 }
 
-/// The final step of a deferred answer: builds the response, given the app.
-pub type Finish = Box<dyn FnOnce(&App) -> Result<Resp, ApiError> + Send>;
+/// The final step of a deferred answer: builds the response.
+pub type Finish = Box<dyn FnOnce() -> Result<Resp, ApiError> + Send>;
 /// Where a deferred answer goes: the HTTP layer's sink, which writes it to the client.
 pub type Sink = Box<dyn FnOnce(Finish) + Send>;
 
@@ -90,10 +89,7 @@ impl Later {
 impl Answer {
     /// Delivers the answer; `finish` runs where the sink is (a completion thread, or the
     /// worker when it installs the sink after the write has already finished).
-    pub fn complete(
-        mut self,
-        finish: impl FnOnce(&App) -> Result<Resp, ApiError> + Send + 'static,
-    ) {
+    pub fn complete(mut self, finish: impl FnOnce() -> Result<Resp, ApiError> + Send + 'static) {
         if let Some(slot) = self.0.take() {
             deliver(&slot, Box::new(finish));
         }
@@ -112,7 +108,7 @@ impl Drop for Answer {
         if let Some(slot) = self.0.take() {
             deliver(
                 &slot,
-                Box::new(|_| Err(ApiError::internal("the answer to a write was lost"))),
+                Box::new(|| Err(ApiError::internal("the answer to a write was lost"))),
             );
         }
     }
@@ -206,9 +202,9 @@ mod tests {
     use std::sync::mpsc;
 
     /// A sink that reports the finished answer's status.
-    fn sink(app: Arc<App>, tx: mpsc::Sender<u16>) -> Sink {
+    fn sink(tx: mpsc::Sender<u16>) -> Sink {
         Box::new(move |finish: Finish| {
-            let status = match finish(&app) {
+            let status = match finish() {
                 Ok(r) => r.status,
                 Err(e) => e.status,
             };
@@ -218,20 +214,17 @@ mod tests {
 
     #[test]
     fn a_deferred_answer_meets_its_sink_in_either_order() {
-        let dir = std::env::temp_dir().join(format!("perch-later-{}", crate::model::new_id()));
-        let running = crate::start(crate::config::Config::for_tests(&dir)).unwrap();
-        let sink = |tx| sink(running.app.clone(), tx);
         let (tx, rx) = mpsc::channel();
         // The answer first, then the sink.
         let (resp, answer) = Resp::later();
-        answer.complete(|_| Ok(Resp::text(201, "a")));
+        answer.complete(|| Ok(Resp::text(201, "a")));
         resp.later.unwrap().on_ready(sink(tx.clone()));
         assert_eq!(rx.try_recv(), Ok(201));
         // The sink first, then the answer (from another thread).
         let (resp, answer) = Resp::later();
         resp.later.unwrap().on_ready(sink(tx.clone()));
         assert!(rx.try_recv().is_err());
-        std::thread::spawn(move || answer.complete(|_| Ok(Resp::text(200, "b"))))
+        std::thread::spawn(move || answer.complete(|| Ok(Resp::text(200, "b"))))
             .join()
             .unwrap();
         assert_eq!(rx.try_recv(), Ok(200));

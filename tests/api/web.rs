@@ -137,7 +137,7 @@ fn files_are_revalidated_by_etag_and_sent_gzipped() {
 /// The budget: all of the client's HTML, JS and CSS together ≤ 150 KB gzipped.
 #[test]
 fn the_client_fits_its_size_budget() {
-    let total: usize = perch::http::static_files::ASSETS
+    let total: usize = perch::static_files::ASSETS
         .iter()
         .filter(|a| {
             a.content_type.starts_with("text/html")

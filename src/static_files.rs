@@ -8,9 +8,9 @@
 //! `Referrer-Policy` and `nosniff`); files are revalidated by ETag (`304` when unchanged) and sent gzipped to clients
 //! that accept it.
 
-use super::{Method, Req, Resp};
 use crate::app::Ctx;
 use crate::error::ApiError;
+use crate::http::{Method, Req, Resp};
 use sha2::{Digest, Sha256};
 
 /// One file of the client.
@@ -47,7 +47,7 @@ pub fn serve(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         return Ok(Resp::bytes(
             200,
             "text/plain; charset=utf-8",
-            include_bytes!("../../README.md").to_vec(),
+            include_bytes!("../README.md").to_vec(),
         )
         .header("Cache-Control", "no-cache"));
     }
