@@ -2,7 +2,6 @@
 //! (`perch user create`, `perch team add-member`, `perch channel add-member`), and the account
 //! side of bots: their user rows, enabling and disabling, deactivation of their owners.
 
-use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::model::bot::Bot;
@@ -10,6 +9,7 @@ use crate::model::channel::{default_member_notify_props, Channel, ChannelMember}
 use crate::model::team::Team;
 use crate::model::user::{self, NewUser, User};
 use crate::model::{new_id, now_ms};
+use crate::password::PasswordHasherPool;
 use crate::store::{self, Store, StoreError};
 
 /// Who creates the account, which decides the role and the gates.

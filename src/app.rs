@@ -2,10 +2,10 @@
 //! Built by `server::start`; domain code (`posting`, `permissions`, `commands`, …) takes
 //! them, so everything `App` holds comes from modules below this one.
 
-use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::Resp;
+use crate::password::PasswordHasherPool;
 use crate::store::{Reader, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ pub struct App {
     pub store: Store,
     pub hasher: PasswordHasherPool,
     /// Resolved sessions and access tokens (invalidated through the store's auth generation).
-    pub sessions: crate::auth::SessionCache,
+    pub sessions: crate::cache::SessionCache,
     /// `X-Version-Id`: `<mattermost version>.<build>.<config hash>.<licensed>`.
     pub version_id: String,
     /// The base URL clients reach us at (SiteURL, or derived from the bound address).
@@ -30,7 +30,7 @@ pub struct App {
     /// Slash-command state: pending delayed echoes, the trigger-id key.
     pub commands: crate::commands::State,
     /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
-    pub incoming_hooks: crate::hooks::HookCache,
+    pub incoming_hooks: crate::cache::HookCache,
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.
     pub cached: crate::cache::Cached,
     /// The WebSocket hub: its event loop owns every upgraded socket (`ws`).

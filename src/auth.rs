@@ -1,109 +1,18 @@
-//! Who is calling: argon2id password hashing (bounded, never inside a DB write), token digests,
-//! and `authenticate`, the only way to obtain a `Session`.
+//! Who is calling: the token a request carries, token digests, and `authenticate`, the only
+//! way to obtain a `Session` (`model::session`). Resolved callers are kept in
+//! `cache::SessionCache`; passwords are hashed by `password.rs`.
 
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::Req;
-use crate::model::{now_ms, user::User};
+use crate::model::now_ms;
+use crate::model::session::Session;
 use crate::store;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
-
-/// An authenticated caller. Only `authenticate` makes one.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// The login session's id, or the personal access token's id.
-    pub id: String,
-    pub user: User,
-    /// Set when the caller used a personal access token.
-    pub token_id: Option<String>,
-    /// True when the token came from the `MMAUTHTOKEN` cookie.
-    pub from_cookie: bool,
-    pub csrf: String,
-}
-
-impl Session {
-    pub fn user_id(&self) -> &str {
-        &self.user.id
-    }
-    pub fn is_admin(&self) -> bool {
-        self.user.has_role("system_admin")
-    }
-}
 
 /// SHA-256 hex digest of a secret: what we store instead of the secret.
 pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Hashes and verifies passwords with argon2id, at most `permits` at a time (each hash holds
-/// `memory` KiB; unbounded concurrency would let a login burst exhaust a small box).
-pub struct PasswordHasherPool {
-    params: Params,
-    permits: Mutex<i64>,
-    max_permits: i64,
-    freed: Condvar,
-}
-
-impl PasswordHasherPool {
-    pub fn new(memory_kib: u32, iterations: u32, permits: i64) -> PasswordHasherPool {
-        let params =
-            Params::new(memory_kib, iterations, 1, None).unwrap_or_else(|_| Params::default());
-        PasswordHasherPool {
-            params,
-            permits: Mutex::new(permits.max(1)),
-            max_permits: permits.max(1),
-            freed: Condvar::new(),
-        }
-    }
-
-    /// The parameters in force, e.g. for the benchmark report.
-    pub fn describe(&self) -> String {
-        format!(
-            "argon2id m={}KiB t={} p={}, {} hashes at a time",
-            self.params.m_cost(),
-            self.params.t_cost(),
-            self.params.p_cost(),
-            self.max_permits
-        )
-    }
-
-    fn with_permit<T>(&self, f: impl FnOnce(&Argon2) -> T) -> T {
-        {
-            let mut n = self.permits.lock().unwrap_or_else(|e| e.into_inner());
-            while *n == 0 {
-                n = self.freed.wait(n).unwrap_or_else(|e| e.into_inner());
-            }
-            *n -= 1;
-        }
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
-        let out = f(&argon);
-        *self.permits.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.freed.notify_one();
-        out
-    }
-
-    pub fn hash(&self, password: &str) -> Result<String, ApiError> {
-        let mut salt = [0u8; 16];
-        crate::model::ids::fill_random(&mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
-        self.with_permit(|a| {
-            a.hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(ApiError::internal)
-        })
-    }
-
-    /// True if `password` matches the stored PHC string (its own parameters are used).
-    pub fn verify(&self, password: &str, stored: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(stored) else {
-            return false;
-        };
-        self.with_permit(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
-    }
 }
 
 /// The token a request carries, in Mattermost's order: cookie, `Authorization: Bearer`,
@@ -195,57 +104,6 @@ fn extend_if_due(ctx: &Ctx, row: &store::sessions::SessionRow, now: i64) -> Resu
         .store
         .write(move |c| store::sessions::update_expiry(c, &id, now + length, now))?;
     Ok(())
-}
-
-/// Resolved callers by token digest, each valid while the store's auth generation (bumped by any
-/// write to users, sessions, tokens or bots) is unchanged: the two reads per request a session
-/// costs become a hash lookup, and a logout, revocation, role change or deactivation is seen by
-/// the very next request. Bounded: when full, it is emptied.
-#[derive(Default)]
-pub struct SessionCache {
-    map: Mutex<HashMap<String, CachedSession>>,
-}
-
-struct CachedSession {
-    generation: u64,
-    row: Option<store::sessions::SessionRow>,
-    session: Session,
-}
-
-const SESSION_CACHE_MAX: usize = 10_000;
-
-impl SessionCache {
-    fn get(
-        &self,
-        hash: &str,
-        generation: u64,
-    ) -> Option<(Option<store::sessions::SessionRow>, Session)> {
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(hash)
-            .filter(|c| c.generation == generation)
-            .map(|c| (c.row.clone(), c.session.clone()))
-    }
-
-    fn put(
-        &self,
-        hash: String,
-        generation: u64,
-        row: Option<store::sessions::SessionRow>,
-        session: &Session,
-    ) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= SESSION_CACHE_MAX {
-            map.clear();
-        }
-        map.insert(
-            hash,
-            CachedSession {
-                generation,
-                row,
-                session: session.clone(),
-            },
-        );
-    }
 }
 
 fn resolve(ctx: &Ctx, token: &str, from_cookie: bool) -> Result<Option<Session>, ApiError> {
@@ -368,15 +226,5 @@ mod tests {
             Some(("zzz".into(), true))
         );
         assert_eq!(token_from(&req(&[("Authorization", "Basic abc")])), None);
-    }
-
-    #[test]
-    fn hashing_round_trip() {
-        let pool = PasswordHasherPool::new(64, 1, 1);
-        let h = pool.hash("correct horse").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(pool.verify("correct horse", &h));
-        assert!(!pool.verify("wrong", &h));
-        assert!(!pool.verify("x", "not a hash"));
     }
 }

@@ -2,11 +2,11 @@
 //! channels found or created inside a write, and who may add a user to a channel.
 
 use crate::accounts;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::model::channel::{direct_channel_name, Channel};
 use crate::model::new_id;
 use crate::model::now_ms;
+use crate::model::session::Session;
 use crate::permissions;
 use crate::store::{self, Conn};
 

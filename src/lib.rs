@@ -23,6 +23,7 @@ pub mod janitor;
 pub mod model;
 pub mod outbound;
 pub mod outgoing;
+pub mod password;
 pub mod permissions;
 pub mod posting;
 pub mod server;

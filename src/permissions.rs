@@ -3,10 +3,10 @@
 //! bots (`auth.md` §4–6, `security.md` §2). `system_admin` holds every permission.
 
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::model::bot::Bot;
 use crate::model::channel::{Channel, ChannelMember};
+use crate::model::session::Session;
 use crate::store;
 use crate::store::Conn as Connection;
 

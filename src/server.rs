@@ -4,11 +4,11 @@
 //! with the general rate limit in front. `Running` is the handle to a started server.
 
 use crate::app::{App, Ctx};
-use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::{self, Req, Resp};
 use crate::janitor::Janitor;
+use crate::password::PasswordHasherPool;
 use crate::store::{Reader, Store};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,14 +167,14 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         saved_config,
         store,
         hasher,
-        sessions: crate::auth::SessionCache::default(),
+        sessions: crate::cache::SessionCache::default(),
         version_id,
         site_url,
         limits,
         outbound,
         outgoing,
         commands: crate::commands::State::new(),
-        incoming_hooks: crate::hooks::HookCache::default(),
+        incoming_hooks: crate::cache::HookCache::default(),
         cached: crate::cache::Cached::default(),
         ws,
         shutting_down: AtomicBool::new(false),

@@ -6,10 +6,10 @@
 use super::{id_param, user_id_param, users::viewer};
 use crate::accounts;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::bot::{Bot, BotPatch};
+use crate::model::session::Session;
 use crate::model::user::{self, UserPatch};
 use crate::model::{new_id, now_ms};
 use crate::permissions::{self, bot_not_found};

@@ -3,11 +3,11 @@
 use super::{id_param, user_id_param};
 use crate::accounts;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::channels;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::{check_channel_name, Channel};
+use crate::model::session::Session;
 use crate::model::{new_id, now_ms};
 use crate::permissions;
 use crate::store;

@@ -4,11 +4,11 @@
 use super::channels::channel_not_found;
 use super::id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::commands::{self, builtin, Executed};
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::command::{Command, CommandArgs};
+use crate::model::session::Session;
 use crate::model::{is_valid_id, new_id, new_token, now_ms};
 use crate::permissions;
 use crate::store;

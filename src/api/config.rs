@@ -6,10 +6,10 @@
 //! and `GET` answers with the saved ones meanwhile.
 
 use crate::app::{App, Ctx};
-use crate::auth::Session;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::session::Session;
 use crate::permissions::require_system;
 use serde_json::{Map, Value};
 

@@ -5,12 +5,12 @@
 
 use super::id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::incoming_hook::IncomingHook;
 use crate::model::now_ms;
+use crate::model::session::Session;
 use crate::model::user::is_valid_username;
 use crate::permissions;
 use crate::store;

@@ -6,10 +6,10 @@
 use super::channels::{channel_not_found, load_readable};
 use super::{id_param, user_id_param};
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::post::Post;
+use crate::model::session::Session;
 use crate::model::{is_valid_id, new_id, now_ms};
 use crate::permissions;
 use crate::store;

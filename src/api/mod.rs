@@ -7,9 +7,10 @@
 //! cannot escape authentication.
 
 use crate::app::Ctx;
-use crate::auth::{self, Session};
+use crate::auth;
 use crate::error::ApiError;
 use crate::http::{Method, Method::*, Req, Resp};
+use crate::model::session::Session;
 
 mod bots;
 pub(crate) mod channels;

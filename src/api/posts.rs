@@ -3,11 +3,11 @@
 use super::channels::{check_readable, load};
 use super::id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::now_ms;
 use crate::model::post::{check_post_type, hashtags, Post, MAX_MESSAGE_RUNES};
+use crate::model::session::Session;
 use crate::permissions;
 use crate::posting::{self, NewPost};
 use crate::store;

@@ -3,10 +3,10 @@
 
 use super::user_id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::preference::Preference;
+use crate::model::session::Session;
 use crate::permissions;
 use crate::store;
 

@@ -4,11 +4,11 @@
 
 use super::{id_param, user_id_param};
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::post::Post;
+use crate::model::session::Session;
 use crate::model::{is_valid_id, now_ms};
 use crate::permissions;
 use crate::store::{self, reactions::Reaction};

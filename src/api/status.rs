@@ -3,10 +3,10 @@
 
 use super::user_id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::now_ms;
+use crate::model::session::Session;
 use crate::model::user::Status;
 use crate::permissions;
 use crate::store;

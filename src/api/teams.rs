@@ -3,9 +3,9 @@
 use super::{id_param, user_id_param};
 use crate::accounts;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::session::Session;
 use crate::model::team::{check_team_name, Team};
 use crate::model::{new_id, now_ms};
 use crate::permissions;

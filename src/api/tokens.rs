@@ -4,9 +4,10 @@
 
 use super::user_id_param;
 use crate::app::Ctx;
-use crate::auth::{self, Session};
+use crate::auth;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::session::Session;
 use crate::model::token::{UserAccessToken, MAX_DESCRIPTION_LEN};
 use crate::model::{new_id, new_token, now_ms};
 use crate::permissions;

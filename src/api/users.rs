@@ -3,9 +3,10 @@
 use super::{id_param, user_id_param};
 use crate::accounts::{self, Creator};
 use crate::app::{App, Ctx};
-use crate::auth::{self, Session};
+use crate::auth;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::session::Session;
 use crate::model::user::{NewUser, User, Viewer};
 use crate::model::{new_id, new_token, now_ms};
 use crate::permissions;

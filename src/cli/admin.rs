@@ -3,9 +3,9 @@
 
 use super::Command;
 use crate::accounts::{self, Creator};
-use crate::auth::PasswordHasherPool;
 use crate::config::Config;
 use crate::model::user::NewUser;
+use crate::password::PasswordHasherPool;
 use crate::store::{self, Store};
 
 /// Runs an admin command against the database; returns what to print.

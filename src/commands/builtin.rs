@@ -3,13 +3,13 @@
 //! fix are ephemeral messages, as Mattermost answers them; only database failures are errors.
 
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::channels::{check_can_add, ensure_direct, ensure_group};
 use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse};
 use crate::model::now_ms;
 use crate::model::preference::Preference;
+use crate::model::session::Session;
 use crate::model::team::Team;
 use crate::model::user::{Status, User};
 use crate::permissions;

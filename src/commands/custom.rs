@@ -3,11 +3,11 @@
 //! internal-address rule) and how its answer becomes a `CommandResponse` or an error.
 
 use crate::app::{App, Ctx};
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::form::form_encode;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse, METHOD_GET};
+use crate::model::session::Session;
 use crate::model::team::Team;
 use crate::outbound::Request;
 use crate::store::{self, Reader};

@@ -8,12 +8,12 @@ pub mod custom;
 pub mod timer;
 
 use crate::app::{App, Ctx};
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;
 use crate::model::post::check_post_type;
+use crate::model::session::Session;
 use crate::posting::{self, NewPost};
 use crate::slack::{self, LinkRule};
 use crate::store::{self, Reader};

@@ -1,7 +1,8 @@
 //! The public webhook endpoints under `/hooks/` (no session: the id in the URL is the
 //! credential): incoming webhooks (`incoming.rs`, with the Slack translation of `crate::slack`),
-//! other tools' native payloads (`integration.rs`), a multipart reader (`multipart.rs`), and
-//! the in-memory cache of incoming hooks that keeps the hot path free of a database read.
+//! other tools' native payloads (`integration.rs`) and a multipart reader (`multipart.rs`).
+//! Hooks are found through `cache::HookCache`, which keeps the hot path free of a database
+//! read.
 
 pub mod incoming;
 pub mod integration;
@@ -10,11 +11,6 @@ pub mod multipart;
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Method, Req, Resp};
-use crate::model::incoming_hook::IncomingHook;
-use crate::store::{self, Conn, StoreError};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
 /// `/hooks/{id}` and `/hooks/{id}/{source}` (incoming webhooks, native payloads of other tools)
 /// and `/hooks/commands/{id}` (slash-command response URLs).
@@ -42,59 +38,4 @@ pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
 /// Mattermost's route pattern for hook ids, `[A-Za-z0-9]+`.
 fn is_hook_id(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// Live incoming hooks by id, filled on first use. Every change to a hook (update, delete,
-/// its channel archived) calls `forget*` after its write has committed.
-///
-/// A reader that loaded a hook from the database just before a change committed must not put
-/// the old version back after the change's `forget`: every `forget` bumps `generation`, and a
-/// loaded hook is only cached if no `forget` happened since its load began.
-#[derive(Default)]
-pub struct HookCache {
-    hooks: RwLock<HashMap<String, Arc<IncomingHook>>>,
-    generation: AtomicU64,
-}
-
-/// More hooks than any install has; the bound only stops unbounded growth.
-const MAX_CACHED: usize = 10_000;
-
-impl HookCache {
-    /// The live hook with this id: from memory, else from the database (then remembered).
-    pub fn get(&self, db: &Conn, id: &str) -> Result<Option<Arc<IncomingHook>>, StoreError> {
-        if let Some(h) = self.read().get(id) {
-            return Ok(Some(h.clone()));
-        }
-        let generation = self.generation.load(Ordering::SeqCst);
-        let Some(hook) = store::incoming_hooks::find_live(db, id)? else {
-            return Ok(None);
-        };
-        let hook = Arc::new(hook);
-        let mut map = self.hooks.write().unwrap_or_else(|e| e.into_inner());
-        if self.generation.load(Ordering::SeqCst) == generation {
-            if map.len() >= MAX_CACHED {
-                map.clear();
-            }
-            map.insert(hook.id.clone(), hook.clone());
-        }
-        Ok(Some(hook))
-    }
-
-    /// Drops one hook (after it was updated or deleted).
-    pub fn forget(&self, id: &str) {
-        let mut map = self.hooks.write().unwrap_or_else(|e| e.into_inner());
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        map.remove(id);
-    }
-
-    /// Drops every hook bound to a channel (after the channel was archived).
-    pub fn forget_channel(&self, channel_id: &str) {
-        let mut map = self.hooks.write().unwrap_or_else(|e| e.into_inner());
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        map.retain(|_, h| h.channel_id != channel_id);
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<IncomingHook>>> {
-        self.hooks.read().unwrap_or_else(|e| e.into_inner())
-    }
 }

@@ -8,6 +8,7 @@ pub mod incoming_hook;
 pub mod outgoing_hook;
 pub mod post;
 pub mod preference;
+pub mod session;
 pub mod team;
 pub mod token;
 pub mod user;

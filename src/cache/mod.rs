@@ -8,6 +8,12 @@
 //! A channel's post counters (`last_post_at`, `total_msg_count`, …) change with every post
 //! without bumping the counter: cached channels are for checks, never for answers.
 
+mod hooks;
+mod sessions;
+
+pub use hooks::HookCache;
+pub use sessions::SessionCache;
+
 use crate::model::channel::{Channel, ChannelMember};
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::team::Team;
