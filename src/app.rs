@@ -26,9 +26,11 @@ pub struct App {
     /// The only HTTP client (outgoing webhooks, slash commands), with the internal-address rule.
     pub outbound: crate::outbound::Outbound,
     /// The outgoing-webhook delivery queue, fed after each post commits.
-    pub outgoing: crate::outgoing::Dispatcher,
-    /// Slash-command state: pending delayed echoes, the trigger-id key.
-    pub commands: crate::commands::State,
+    pub outgoing: crate::queue::DeliveryQueue,
+    /// Delayed `/echo` posts, fired by the `commands-timer` thread.
+    pub echoes: Arc<crate::queue::Delayed<crate::model::post::NewPost>>,
+    /// The per-process key that signs slash-command trigger ids (`commands::trigger_ids`).
+    pub trigger_key: [u8; 32],
     /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
     pub incoming_hooks: crate::cache::HookCache,
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.

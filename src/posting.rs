@@ -5,31 +5,11 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::Delivery;
-use crate::model::post::{hashtags, Post, MAX_MESSAGE_RUNES};
+use crate::model::post::{hashtags, NewPost, Post, MAX_MESSAGE_RUNES};
 use crate::model::{new_id, now_ms};
 use crate::outgoing;
 use crate::store::{self, Reader};
-use serde_json::{Map, Value};
-
-/// What a caller wants posted. The author has already been authorized.
-#[derive(Debug, Clone, Default)]
-pub struct NewPost {
-    pub channel_id: String,
-    pub user_id: String,
-    pub author_is_bot: bool,
-    pub message: String,
-    pub root_id: String,
-    pub kind: String,
-    pub props: Map<String, Value>,
-    pub file_ids: Vec<String>,
-    pub pending_post_id: String,
-    /// Honoured only for callers with `manage_system` (checked by the caller).
-    pub create_at: Option<i64>,
-    /// Whether the post may fire outgoing webhooks: true for what people and bots post (REST,
-    /// `/echo`, in-channel command responses), false (the default) for posts made by incoming
-    /// webhooks, outgoing-webhook responses and `response_url` calls — the loop prevention.
-    pub fire_outgoing_hooks: bool,
-}
+use serde_json::Value;
 
 /// Checks the target channel and thread root of a post; returns the channel.
 pub fn check_target(db: &Reader, channel_id: &str, root_id: &str) -> Result<Channel, ApiError> {

@@ -158,7 +158,9 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let workers = config.perch.http_workers as usize;
     let limits = http::limits::Limits::new(&config);
     let outbound = crate::outbound::Outbound::new(&config);
-    let outgoing = crate::outgoing::Dispatcher::new(config.perch.outgoing_queue_size as usize);
+    let outgoing = crate::queue::DeliveryQueue::new(config.perch.outgoing_queue_size as usize);
+    let mut trigger_key = [0u8; 32];
+    crate::model::ids::fill_random(&mut trigger_key);
     let ws = crate::ws::Hub::new(config.perch.web_socket_max_connections.max(0) as usize)
         .map_err(|e| StartError(format!("cannot set up the WebSocket loop: {e}")))?;
     let saved_config = std::sync::Mutex::new(config.clone());
@@ -173,7 +175,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         limits,
         outbound,
         outgoing,
-        commands: crate::commands::State::new(),
+        echoes: Arc::new(crate::queue::Delayed::new(
+            crate::commands::timer::MAX_PENDING_ECHOES,
+        )),
+        trigger_key,
         incoming_hooks: crate::cache::HookCache::default(),
         cached: crate::cache::Cached::default(),
         ws,
@@ -186,7 +191,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let janitor = crate::janitor::spawn(app.clone())
         .map_err(|e| StartError(format!("cannot start the janitor thread: {e}")))?;
     // Started first, so they resume deliveries left pending by the previous run.
-    let background = crate::outgoing::dispatcher::spawn(&app)
+    let background = crate::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
     let started = crate::ws::Hub::start(&app)
         .map_err(|e| format!("cannot start the WebSocket loop: {e}"))

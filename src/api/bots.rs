@@ -9,11 +9,12 @@ use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::bot::{Bot, BotPatch};
+use crate::model::post::NewPost;
 use crate::model::session::Session;
 use crate::model::user::{self, UserPatch};
 use crate::model::{new_id, now_ms};
 use crate::permissions::{self, bot_not_found};
-use crate::posting::{self, NewPost};
+use crate::posting;
 use crate::store::{self, bots::BotFilter};
 
 /// What a new bot tells its owner in their direct channel.

@@ -3,13 +3,14 @@
 
 use super::id_param;
 use crate::app::Ctx;
+use crate::dispatcher;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::{Delivery, OutgoingWebhook};
 use crate::model::session::Session;
 use crate::model::{new_id, new_token, now_ms};
-use crate::outgoing::{dispatcher, payload};
+use crate::outgoing::payload;
 use crate::permissions;
 use crate::store;
 use serde_json::{json, Value};

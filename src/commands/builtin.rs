@@ -8,12 +8,13 @@ use crate::error::ApiError;
 use crate::model::channel::Channel;
 use crate::model::command::{Command, CommandResponse};
 use crate::model::now_ms;
+use crate::model::post::NewPost;
 use crate::model::preference::Preference;
 use crate::model::session::Session;
 use crate::model::team::Team;
 use crate::model::user::{Status, User};
 use crate::permissions;
-use crate::posting::{self, NewPost};
+use crate::posting;
 use crate::{accounts, store};
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -247,7 +248,7 @@ fn echo(r: &Run, message: &str) -> Result<CommandResponse, ApiError> {
         return done();
     }
     let delay = Duration::from_secs(delay.unsigned_abs());
-    if !r.ctx.app.commands.schedule_echo(delay, post) {
+    if !r.ctx.app.echoes.schedule(delay, post) {
         return ephemeral("Too many delayed messages are waiting; try again later.");
     }
     done()

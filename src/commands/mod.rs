@@ -13,17 +13,36 @@ use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;
 use crate::model::post::check_post_type;
+use crate::model::post::NewPost;
 use crate::model::session::Session;
-use crate::posting::{self, NewPost};
+use crate::posting;
 use crate::slack::{self, LinkRule};
 use crate::store::{self, Reader};
 use serde_json::Value;
 
-pub use timer::State;
-
 /// How long a response URL stays usable, and how often.
 pub const RESPONSE_URL_LIFETIME_MS: i64 = 30 * 60 * 1000;
 pub const RESPONSE_URL_USES: i64 = 5;
+
+/// A fresh (client id, trigger id) pair. The trigger id sent to integrations is
+/// `base64("<client id>:<user id>:<millis>:" + base64(signature))`, as Mattermost's is,
+/// signed with HMAC-SHA256 under the per-process `key` (Mattermost uses ECDSA).
+pub fn trigger_ids(key: &[u8], user_id: &str) -> (String, String) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let client_id = crate::model::new_id();
+    let data = format!("{client_id}:{user_id}:{}", now_ms());
+    let sig = match Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    };
+    let trigger_id = STANDARD.encode(format!("{data}:{}", STANDARD.encode(&sig)));
+    (client_id, trigger_id)
+}
 
 /// Splits `/Trigger the rest` into (`trigger`, `the rest`): the trigger ends at the first
 /// whitespace character and is lower-cased without its `/`; the text is everything after that
@@ -95,7 +114,7 @@ pub fn execute(
         fire_outgoing_hooks: true,
     };
     if let Some(cmd) = store::commands::find_by_trigger(ctx.db, &team.id, &trigger)? {
-        let (client_id, trigger_id) = ctx.app.commands.trigger_ids(s.user_id());
+        let (client_id, trigger_id) = trigger_ids(&ctx.app.trigger_key, s.user_id());
         let call = custom::Call {
             cmd: &cmd,
             team: &team,

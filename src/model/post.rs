@@ -6,6 +6,27 @@ use serde_json::{Map, Value};
 /// Maximum message length in runes (Unicode scalar values).
 pub const MAX_MESSAGE_RUNES: usize = 16383;
 
+/// What a caller wants posted (`posting::create` and friends store it as a `Post`). The
+/// author has already been authorized.
+#[derive(Debug, Clone, Default)]
+pub struct NewPost {
+    pub channel_id: String,
+    pub user_id: String,
+    pub author_is_bot: bool,
+    pub message: String,
+    pub root_id: String,
+    pub kind: String,
+    pub props: Map<String, Value>,
+    pub file_ids: Vec<String>,
+    pub pending_post_id: String,
+    /// Honoured only for callers with `manage_system` (checked by the caller).
+    pub create_at: Option<i64>,
+    /// Whether the post may fire outgoing webhooks: true for what people and bots post (REST,
+    /// `/echo`, in-channel command responses), false (the default) for posts made by incoming
+    /// webhooks, outgoing-webhook responses and `response_url` calls — the loop prevention.
+    pub fire_outgoing_hooks: bool,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Post {
     pub id: String,

@@ -1,13 +1,9 @@
-//! Outgoing webhooks at run time: which hooks a new post fires (`plan`, computed before the
-//! post's write so the deliveries are stored in the same transaction), the callback request and
-//! its Standard Webhooks signature (`payload`), the bounded pool that delivers and retries
-//! (`dispatcher`), and how a callback's answer becomes a post (`response`).
+//! Outgoing webhooks, what the post path needs of them: which hooks a new post fires (`plan`,
+//! computed before the post's write so the deliveries are stored in the same transaction) and
+//! the callback request with its Standard Webhooks signature (`payload`). The threads that
+//! deliver and retry, and what becomes of a callback's answer, are `dispatcher`'s.
 
-pub mod dispatcher;
 pub mod payload;
-pub mod response;
-
-pub use dispatcher::Dispatcher;
 
 use crate::app::App;
 use crate::error::ApiError;

@@ -1,23 +1,24 @@
-//! Durable, at-least-once delivery of outgoing-webhook callbacks: a bounded in-memory queue fed
-//! after each post commits, `hook-out-N` worker threads that make the calls through
-//! `app.outbound`, and a `hook-out-scan` thread that picks up pending rows from the database
-//! (deliveries that did not fit in the queue, retries whose backoff has elapsed, and whatever
-//! was pending when the server last stopped).
+//! Durable, at-least-once delivery of outgoing-webhook callbacks: `hook-out-N` worker threads
+//! drain the bounded in-memory queue (`queue::DeliveryQueue`, fed after each post commits) and
+//! make the calls through `app.outbound`, a `hook-out-scan` thread picks up pending rows from
+//! the database (deliveries that did not fit in the queue, retries whose backoff has elapsed,
+//! and whatever was pending when the server last stopped), and `response` turns a callback's
+//! answer into posts.
 //!
 //! The database row is the truth; the queue only carries delivery ids. A worker re-reads the
 //! row before sending, so an id queued twice is sent once. A call that completes just before a
 //! crash, before its result is written, is sent again after the restart (at least once).
 
-use super::payload::{self, Payload};
-use super::response;
+pub mod response;
+
 use crate::app::App;
 use crate::error::ApiError;
 use crate::model::now_ms;
 use crate::model::outgoing_hook::{state, Attempt, Delivery};
 use crate::outbound::{self, OutboundError};
+use crate::outgoing::payload::{self, Payload};
 use crate::store::{self, Reader};
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -26,144 +27,7 @@ const SNIPPET_BYTES: usize = 512;
 /// A `Retry-After` longer than this is not waited for in full.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
-/// The queue shared by the post path (producer), the scanner and the workers.
-pub struct Dispatcher {
-    state: Mutex<Queue>,
-    /// Workers wait here for ids.
-    work: Condvar,
-    /// The scanner waits here for its next scan.
-    scan: Condvar,
-    capacity: usize,
-}
-
-#[derive(Default)]
-struct Queue {
-    items: VecDeque<String>,
-    /// Queued or being delivered: never queued a second time.
-    in_flight: HashSet<String>,
-    stopping: bool,
-    rescan: bool,
-    /// Deliveries were left in the database because the queue was full: the scanner is woken
-    /// as soon as the queue runs low, instead of at its next interval.
-    spilled: bool,
-}
-
-impl Dispatcher {
-    pub fn new(capacity: usize) -> Dispatcher {
-        Dispatcher {
-            state: Mutex::new(Queue::default()),
-            work: Condvar::new(),
-            scan: Condvar::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        // A panicking holder cannot leave the queue inconsistent (plain pushes and pops).
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Hands a delivery to the workers without ever blocking. Returns false when the queue is
-    /// full or stopping; the row then stays pending and the scanner picks it up.
-    pub fn offer(&self, id: &str) -> bool {
-        let mut q = self.lock();
-        if q.stopping {
-            return false;
-        }
-        if q.in_flight.contains(id) {
-            return true;
-        }
-        if q.items.len() >= self.capacity {
-            q.spilled = true;
-            return false;
-        }
-        q.items.push_back(id.to_string());
-        q.in_flight.insert(id.to_string());
-        self.work.notify_one();
-        true
-    }
-
-    /// Offers freshly committed deliveries (after a post's write).
-    pub fn offer_all(&self, deliveries: &[Delivery]) {
-        for d in deliveries {
-            if !self.offer(&d.id) {
-                log::debug!("outgoing queue full; delivery {} left for the scan", d.id);
-                return;
-            }
-        }
-    }
-
-    /// Stops the workers and the scanner (they finish the delivery in hand first).
-    pub fn stop(&self) {
-        let mut q = self.lock();
-        q.stopping = true;
-        q.items.clear();
-        self.work.notify_all();
-        self.scan.notify_all();
-    }
-
-    /// Asks the scanner to look again now (a retry was scheduled).
-    /// The scanner filled the queue and more rows may be due: wake it again as soon as the
-    /// queue runs low.
-    fn more_pending(&self) {
-        self.lock().spilled = true;
-    }
-
-    fn wake_scanner(&self) {
-        let mut q = self.lock();
-        q.rescan = true;
-        self.scan.notify_all();
-    }
-
-    fn take(&self) -> Option<String> {
-        let mut q = self.lock();
-        loop {
-            if q.stopping {
-                return None;
-            }
-            if let Some(id) = q.items.pop_front() {
-                if q.spilled && q.items.len() <= self.capacity / 4 {
-                    q.spilled = false;
-                    q.rescan = true;
-                    self.scan.notify_all();
-                }
-                return Some(id);
-            }
-            q = self.work.wait(q).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn finish(&self, id: &str) {
-        self.lock().in_flight.remove(id);
-    }
-
-    /// How many ids the scanner may look for: free queue slots plus those in flight (which
-    /// the query returns too while they are being delivered).
-    fn scan_limit(&self) -> usize {
-        let q = self.lock();
-        self.capacity.saturating_sub(q.items.len()) + q.in_flight.len()
-    }
-
-    /// Sleeps up to `wait` or until woken; false when stopping.
-    fn wait_scan(&self, wait: Duration) -> bool {
-        let mut q = self.lock();
-        if !q.rescan && !q.stopping {
-            q = self
-                .scan
-                .wait_timeout(q, wait)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
-        }
-        q.rescan = false;
-        !q.stopping
-    }
-
-    fn stopping(&self) -> bool {
-        self.lock().stopping
-    }
-}
-
-/// Starts the delivery workers and the scanner. They run until `Dispatcher::stop`. With
+/// Starts the delivery workers and the scanner. They run until `DeliveryQueue::stop`. With
 /// `EnableOutgoingWebhooks` off nothing fires and nothing is delivered: no thread is started,
 /// and deliveries left pending by an earlier run wait until the feature is back on.
 pub fn spawn(app: &Arc<App>) -> std::io::Result<Vec<JoinHandle<()>>> {
@@ -511,25 +375,5 @@ mod tests {
             parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT"),
             Some(Duration::ZERO)
         );
-    }
-
-    #[test]
-    fn queue_is_bounded_and_dedups() {
-        let d = Dispatcher::new(2);
-        assert!(d.offer("a"));
-        assert!(d.offer("a"));
-        assert!(d.offer("b"));
-        assert!(!d.offer("c"));
-        assert_eq!(d.take().as_deref(), Some("a"));
-        assert!(
-            d.offer("a"),
-            "still in flight: accepted without queueing twice"
-        );
-        assert!(d.offer("c"));
-        d.finish("a");
-        assert_eq!(d.scan_limit(), 2);
-        d.stop();
-        assert_eq!(d.take(), None);
-        assert!(!d.offer("x"));
     }
 }

@@ -4,12 +4,13 @@
 //! incoming-webhook post; anything else posts nothing. Response posts never fire outgoing
 //! webhooks themselves (loop prevention).
 
-use super::payload::Payload;
 use crate::app::App;
 use crate::model::new_id;
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::post::check_post_type;
-use crate::posting::{self, NewPost};
+use crate::model::post::NewPost;
+use crate::outgoing::payload::Payload;
+use crate::posting;
 use crate::slack::{self, LinkRule};
 use crate::store;
 use crate::store::{Conn, Reader};
