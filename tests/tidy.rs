@@ -1,6 +1,6 @@
-//! Source hygiene, checked mechanically (DESIGN.md §13): module docs, no stray debugging or
-//! unwraps, layer boundaries (SQL, HTTP server, HTTP client), and migrations in step with the
-//! folder.
+//! Source hygiene, checked mechanically: module docs, no stray debugging or unwraps, layer
+//! boundaries (SQL, HTTP server, HTTP client), migrations in step with the folder, and no file
+//! that points outside the repository.
 
 use std::path::{Path, PathBuf};
 
@@ -143,4 +143,64 @@ fn migrations_list_matches_the_folder() {
         .map(|s| s.split('"').next().unwrap_or("").to_string())
         .collect();
     assert_eq!(listed, on_disk, "MIGRATIONS must list every file in order");
+}
+
+/// Every text file of the repository (not `.git`, build output, installed clients or runtime
+/// data), as (path from the root, text).
+fn repository_text_files() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if !matches!(name.as_str(), ".git" | "target" | "node_modules" | "data") {
+                    walk(&p, out);
+                }
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&root(), &mut paths);
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let rel = p
+                .strip_prefix(root())
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some((rel, text))
+        })
+        .collect()
+}
+
+#[test]
+fn nothing_points_outside_the_repository() {
+    // Material kept beside the repository while it was written is not part of it: docs and
+    // comments cite Mattermost's documentation or source, or the repository's `docs/spec/`.
+    // (Built at run time so that this file does not match itself.)
+    let needles: Vec<String> = [
+        ["..", "/shared"].concat(),
+        ["/work", "/shared"].concat(),
+        ["shared", "/spec/"].concat(),
+        ["shared", "/perf/"].concat(),
+        ["shared", "/fixtures/"].concat(),
+        ["DESIGN", ".md"].concat(),
+    ]
+    .into();
+    let mut bad = Vec::new();
+    for (path, text) in repository_text_files() {
+        for (n, line) in text.lines().enumerate() {
+            if let Some(needle) = needles.iter().find(|k| line.contains(k.as_str())) {
+                bad.push(format!("{path}:{}: {needle}", n + 1));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "references to files outside the repository: {bad:#?}"
+    );
 }

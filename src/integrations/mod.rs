@@ -1551,7 +1551,7 @@ mod tests {
 
     #[test]
     fn form_encoded_payload_is_decoded() {
-        // The Slack fixture from shared/fixtures/slack/form_encoded_payload.txt.
+        // `tests/fixtures/slack/form_encoded_payload.txt` without its `icon_emoji`.
         let body = b"payload=%7B%22text%22%3A+%22Backup+of+db-01+completed+in+4m12s+%28size+12.4+GB%29+%26+verified+%3Awhite_check_mark%3A%22%2C+%22username%22%3A+%22backup-bot%22%7D";
         let v = parse_body(body).unwrap();
         assert_eq!(
