@@ -33,6 +33,7 @@ pub mod slack;
 pub mod static_files;
 pub mod store;
 pub mod ws;
+pub mod ws_loop;
 
 pub use config::Config;
 pub use server::{start, Running, StartError};

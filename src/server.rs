@@ -193,7 +193,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     // Started first, so they resume deliveries left pending by the previous run.
     let background = crate::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
-    let started = crate::ws::Hub::start(&app)
+    let started = crate::ws_loop::start(&app)
         .map_err(|e| format!("cannot start the WebSocket loop: {e}"))
         .and_then(|()| {
             http::spawn_workers(Arc::new(Perch(app.clone())), &server, workers)

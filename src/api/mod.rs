@@ -42,7 +42,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str, PublicHandler)] = &[
     (Post, "/users/login",    |c, r, _| users::login(c, r)),
     (Post, "/users/logout",   |c, r, _| users::logout(c, r)),
     (Post, "/users",          |c, r, _| users::create(c, r)),
-    (Get,  "/websocket",      |c, r, _| crate::ws::upgrade::route(c, r)),
+    (Get,  "/websocket",      |c, r, _| crate::ws_loop::upgrade::route(c, r)),
 ];
 
 /// Endpoints that need a session.

@@ -8,22 +8,18 @@
 //! cached while the membership table is unchanged), numbers it per connection (`seq`), and
 //! writes each socket once per batch of events. Threads do not grow with sockets.
 //!
-//! - `upgrade.rs`: the HTTP side (handshake checks, Origin, auth, the connection limit).
-//! - `event_loop.rs`: sockets, timers, the queue; `deliver.rs`: who gets an event;
-//!   `actions.rs`: client requests and their replies; `conn.rs`: one connection;
-//!   `event.rs`: the event and its encoding; `events.rs`: builders the write paths use.
+//! This module is what the rest of the server sees, below `App` (which holds the `Hub`): the
+//! hub's queue (`Hub::publish`, `admit`, `adopt`), `conn.rs` (one connection's framing and
+//! buffers), `event.rs` (the event and its encoding) and `events.rs` (builders the write paths
+//! use). The loop itself, its audience rules, the client actions and the HTTP upgrade are
+//! `ws_loop`'s, above `App`.
 
-mod actions;
 pub mod conn;
-mod deliver;
 pub mod event;
-mod event_loop;
 pub mod events;
-pub mod upgrade;
 
 pub use event::{Broadcast, Event};
 
-use crate::app::App;
 use conn::Authed;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,8 +29,11 @@ use std::thread::JoinHandle;
 /// posting thread must never wait and memory must stay bounded).
 const MAX_QUEUE: usize = 100_000;
 
+/// The poll token of the hub's waker (sockets use the other tokens).
+pub const WAKER: mio::Token = mio::Token(usize::MAX);
+
 /// What the hub hands to the loop.
-pub(crate) enum Msg {
+pub enum Msg {
     Adopt(Box<Adopt>),
     Event(Arc<Event>),
     Stop,
@@ -70,7 +69,8 @@ impl Drop for Permit {
     }
 }
 
-pub(crate) struct Shared {
+/// The hub's side shared with the loop: the queue, its waker, the socket count.
+pub struct Shared {
     queue: Mutex<Vec<Msg>>,
     waker: mio::Waker,
     open: AtomicUsize,
@@ -106,7 +106,7 @@ impl Shared {
         true
     }
 
-    fn take(&self) -> Vec<Msg> {
+    pub(crate) fn take(&self) -> Vec<Msg> {
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -122,7 +122,7 @@ impl Hub {
     /// The loop's poller and waker; the thread starts with `start`.
     pub fn new(limit: usize) -> std::io::Result<Hub> {
         let poll = mio::Poll::new()?;
-        let waker = mio::Waker::new(poll.registry(), event_loop::WAKER)?;
+        let waker = mio::Waker::new(poll.registry(), WAKER)?;
         Ok(Hub {
             shared: Arc::new(Shared {
                 queue: Mutex::new(Vec::new()),
@@ -137,18 +137,19 @@ impl Hub {
         })
     }
 
-    /// Starts the event loop thread.
-    pub fn start(app: &Arc<App>) -> std::io::Result<()> {
-        let hub = &app.ws;
-        let Some(poll) = hub.poll.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+    /// Starts the `ws-loop` thread running `run` on the hub's queue and poller (once).
+    pub fn start(
+        &self,
+        run: impl FnOnce(Arc<Shared>, mio::Poll) + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Some(poll) = self.poll.lock().unwrap_or_else(|e| e.into_inner()).take() else {
             return Ok(());
         };
-        let shared = hub.shared.clone();
-        let app2 = app.clone();
+        let shared = self.shared.clone();
         let handle = std::thread::Builder::new()
             .name("ws-loop".into())
-            .spawn(move || event_loop::run(app2, shared, poll))?;
-        *hub.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+            .spawn(move || run(shared, poll))?;
+        *self.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
         Ok(())
     }
 

@@ -2,8 +2,6 @@
 //! `authentication_challenge`, `ping`, `user_typing`, statuses, and the status a connection
 //! gives its user (online while connected, offline after the last socket goes).
 
-use super::conn::Authed;
-use super::event::{Broadcast, Event};
 use super::event_loop::Loop;
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
@@ -11,6 +9,8 @@ use crate::model::session::Session;
 use crate::model::user::Status;
 use crate::model::{is_valid_id, now_ms};
 use crate::store::{self, Reader};
+use crate::ws::conn::Authed;
+use crate::ws::event::{Broadcast, Event};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant};

@@ -5,10 +5,10 @@
 //! Everything that can fail does so here, before the `101`; what comes after the `101` is
 //! the loop's (`Hub::adopt`).
 
-use super::{Adopt, Resume};
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::ws::{Adopt, Resume};
 use std::net::TcpStream;
 
 /// Whether a comma-separated header value holds `token` (case-insensitive).

@@ -9,12 +9,12 @@
 //! one chatty client cannot starve the others), take the whole queue, deliver its events
 //! into the sockets' out buffers, then write every socket that has bytes once.
 
-use super::conn::{Authed, Conn};
 use super::deliver::Audience;
-use super::event::{Broadcast, Encoded, Event};
-use super::{Adopt, Msg, Resume, Shared};
 use crate::app::App;
 use crate::store::Reader;
+use crate::ws::conn::{Authed, Conn};
+use crate::ws::event::{Broadcast, Encoded, Event};
+use crate::ws::{Adopt, Msg, Resume, Shared, WAKER};
 use mio::{Interest, Token};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +23,6 @@ use tungstenite::error::ProtocolError;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Error as WsError, Message};
 
-pub const WAKER: Token = Token(usize::MAX);
 const READS_PER_TURN: usize = 64;
 const TICK: Duration = Duration::from_secs(1);
 pub const AUTH_DEADLINE: Duration = Duration::from_secs(5);
@@ -208,7 +207,7 @@ impl Loop {
         &mut self,
         idx: usize,
         sock: mio::net::TcpStream,
-        permit: super::Permit,
+        permit: crate::ws::Permit,
         auth: Authed,
         from: i64,
     ) {

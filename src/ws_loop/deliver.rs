@@ -5,9 +5,9 @@
 //! membership table's change counter is unchanged, and read again after any change, so an
 //! event published after a removal committed never reaches the removed user.
 
-use super::event::{post_json, Encoded, Event};
 use super::event_loop::Loop;
 use crate::store::{self, Watched};
+use crate::ws::event::{post_json, Encoded, Event};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -129,7 +129,7 @@ impl Loop {
                     || (!b.connection_id.is_empty() && c.id != b.connection_id)
                     || (!b.omit_connection_id.is_empty() && c.id == b.omit_connection_id)
                     || c.closing.is_some()
-                    || (encoded.droppable && c.backlog() > super::conn::HALF_OUT);
+                    || (encoded.droppable && c.backlog() > crate::ws::conn::HALF_OUT);
                 if !skip {
                     targets.push(idx);
                 }
@@ -165,7 +165,7 @@ impl Loop {
     fn push(&mut self, idx: usize, event: &Arc<Encoded>) {
         let Some(c) = self.conn(idx) else { return };
         if c.socket.is_none() {
-            if c.parked.len() >= super::conn::PARKED {
+            if c.parked.len() >= crate::ws::conn::PARKED {
                 return self.remove(idx);
             }
             c.parked.push_back(event.clone());
