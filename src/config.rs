@@ -298,7 +298,7 @@ pub struct PerchSettings {
     /// HTTP worker threads. No worker waits on slow work: a post's or webhook's commit
     /// (`Store::write_then`), a slash command's URL and a login's password hash are finished on
     /// other threads, so workers only do CPU work, and on a 2-core box 4 are enough: fewer
-    /// threads taking turns give reads a better p99 (README, Performance).
+    /// threads taking turns give reads a better p99 (docs/performance.md).
     pub http_workers: i64,
     /// Threads delivering outgoing-webhook callbacks (`hook-out-N`). Each waits for one
     /// receiver at a time, so this is how many slow receivers can be waited on at once.

@@ -374,7 +374,7 @@ fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
-/// Mattermost's reserved ranges (security.md §1.3).
+/// Mattermost's reserved ranges (`docs/spec/security.md` §1.3).
 const RESERVED: &[&str] = &[
     "10.0.0.0/8",
     "172.16.0.0/12",

@@ -1,6 +1,7 @@
 //! Roles and permissions: Mattermost's default role → permission table, the three scoped
 //! checks (system, team, channel) every handler uses, and the checks over other users and
-//! bots (`auth.md` §4–6, `security.md` §2). `system_admin` holds every permission.
+//! bots (`docs/spec/auth.md` §4–6, `docs/spec/security.md` §2). `system_admin` holds every
+//! permission.
 
 use crate::app::Ctx;
 use crate::error::ApiError;

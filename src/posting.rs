@@ -286,7 +286,7 @@ pub fn split_message(message: &str) -> Vec<String> {
 }
 
 /// Cuts a message into pieces of at most `max` runes: hard cuts, no word or line awareness,
-/// as Mattermost does (`incoming-webhooks.md` §5). An empty message is one empty piece.
+/// as Mattermost does (`docs/spec/incoming-webhooks.md` §4.6). An empty message is one empty piece.
 pub fn split_at_runes(text: &str, max: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = text;

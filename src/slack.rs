@@ -1,6 +1,6 @@
 //! Slack compatibility for webhook payloads: the markup translation (`<!here>`, `<@user>`,
 //! `<url|label>`, `&amp;`) and message attachments (decoding, normalizing, translating their
-//! text fields) — `incoming-webhooks.md` §5 and §6. Slash-command and outgoing-webhook
+//! text fields) — `docs/spec/incoming-webhooks.md` §5 and §6. Slash-command and outgoing-webhook
 //! responses use the same translator in its `Dialect::Response` flavour.
 //!
 //! Everything here is pure: user lookups come in as a function, so it is tested without a

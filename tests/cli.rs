@@ -235,7 +235,8 @@ fn a_bad_config_value_stops_startup_naming_the_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("MaximumLoginAttempts"));
 }
 
-/// README "Secure bot recipe", with the accounts made by the command line.
+/// The integration-account recipe of `docs/bots-and-tokens.md`, with the accounts made by the
+/// command line.
 #[test]
 fn secure_bot_recipe_with_the_command_line() {
     let dir = TempDir::new();

@@ -1,6 +1,6 @@
-//! `perch-bench`: the whole-process benchmark (issue 8). Starts the release `perch` on a temp
-//! data dir, prepares accounts, channels and hooks through the API, drives each figure with
-//! the built-in load generator (keep-alive HTTP/1.1, fixed concurrency, fixed duration), and
+//! `perch-bench`: the whole-process benchmark (`docs/performance.md`). Starts the release `perch`
+//! on a temp data dir, prepares accounts, channels and hooks through the API, drives each figure
+//! with the built-in load generator (keep-alive HTTP/1.1, fixed concurrency, fixed duration), and
 //! prints one Markdown table; the same figures go to `target/bench/latest.json`.
 //!
 //! Throughput is shown as a ratio to the ping ceiling measured in the same run, because

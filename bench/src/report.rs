@@ -1,5 +1,5 @@
-//! What the runs measured, reduced to medians (and min–max), checked against the targets of
-//! issue 8, and written out as one Markdown table and as JSON (`target/bench/latest.json`).
+//! What the runs measured, reduced to medians (and min–max), checked against the project's
+//! targets, and written out as one Markdown table and as JSON (`target/bench/latest.json`).
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -115,7 +115,7 @@ impl Record {
     }
 }
 
-/// A target from issue 8.
+/// A target a figure is checked against (the table's `target` column).
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
     /// At least this ratio to the ping ceiling.

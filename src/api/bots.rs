@@ -1,6 +1,6 @@
 //! Bot accounts (mattermost `api4/bot.go`, plus `convertUserToBot` from `api4/user.go`;
-//! `auth.md` §6). A bot is a user row plus a bot row with the same id; it authenticates only
-//! with personal access tokens. By default only system admins hold the bot permissions, and
+//! `docs/spec/auth.md` §6). A bot is a user row plus a bot row with the same id; it authenticates
+//! only with personal access tokens. By default only system admins hold the bot permissions, and
 //! bots are hidden (404) from callers who may not read them.
 
 use super::{id_param, user_id_param, users::viewer};

@@ -1,5 +1,5 @@
 //! Slash commands: management and execution (mattermost `api4/command.go`,
-//! `slash-commands.md` §2–3). Running a command lives in `crate::commands`.
+//! `docs/spec/slash-commands.md` §2–3). Running a command lives in `crate::commands`.
 
 use super::channels::channel_not_found;
 use super::id_param;

@@ -1,7 +1,7 @@
 //! Incoming-webhook management (mattermost `api4/webhook.go`, incoming half;
-//! `incoming-webhooks.md` §2, `security.md` §2), plus Perch's delivery log of each hook and
-//! its hosted-integration fields (`secret`, `event_include`, `event_exclude`, `template`) and
-//! payload preview.
+//! `docs/spec/incoming-webhooks.md` §2, `docs/spec/security.md` §2), plus Perch's delivery log of
+//! each hook and its hosted-integration fields (`secret`, `event_include`, `event_exclude`,
+//! `template`) and payload preview.
 
 use super::id_param;
 use crate::app::Ctx;

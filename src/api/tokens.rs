@@ -1,6 +1,6 @@
 //! Personal access tokens (mattermost `api4/user.go`, the `*UserAccessToken*` handlers;
-//! `auth.md` §5). The secret appears once, in the creation response; only its SHA-256 digest
-//! is stored. A token works as `Authorization: Bearer|Token <secret>` on every endpoint.
+//! `docs/spec/auth.md` §5). The secret appears once, in the creation response; only its SHA-256
+//! digest is stored. A token works as `Authorization: Bearer|Token <secret>` on every endpoint.
 
 use super::user_id_param;
 use crate::app::Ctx;

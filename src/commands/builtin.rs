@@ -1,6 +1,7 @@
-//! The built-in slash commands (`slash-commands.md` §7): one table of (trigger, description,
-//! hint, function), from which autocomplete lists and `/help` are generated. Failures a user can
-//! fix are ephemeral messages, as Mattermost answers them; only database failures are errors.
+//! The built-in slash commands (`docs/spec/slash-commands.md` §7): one table of (trigger,
+//! description, hint, function), from which autocomplete lists and `/help` are generated. Failures
+//! a user can fix are ephemeral messages, as Mattermost answers them; only database failures are
+//! errors.
 
 use crate::app::Ctx;
 use crate::channels::{check_can_add, ensure_direct, ensure_group};

@@ -1,6 +1,6 @@
-//! Custom commands (`slash-commands.md` §4): the request sent to the command's URL through
-//! `outbound` (POST form or GET query, `Authorization: Token …`, the configured timeout and the
-//! internal-address rule) and how its answer becomes a `CommandResponse` or an error.
+//! Custom commands (`docs/spec/slash-commands.md` §4): the request sent to the command's URL
+//! through `outbound` (POST form or GET query, `Authorization: Token …`, the configured timeout and
+//! the internal-address rule) and how its answer becomes a `CommandResponse` or an error.
 
 use crate::app::{App, Ctx};
 use crate::error::ApiError;

@@ -1,5 +1,5 @@
-//! Slash commands (`slash-commands.md` §3–6): parsing `/trigger text`, resolving it to a custom
-//! command of the team or a built-in, turning the `CommandResponse` into posts, and the
+//! Slash commands (`docs/spec/slash-commands.md` §3–6): parsing `/trigger text`, resolving it to a
+//! custom command of the team or a built-in, turning the `CommandResponse` into posts, and the
 //! delayed-response URL (`POST /hooks/commands/{id}`). Everything runs in the calling HTTP
 //! worker; only delayed `/echo` posts wait on the `commands-timer` thread.
 

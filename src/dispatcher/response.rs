@@ -1,5 +1,5 @@
-//! How a callback's answer becomes a post (`outgoing-webhooks.md` §5): JSON with `text` or
-//! `attachments` is posted in the triggering post's channel (as a thread reply for
+//! How a callback's answer becomes a post (`docs/spec/outgoing-webhooks.md` §5): JSON with `text`
+//! or `attachments` is posted in the triggering post's channel (as a thread reply for
 //! `response_type: "comment"`), authored by the hook's creator and marked `from_webhook`, like an
 //! incoming-webhook post; anything else posts nothing. Response posts never fire outgoing
 //! webhooks themselves (loop prevention).
@@ -160,8 +160,8 @@ fn build(
         .collect())
 }
 
-/// One attachment normalized as Mattermost stores it (`incoming-webhooks.md` §6.3): every field
-/// present, `fields[].value` as strings, action ids filled in (the Slack text is translated
+/// One attachment normalized as Mattermost stores it (`docs/spec/incoming-webhooks.md` §6.3): every
+/// field present, `fields[].value` as strings, action ids filled in (the Slack text is translated
 /// before).
 fn attachment(a: Value) -> Value {
     let get = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("").to_string();

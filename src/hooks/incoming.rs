@@ -1,5 +1,5 @@
 //! `POST /hooks/{hook_id}`: Slack-compatible incoming webhooks, as Mattermost accepts them
-//! (`incoming-webhooks.md` §3–§7), plus Perch's idempotency keys and delivery log.
+//! (`docs/spec/incoming-webhooks.md` §3–§7), plus Perch's idempotency keys and delivery log.
 //!
 //! Two halves. `handle` is the HTTP endpoint: it decodes the body (JSON with or without a
 //! Content-Type, form `payload=`, multipart) into a [`Payload`] and finds the hook. `deliver`

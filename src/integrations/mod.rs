@@ -58,7 +58,7 @@ pub struct Translated {
     pub event: String,
     /// Post message (Markdown).
     pub text: String,
-    /// Slack-style attachments (see the incoming-webhooks spec §6).
+    /// Slack-style attachments (see `docs/spec/incoming-webhooks.md` §6).
     pub attachments: Vec<Value>,
     /// Later events about the same object (PR, issue, alert group, build) reply in the thread
     /// started by the first post with this key, e.g. `github:owner/repo#12`.

@@ -1,4 +1,4 @@
-//! The bot object and bot patch (`auth.md` §6), and the bot field rules.
+//! The bot object and bot patch (`docs/spec/auth.md` §6), and the bot field rules.
 
 use serde::{Deserialize, Serialize};
 

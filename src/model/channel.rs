@@ -1,4 +1,4 @@
-//! Channel and channel-member objects (`teams-channels-posts.md` §2).
+//! Channel and channel-member objects (`docs/spec/teams-channels-posts.md` §2).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

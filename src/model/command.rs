@@ -1,4 +1,4 @@
-//! Slash-command wire types (`slash-commands.md` §1, §3, §5): the command object, the
+//! Slash-command wire types (`docs/spec/slash-commands.md` §1, §3, §5): the command object, the
 //! arguments of an execution, the `CommandResponse`, and the command's validation rules.
 
 use serde::{Deserialize, Serialize};

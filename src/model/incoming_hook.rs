@@ -1,5 +1,5 @@
 //! The incoming-webhook object, its field rules, and the delivery-log entry Perch keeps for each
-//! call (`incoming-webhooks.md` §1).
+//! call (`docs/spec/incoming-webhooks.md` §1).
 
 use serde::{Deserialize, Serialize};
 

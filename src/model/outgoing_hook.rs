@@ -1,5 +1,6 @@
-//! The outgoing webhook object (`outgoing-webhooks.md` §1) with Mattermost's field rules, and
-//! the delivery records Perch keeps for each callback (an extension: durable delivery and its log).
+//! The outgoing webhook object (`docs/spec/outgoing-webhooks.md` §1) with Mattermost's field rules,
+//! and the delivery records Perch keeps for each callback (an extension: durable delivery and its
+//! log).
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -1,4 +1,4 @@
-//! The post object and PostList (`teams-channels-posts.md` §3).
+//! The post object and PostList (`docs/spec/teams-channels-posts.md` §3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,4 +1,4 @@
-//! Team and team-member objects (`teams-channels-posts.md` §1).
+//! Team and team-member objects (`docs/spec/teams-channels-posts.md` §1).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The personal access token object (`auth.md` §5).
+//! The personal access token object (`docs/spec/auth.md` §5).
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! The user object (`auth.md` §3.1) and its sanitization rules (§3.2).
+//! The user object (`docs/spec/auth.md` §3.1) and its sanitization rules (§3.2).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

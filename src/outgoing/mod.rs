@@ -15,9 +15,9 @@ use crate::store;
 use crate::store::Conn;
 use payload::Payload;
 
-/// The deliveries a new post causes (`outgoing-webhooks.md` §3). Read-only: the caller inserts
-/// the rows in the same write as the post. Only posts that may fire hooks get here (the post
-/// path passes posts made by webhooks and their responses with firing off: loop prevention).
+/// The deliveries a new post causes (`docs/spec/outgoing-webhooks.md` §3). Read-only: the caller
+/// inserts the rows in the same write as the post. Only posts that may fire hooks get here (the
+/// post path passes posts made by webhooks and their responses with firing off: loop prevention).
 pub fn plan(
     app: &App,
     db: &Conn,

@@ -1,4 +1,4 @@
-//! The callback request body (`outgoing-webhooks.md` §4: JSON or form-encoded) and its
+//! The callback request body (`docs/spec/outgoing-webhooks.md` §4: JSON or form-encoded) and its
 //! Standard Webhooks signature headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
 //!
 //! Signing: `webhook-signature` is `v1,` followed by the base64 of

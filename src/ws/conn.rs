@@ -1,6 +1,6 @@
 //! One WebSocket connection as the event loop holds it: the non-blocking socket, tungstenite's
 //! reader (which also answers pings and closes), the outgoing bytes, the per-connection `seq`
-//! and, for connections that may be resumed, the replay ring (`websocket.md` §4).
+//! and, for connections that may be resumed, the replay ring (`docs/spec/websocket.md` §4).
 //!
 //! Every byte to the client goes through `Io::out`, ours: tungstenite's own frames (pongs,
 //! close replies) are "written" into it, and events are framed straight into it with

@@ -1,11 +1,11 @@
 //! A WebSocket event as the write paths publish it (`Event`: name, `data`, `broadcast`) and
 //! as the event loop writes it (`Encoded`: the JSON envelope serialized once, with the
-//! per-connection `seq` appended per socket, `websocket.md` §3.1).
+//! per-connection `seq` appended per socket, `docs/spec/websocket.md` §3.1).
 
 use crate::model::post::Post;
 use serde_json::{json, Map, Value};
 
-/// Mattermost's `broadcast`: who receives an event (`websocket.md` §3.2), sent to clients
+/// Mattermost's `broadcast`: who receives an event (`docs/spec/websocket.md` §3.2), sent to clients
 /// verbatim.
 #[derive(Debug, Clone, Default)]
 pub struct Broadcast {

@@ -1,5 +1,5 @@
 //! The events write paths publish after their write committed, with Mattermost's `data` and
-//! audience for each (`websocket.md` §3.3). Nested objects travel as JSON strings where
+//! audience for each (`docs/spec/websocket.md` §3.3). Nested objects travel as JSON strings where
 //! Mattermost sends them so.
 
 use super::event::{post_json, Broadcast, Event};

@@ -1,4 +1,4 @@
-//! Real-time events over `GET /api/v4/websocket` (`websocket.md`).
+//! Real-time events over `GET /api/v4/websocket` (`docs/spec/websocket.md`).
 //!
 //! One `mio` event loop thread (`ws-loop`) owns every upgraded socket: it reads client
 //! frames (tungstenite), answers actions, pings, enforces the timeouts, and writes events.
@@ -48,7 +48,7 @@ pub struct Adopt {
     pub resume: Resume,
 }
 
-/// The upgrade request's resume parameters (`websocket.md` §4.2).
+/// The upgrade request's resume parameters (`docs/spec/websocket.md` §4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
     Fresh,

@@ -1,4 +1,4 @@
-//! Client requests over the socket and their replies (`websocket.md` §1.3, §5): the
+//! Client requests over the socket and their replies (`docs/spec/websocket.md` §1.3, §5): the
 //! `authentication_challenge`, `ping`, `user_typing`, statuses, and the status a connection
 //! gives its user (online while connected, offline after the last socket goes).
 

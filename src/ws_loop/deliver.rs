@@ -1,4 +1,4 @@
-//! Who receives an event, in Mattermost's order (`websocket.md` §3.2), and the parts of a
+//! Who receives an event, in Mattermost's order (`docs/spec/websocket.md` §3.2), and the parts of a
 //! `posted` event that depend on the channel and the recipient (§3.4).
 //!
 //! Memberships are read live: a channel's (or team's) members are kept in memory while the

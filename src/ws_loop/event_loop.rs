@@ -202,7 +202,7 @@ impl Loop {
         }
     }
 
-    /// A resumable connection comes back (`websocket.md` §4.2, case 3).
+    /// A resumable connection comes back (`docs/spec/websocket.md` §4.2, case 3).
     fn resume(
         &mut self,
         idx: usize,

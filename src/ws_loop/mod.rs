@@ -1,5 +1,5 @@
-//! The `ws-loop` thread behind `ws::Hub` (`websocket.md`): one `mio` event loop owns every
-//! upgraded socket, reads client frames (tungstenite), answers actions, pings, enforces the
+//! The `ws-loop` thread behind `ws::Hub` (`docs/spec/websocket.md`): one `mio` event loop owns
+//! every upgraded socket, reads client frames (tungstenite), answers actions, pings, enforces the
 //! timeouts, and writes events, each socket once per batch.
 //!
 //! - `upgrade.rs`: the HTTP side (handshake checks, Origin, auth, the connection limit).

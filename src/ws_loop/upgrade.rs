@@ -1,4 +1,4 @@
-//! The HTTP side of `GET /api/v4/websocket` (`websocket.md` §1.1): the RFC 6455 handshake
+//! The HTTP side of `GET /api/v4/websocket` (`docs/spec/websocket.md` §1.1): the RFC 6455 handshake
 //! checks (header names and values compared case-insensitively), the Origin rule, the token
 //! (cookie `MMAUTHTOKEN`, `Authorization: Bearer|Token`; a bad one is ignored, a token in
 //! `?access_token=` is refused with 401), the connection limit and the resume parameters.

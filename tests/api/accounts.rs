@@ -414,8 +414,8 @@ fn team_and_channel_member_roles() {
     assert_eq!(m["scheme_admin"], true);
 }
 
-/// README "Secure bot recipe", all over the API, on a server that refuses bot accounts and
-/// personal access tokens (the defaults).
+/// The integration-account recipe of `docs/bots-and-tokens.md`, all over the API, on a server that
+/// refuses bot accounts and personal access tokens (the defaults).
 #[test]
 fn secure_bot_recipe_via_the_api() {
     let ts = TestServer::start();

@@ -158,8 +158,8 @@ fn with_attachments(to: To, message: &'static str, attachments: Value) -> Expect
     }
 }
 
-/// An attachment as the server stores it: every field present (`incoming-webhooks.md` §6.3),
-/// with `set` over the defaults.
+/// An attachment as the server stores it: every field present (`docs/spec/incoming-webhooks.md`
+/// §6.3), with `set` over the defaults.
 fn attachment(set: Value) -> Value {
     let mut a = json!({
         "id": 0, "fallback": "", "color": "", "pretext": "", "author_name": "",

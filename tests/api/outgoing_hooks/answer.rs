@@ -153,8 +153,8 @@ fn answer_posts_never_fire_hooks_again() {
 #[test]
 fn api_post_carrying_webhook_props_still_fires() {
     // Loop prevention is the post path creating webhook posts with firing off, not a check on
-    // `from_webhook`/`from_bot` (outgoing-webhooks.md §3): a bot or user posting through the
-    // REST API fires hooks whatever props it sends.
+    // `from_webhook`/`from_bot` (`docs/spec/outgoing-webhooks.md` §3): a bot or user posting
+    // through the REST API fires hooks whatever props it sends.
     let w = world();
     let rx = ok_receiver();
     create_hook(

@@ -152,7 +152,8 @@ fn fire_in_private_channel_when_perch_setting_allows_for_members() {
 
 #[test]
 fn slash_command_posts_fire_hooks_but_response_url_posts_do_not() {
-    // Spec §3: /echo and in_channel command answers fire; response_url posts never do.
+    // `docs/spec/outgoing-webhooks.md` §3: /echo and in_channel command answers fire; response_url
+    // posts never do.
     let w = world();
     let rx = MockReceiver::start(|_, _| Reply::text(200, ""));
     create_hook(
