@@ -122,6 +122,7 @@ impl Stopper {
 /// accepts connections.
 pub fn start(config: Config) -> Result<Running, StartError> {
     tame_malloc();
+    raise_fd_limit();
     let addr = config
         .listen_addr()
         .map_err(|e| StartError(e.to_string()))?;
@@ -369,5 +370,23 @@ mod tests {
         assert_eq!(redact_path("/hooks/abc123/github"), "/hooks/****/github");
         assert_eq!(redact_path("/hooks/commands/xyz"), "/hooks/commands/****");
         assert_eq!(redact_path("/api/v4/users/me"), "/api/v4/users/me");
+    }
+}
+
+/// Every WebSocket holds a file descriptor for its whole life: the soft limit (often 1024)
+/// goes up to the hard one, so `WebSocketMaxConnections` sockets can be open at once.
+#[allow(unsafe_code, reason = "two libc calls on a local struct")]
+fn raise_fd_limit() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: getrlimit/setrlimit read and write the `rlimit` struct we own.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
     }
 }

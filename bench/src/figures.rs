@@ -61,6 +61,7 @@ pub fn one_run(
             "outgoing" => outgoing(&r, rec),
             "read" => read(&r, rec),
             "login" => login(&r, rec),
+            "websocket" => crate::websocket::figure(o, &srv, prep, run, rec),
             _ => {}
         }
     }
@@ -289,7 +290,7 @@ fn wait_for_deliveries(receiver: &Receiver, expected: u64, load_end: Instant) ->
 }
 
 /// One load figure: reset the peak RSS, run the load, read CPU and memory.
-fn measure(srv: &Server, o: &Opts, request: Vec<u8>) -> (load::Outcome, Sample) {
+pub fn measure(srv: &Server, o: &Opts, request: Vec<u8>) -> (load::Outcome, Sample) {
     measure_mix(srv, o, vec![request])
 }
 
@@ -340,7 +341,7 @@ fn measure_mix(srv: &Server, o: &Opts, requests: Vec<Vec<u8>>) -> (load::Outcome
 }
 
 /// Adds a figure's requests and failures to the invocation's totals.
-fn account(rec: &mut Record, fig: &'static str, out: &load::Outcome) {
+pub fn account(rec: &mut Record, fig: &'static str, out: &load::Outcome) {
     rec.requests += out.ok_total + out.failures;
     rec.failures += out.failures;
     if out.failures > 0 {

@@ -13,6 +13,7 @@
 //! `machine` (the machine, binary and commit a report names).
 
 mod figures;
+mod fleet;
 mod http;
 mod load;
 mod machine;
@@ -23,6 +24,8 @@ mod report;
 mod rows;
 mod server;
 mod setup;
+mod websocket;
+mod ws_rows;
 
 use machine::loadavg;
 use opts::{parse, Opts, USAGE};

@@ -19,7 +19,8 @@ Options:
   --cold-starts N      extra cold starts per run, for the start-to-first-200 median [5]
   --logins N           sequential logins before the \"RSS after logins\" figure [100]
   --only LIST          load figures to run, comma-separated, from:
-                       ping,incoming,posts,outgoing,read,login [all]
+                       ping,incoming,posts,outgoing,read,login,websocket [all]
+  --ws-max N           the websocket figure's largest step: 1000 or 10000 sockets [10000]
   --perch PATH         the server binary [the `perch` next to this binary]
   --data-dir DIR       keep the server's data here and reuse it next time (seeding is
                        resumed, not repeated) [a temp dir, deleted afterwards]
@@ -32,7 +33,15 @@ Exit status: 0 when every request succeeded, 3 when some failed, 1 when the run 
 be completed, 2 for bad options.";
 
 /// The load figures, in the order each run measures them.
-pub const FIGURES: [&str; 6] = ["ping", "incoming", "posts", "outgoing", "read", "login"];
+pub const FIGURES: [&str; 7] = [
+    "ping",
+    "incoming",
+    "posts",
+    "outgoing",
+    "read",
+    "login",
+    "websocket",
+];
 
 /// One invocation's options.
 #[derive(Debug, Clone)]
@@ -50,6 +59,8 @@ pub struct Opts {
     pub data_dir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub out: PathBuf,
+    /// The websocket figure's largest socket count.
+    pub ws_max: usize,
 }
 
 impl Opts {
@@ -88,6 +99,7 @@ pub fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         data_dir: None,
         env: Vec::new(),
         out: PathBuf::from("target/bench/latest.json"),
+        ws_max: 10_000,
     };
     let mut i = 0;
     while i < args.len() {
@@ -136,6 +148,7 @@ pub fn parse(args: &[String]) -> Result<Option<Opts>, String> {
                 o.env.push((k.to_string(), v.to_string()));
             }
             "--out" => o.out = PathBuf::from(value),
+            "--ws-max" => o.ws_max = count(flag)? as usize,
             _ => return Err(format!("unknown option {flag}")),
         }
         i += 2;

@@ -124,6 +124,12 @@ pub enum Target {
     MaxMs(f64),
     /// At most this many MB (10^6 bytes).
     MaxMb(f64),
+    /// At most this many KB (10^3 bytes).
+    MaxKb(f64),
+    /// At most this many microseconds.
+    MaxUs(f64),
+    /// At least this fraction of the same figure without WebSocket listeners.
+    MinShare(f64),
     /// Exactly zero.
     Zero,
     /// The synchronous level must be FULL.
@@ -136,6 +142,9 @@ impl Target {
             Target::MinRatio(r) => format!("≥ {r:.2}× ping"),
             Target::MaxMs(ms) => format!("≤ {} ms", trim_num(ms)),
             Target::MaxMb(mb) => format!("≤ {} MB", trim_num(mb)),
+            Target::MaxKb(kb) => format!("≤ {} KB", trim_num(kb)),
+            Target::MaxUs(us) => format!("≤ {} µs", trim_num(us)),
+            Target::MinShare(r) => format!("≥ {r:.2}× without"),
             Target::Zero => "0".into(),
             Target::Full => "FULL".into(),
         }
@@ -187,7 +196,8 @@ impl Row {
     pub fn target(&mut self, t: Target, value: Option<f64>) {
         let met = value.map(|v| match t {
             Target::MinRatio(r) => v >= r,
-            Target::MaxMs(x) | Target::MaxMb(x) => v <= x,
+            Target::MaxMs(x) | Target::MaxMb(x) | Target::MaxKb(x) | Target::MaxUs(x) => v <= x,
+            Target::MinShare(r) => v >= r,
             Target::Zero => v == 0.0,
             Target::Full => v == 1.0,
         });

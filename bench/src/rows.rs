@@ -22,6 +22,7 @@ pub fn rows(o: &Opts, rec: &Record, prep: &Prepared) -> Vec<Row> {
         outgoing_row(o, rec),
         login_row(o, rec),
     ];
+    rows.extend(crate::ws_rows::rows(o, rec));
     rows.extend(footprint_rows(o, rec, prep));
     rows.push(durability_row(rec));
     rows.push(failed_row(rec));
