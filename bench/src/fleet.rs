@@ -90,13 +90,21 @@ impl Fleet {
 
     /// How many sockets have received the `posted` frame with `marker`.
     pub fn count(&self, marker: u64) -> usize {
-        let a = self.shared.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        let a = self
+            .shared
+            .arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         a.get(&marker).map_or(0, Vec::len)
     }
 
     /// The arrival times of `marker`'s frames.
     pub fn take(&self, marker: u64) -> Vec<Instant> {
-        let mut a = self.shared.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        let mut a = self
+            .shared
+            .arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         a.remove(&marker).unwrap_or_default()
     }
 
@@ -242,7 +250,8 @@ mod tests {
 
     #[test]
     fn frames_and_markers() {
-        let text = br#"{"event":"posted","data":{"post":"{\"message\":\"x wsbench-42 y\"}"},"seq":3}"#;
+        let text =
+            br#"{"event":"posted","data":{"post":"{\"message\":\"x wsbench-42 y\"}"},"seq":3}"#;
         let mut b = vec![0x81, text.len() as u8];
         b.extend_from_slice(text);
         let (p, used) = frame(&b).unwrap();

@@ -119,7 +119,11 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
         for i in 0..BROADCASTS {
             let marker = step as u64 * 1000 + i;
             let t0 = Instant::now();
-            let (ms, ok) = post(&mut c, &channel, &format!("wsbench-{marker} {POST_MESSAGE}"));
+            let (ms, ok) = post(
+                &mut c,
+                &channel,
+                &format!("wsbench-{marker} {POST_MESSAGE}"),
+            );
             rec.requests += 1;
             if !ok {
                 rec.failures += 1;
@@ -132,7 +136,11 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
             }
             let arrived = fleet.take(marker);
             lost += n - arrived.len().min(*n);
-            lat.extend(arrived.iter().map(|a| a.duration_since(t0).as_secs_f64() * 1000.0));
+            lat.extend(
+                arrived
+                    .iter()
+                    .map(|a| a.duration_since(t0).as_secs_f64() * 1000.0),
+            );
             thread::sleep(Duration::from_millis(50));
         }
         let cpu = cpu_ns(srv.pid).saturating_sub(cpu0) as f64;

@@ -66,7 +66,10 @@ pub fn rows(o: &Opts, rec: &Record) -> Vec<Row> {
         row(rec, "incoming_100_ratio", "WebSocket: incoming webhook with 100 listeners", &ratio, Some(Target::MinShare(0.8)), "the incoming figure's load with 100 sockets on the hook's channel, ÷ the same run's incoming req/s"),
     ];
     // Threads must not grow with sockets.
-    if let (Some(a), Some(b)) = (rec.stat("websocket", "threads_0"), rec.stat("websocket", "threads_10k")) {
+    if let (Some(a), Some(b)) = (
+        rec.stat("websocket", "threads_0"),
+        rec.stat("websocket", "threads_10k"),
+    ) {
         let mut r = Row {
             key: "threads_added_10k",
             figure: "WebSocket: threads added by 10,000 sockets".into(),
@@ -74,7 +77,8 @@ pub fn rows(o: &Opts, rec: &Record) -> Vec<Row> {
             how: "threads at 10,000 sockets − threads with none".into(),
             ..Default::default()
         };
-        r.json.insert("value".into(), serde_json::json!(b.median - a.median));
+        r.json
+            .insert("value".into(), serde_json::json!(b.median - a.median));
         r.target(Target::Zero, Some(b.median - a.median));
         out.push(r);
     }

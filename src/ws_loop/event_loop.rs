@@ -24,6 +24,10 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Error as WsError, Message};
 
 const READS_PER_TURN: usize = 64;
+/// Sockets are written at most this often: an event after a quiet spell goes out at once,
+/// while under a stream of events (a webhook flood) each socket gets one `write` per gap
+/// carrying every event since, instead of one per event.
+const FLUSH_GAP: Duration = Duration::from_millis(2);
 const TICK: Duration = Duration::from_secs(1);
 pub const AUTH_DEADLINE: Duration = Duration::from_secs(5);
 const PING_EVERY: Duration = Duration::from_secs(60);
@@ -81,11 +85,14 @@ pub fn run(app: Arc<App>, shared: Arc<Shared>, mut poll: mio::Poll) {
         swept,
     };
     let mut events = mio::Events::with_capacity(1024);
+    let mut flushed = Instant::now();
     loop {
-        let timeout = if lp.unread.is_empty() {
-            TICK.saturating_sub(lp.last_tick.elapsed())
-        } else {
+        let timeout = if !lp.unread.is_empty() {
             Duration::ZERO
+        } else if !lp.dirty.is_empty() {
+            FLUSH_GAP.saturating_sub(flushed.elapsed())
+        } else {
+            TICK.saturating_sub(lp.last_tick.elapsed())
         };
         if let Err(e) = poll.poll(&mut events, Some(timeout)) {
             if e.kind() != std::io::ErrorKind::Interrupted {
@@ -119,7 +126,10 @@ pub fn run(app: Arc<App>, shared: Arc<Shared>, mut poll: mio::Poll) {
         if lp.last_tick.elapsed() >= TICK {
             lp.tick();
         }
-        lp.flush();
+        if !lp.dirty.is_empty() && flushed.elapsed() >= FLUSH_GAP {
+            lp.flush();
+            flushed = Instant::now();
+        }
     }
 }
 

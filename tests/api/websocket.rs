@@ -673,3 +673,32 @@ fn channel_team_and_user_changes_are_announced_to_the_right_users() {
         bob.id().as_str()
     );
 }
+
+#[test]
+fn posts_from_webhooks_and_commands_are_posted_events_too() {
+    let ts = TestServer::start();
+    let (admin, bob, tid) = ts.admin_and_bob_on_acme();
+    let cid = talk(&admin, &bob, &tid, "O");
+    let (mut bws, _) = open_as(&ts, &bob);
+    let hook = admin.post("/api/v4/hooks/incoming", &json!({"channel_id": cid}));
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    let r = ts.anon().post(
+        &format!("/hooks/{}", id(&hook.json())),
+        &json!({"text": "from a hook"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (ev, _) = bws.until("posted");
+    assert!(ev["data"]["post"].as_str().unwrap().contains("from a hook"));
+    assert_eq!(ev["data"]["set_online"], false);
+    let r = admin.post(
+        "/api/v4/commands/execute",
+        &json!({"channel_id": cid, "command": "/echo from a command"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (ev, _) = bws.until("posted");
+    assert!(ev["data"]["post"]
+        .as_str()
+        .unwrap()
+        .contains("from a command"));
+    assert_eq!(ev["data"]["sender_name"], "@admin");
+}
