@@ -107,7 +107,9 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
             }
         };
         s.insert(keys[8], opened.elapsed().as_secs_f64());
-        thread::sleep(Duration::from_millis(700));
+        // The connections' HTTP threads go back to the server's pool, whose idle threads end
+        // after 5 s: idle means after that.
+        thread::sleep(Duration::from_millis(6000));
         let after = srv.memory();
         s.insert(
             keys[0],
@@ -163,6 +165,12 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
         drop(fleet);
     }
     incoming_with_listeners(o, srv, prep, run, rec, &mut s);
+    let status = http::Client::new(srv.addr)
+        .ok("GET", "/api/v4/system/ping?get_server_status=true", None)
+        .unwrap_or_default();
+    if let Some(us) = status["perch_websocket_publish_max_us"].as_f64() {
+        s.insert("publish_max_ms", us / 1000.0);
+    }
     rec.add("websocket", run, s);
 }
 

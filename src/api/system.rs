@@ -26,6 +26,8 @@ pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         // of a password check.
         body["perch_synchronous"] = Value::from(ctx.app.store.synchronous());
         body["perch_password_hash"] = Value::from(ctx.app.hasher.describe());
+        body["perch_websocket_sockets"] = Value::from(ctx.app.ws.open_sockets());
+        body["perch_websocket_publish_max_us"] = Value::from(ctx.app.ws.publish_max_us());
         if !db_ok {
             return Ok(Resp::json(500, &body));
         }

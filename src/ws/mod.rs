@@ -21,7 +21,7 @@ pub mod events;
 pub use event::{Broadcast, Event};
 
 use conn::Authed;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -77,6 +77,8 @@ pub struct Shared {
     limit: usize,
     stopped: AtomicBool,
     dropped: AtomicUsize,
+    /// The longest `publish` call so far, in ns: what the posting path waited for the hub.
+    publish_max_ns: AtomicU64,
 }
 
 impl Shared {
@@ -131,6 +133,7 @@ impl Hub {
                 limit,
                 stopped: AtomicBool::new(false),
                 dropped: AtomicUsize::new(0),
+                publish_max_ns: AtomicU64::new(0),
             }),
             poll: Mutex::new(Some(poll)),
             thread: Mutex::new(None),
@@ -169,7 +172,16 @@ impl Hub {
         if self.shared.stopped.load(Ordering::Relaxed) {
             return;
         }
+        let started = std::time::Instant::now();
         self.shared.send(Msg::Event(Arc::new(event)));
+        let ns = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+        self.shared.publish_max_ns.fetch_max(ns, Ordering::Relaxed);
+    }
+
+    /// The longest a `publish` call has taken since the server started, in µs (the
+    /// benchmark's measure of what posting waits for the fan-out).
+    pub fn publish_max_us(&self) -> f64 {
+        self.shared.publish_max_ns.load(Ordering::Relaxed) as f64 / 1000.0
     }
 
     /// Reserves a socket under the connection limit; `None` when the server is full.
