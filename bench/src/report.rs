@@ -124,6 +124,8 @@ pub enum Target {
     MaxMs(f64),
     /// At most this many MB (10^6 bytes).
     MaxMb(f64),
+    /// At most this (a count).
+    AtMost(f64),
     /// At most this many KB (10^3 bytes).
     MaxKb(f64),
     /// At most this many microseconds.
@@ -145,6 +147,7 @@ impl Target {
             Target::MaxKb(kb) => format!("≤ {} KB", trim_num(kb)),
             Target::MaxUs(us) => format!("≤ {} µs", trim_num(us)),
             Target::MinShare(r) => format!("≥ {r:.2}× without"),
+            Target::AtMost(x) => format!("≤ {}", trim_num(x)),
             Target::Zero => "0".into(),
             Target::Full => "FULL".into(),
         }
@@ -198,6 +201,7 @@ impl Row {
             Target::MinRatio(r) => v >= r,
             Target::MaxMs(x) | Target::MaxMb(x) | Target::MaxKb(x) | Target::MaxUs(x) => v <= x,
             Target::MinShare(r) => v >= r,
+            Target::AtMost(x) => v <= x,
             Target::Zero => v == 0.0,
             Target::Full => v == 1.0,
         });

@@ -90,6 +90,8 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
         .map(|_| post(&mut c, &channel, POST_MESSAGE).0)
         .collect();
     let base_p50 = pct(&mut base, 50.0).unwrap_or(0.0);
+    // Threads of the server's HTTP pool left from earlier figures end after 5 s idle.
+    thread::sleep(Duration::from_millis(6000));
     s.insert("threads_0", srv.memory().threads as f64);
     for (step, (n, keys)) in STEPS.iter().enumerate() {
         if *n > o.ws_max {
@@ -171,6 +173,9 @@ pub fn figure(o: &Opts, srv: &Server, prep: &Prepared, run: usize, rec: &mut Rec
     if let Some(us) = status["perch_websocket_publish_max_us"].as_f64() {
         s.insert("publish_max_ms", us / 1000.0);
     }
+    if let Some(us) = status["perch_websocket_publish_p99_us"].as_f64() {
+        s.insert("publish_p99_ms", us / 1000.0);
+    }
     rec.add("websocket", run, s);
 }
 
@@ -190,6 +195,7 @@ fn incoming_with_listeners(
         Ok(f) => f,
         Err(e) => return rec.note_failure("websocket", Some(&e)),
     };
+    fleet.set_timing(false);
     let req = http::request(
         "POST",
         &format!("/hooks/{id}"),

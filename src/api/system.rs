@@ -27,7 +27,9 @@ pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         body["perch_synchronous"] = Value::from(ctx.app.store.synchronous());
         body["perch_password_hash"] = Value::from(ctx.app.hasher.describe());
         body["perch_websocket_sockets"] = Value::from(ctx.app.ws.open_sockets());
-        body["perch_websocket_publish_max_us"] = Value::from(ctx.app.ws.publish_max_us());
+        let ws = &ctx.app.ws;
+        body["perch_websocket_publish_p99_us"] = Value::from(ws.publish_quantile_us(0.99));
+        body["perch_websocket_publish_max_us"] = Value::from(ws.publish_quantile_us(1.0));
         if !db_ok {
             return Ok(Resp::json(500, &body));
         }

@@ -29,8 +29,6 @@ pub const MAX_MESSAGE: usize = 8 * 1024;
 pub const RING: usize = 128;
 /// Events kept for a disconnected connection awaiting its resume.
 pub const PARKED: usize = 256;
-/// An `out` buffer larger than this is given back to the allocator once written.
-const KEEP_OUT: usize = 16 * 1024;
 
 /// The tungstenite configuration: a 4 KiB read buffer (the default 128 KiB would cost that
 /// much per socket), eager writes into `Io::out`, and Mattermost's read limit.
@@ -92,11 +90,9 @@ impl Io {
                 Err(e) => return Err(e),
             }
         }
-        self.out.clear();
+        // Given back once written: an idle socket holds no out buffer.
+        self.out = Vec::new();
         self.sent = 0;
-        if self.out.capacity() > KEEP_OUT {
-            self.out = Vec::new();
-        }
         Ok(true)
     }
 }

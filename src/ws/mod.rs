@@ -77,8 +77,9 @@ pub struct Shared {
     limit: usize,
     stopped: AtomicBool,
     dropped: AtomicUsize,
-    /// The longest `publish` call so far, in ns: what the posting path waited for the hub.
-    publish_max_ns: AtomicU64,
+    /// `publish` calls by duration: bucket `i` counts calls of less than 2^i ns (what the
+    /// posting path waits for the hub).
+    publish_ns: [AtomicU64; 40],
 }
 
 impl Shared {
@@ -133,7 +134,7 @@ impl Hub {
                 limit,
                 stopped: AtomicBool::new(false),
                 dropped: AtomicUsize::new(0),
-                publish_max_ns: AtomicU64::new(0),
+                publish_ns: std::array::from_fn(|_| AtomicU64::new(0)),
             }),
             poll: Mutex::new(Some(poll)),
             thread: Mutex::new(None),
@@ -175,13 +176,27 @@ impl Hub {
         let started = std::time::Instant::now();
         self.shared.send(Msg::Event(Arc::new(event)));
         let ns = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-        self.shared.publish_max_ns.fetch_max(ns, Ordering::Relaxed);
+        let bucket = (64 - ns.leading_zeros() as usize).min(39);
+        self.shared.publish_ns[bucket].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The longest a `publish` call has taken since the server started, in µs (the
-    /// benchmark's measure of what posting waits for the fan-out).
-    pub fn publish_max_us(&self) -> f64 {
-        self.shared.publish_max_ns.load(Ordering::Relaxed) as f64 / 1000.0
+    /// How long `publish` calls took since the server started, in µs: the `q` quantile
+    /// (0..=1), as the upper bound of its power-of-two bucket (the benchmark's measure of
+    /// what posting waits for the fan-out).
+    pub fn publish_quantile_us(&self, q: f64) -> f64 {
+        let counts: Vec<u64> = (self.shared.publish_ns.iter())
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        let total: u64 = counts.iter().sum();
+        let want = (q * total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= want && total > 0 {
+                return (1u64 << i) as f64 / 1000.0;
+            }
+        }
+        0.0
     }
 
     /// Reserves a socket under the connection limit; `None` when the server is full.
