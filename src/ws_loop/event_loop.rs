@@ -27,7 +27,7 @@ const READS_PER_TURN: usize = 64;
 /// Sockets are written at most this often: an event after a quiet spell goes out at once,
 /// while under a stream of events (a webhook flood) each socket gets one `write` per gap
 /// carrying every event since, instead of one per event.
-const FLUSH_GAP: Duration = Duration::from_millis(2);
+const FLUSH_GAP: Duration = Duration::from_millis(5);
 const TICK: Duration = Duration::from_secs(1);
 pub const AUTH_DEADLINE: Duration = Duration::from_secs(5);
 const PING_EVERY: Duration = Duration::from_secs(60);
