@@ -360,19 +360,6 @@ fn tame_malloc() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hook_ids_are_redacted() {
-        assert_eq!(redact_path("/hooks/abc123"), "/hooks/****");
-        assert_eq!(redact_path("/hooks/abc123/github"), "/hooks/****/github");
-        assert_eq!(redact_path("/hooks/commands/xyz"), "/hooks/commands/****");
-        assert_eq!(redact_path("/api/v4/users/me"), "/api/v4/users/me");
-    }
-}
-
 /// Every WebSocket holds a file descriptor for its whole life: the soft limit (often 1024)
 /// goes up to the hard one, so `WebSocketMaxConnections` sockets can be open at once.
 #[allow(unsafe_code, reason = "two libc calls on a local struct")]
@@ -388,5 +375,18 @@ fn raise_fd_limit() {
             lim.rlim_cur = lim.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_ids_are_redacted() {
+        assert_eq!(redact_path("/hooks/abc123"), "/hooks/****");
+        assert_eq!(redact_path("/hooks/abc123/github"), "/hooks/****/github");
+        assert_eq!(redact_path("/hooks/commands/xyz"), "/hooks/commands/****");
+        assert_eq!(redact_path("/api/v4/users/me"), "/api/v4/users/me");
     }
 }
