@@ -65,11 +65,14 @@ where
 {
     fn drop(&mut self) {
         let mut remaining_to_read = self.size;
+        // Perch patch: a fixed buffer. Stock 0.12.0 allocated the whole rest of the announced
+        // body at once, so `Content-Length: 99999999999999` aborted the process.
+        let mut buf = [0u8; 8192];
 
         while remaining_to_read > 0 {
-            let mut buf = vec![0; remaining_to_read];
+            let want = remaining_to_read.min(buf.len());
 
-            match self.reader.read(&mut buf) {
+            match self.reader.read(&mut buf[..want]) {
                 Err(e) => {
                     self.last_read_signal.send(Err(e)).ok();
                     break;
