@@ -2,7 +2,7 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -208,6 +208,8 @@ impl Iterator for ClientConnection {
                 Err(ReadError::WrongHeader(ver)) => {
                     let writer = self.sink.next().unwrap();
                     let response = Response::new_empty(StatusCode(400));
+                    // Perch patch: never answer in a version above HTTP/1.1.
+                    let ver = if ver > (1, 1) { HTTPVersion(1, 1) } else { ver };
                     response.raw_print(writer, ver, &[], false, None).ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
@@ -237,15 +239,21 @@ impl Iterator for ClientConnection {
 
             // checking HTTP version
             if *rq.http_version() > (1, 1) {
-                let writer = self.sink.next().unwrap();
+                // Perch patch: the answer goes through the request's own writer, then the
+                // connection closes. Stock 0.12.0 wrote it through the next writer, which waits
+                // for the request's own to be released: every such request hung its
+                // connection's thread forever, and a client could pile them up.
+                let mut rq = rq;
+                let mut writer = rq.extract_writer_impl();
                 let response = Response::from_string(
                     "This server only supports HTTP versions 1.0 and 1.1".to_owned(),
                 )
                 .with_status_code(StatusCode(505));
                 response
-                    .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                    .raw_print(&mut writer, HTTPVersion(1, 1), &[], false, None)
                     .ok();
-                continue;
+                let _ = writer.flush();
+                return None;
             }
 
             // updating the status of the connection

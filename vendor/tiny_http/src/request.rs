@@ -426,7 +426,7 @@ impl Request {
     /// as the object returned by `into_writer` above.
     ///
     /// This may only be called once on a single request.
-    fn extract_writer_impl(&mut self) -> Box<dyn Write + Send + 'static> {
+    pub(crate) fn extract_writer_impl(&mut self) -> Box<dyn Write + Send + 'static> {
         use std::mem;
 
         assert!(self.response_writer.is_some());
