@@ -1,7 +1,8 @@
 //! Property tests through a real server: generated JSON bodies, path captures and query strings
 //! sent to every route of the table, generated and mutated bodies to the webhook endpoints
-//! (Slack payloads as JSON, form and multipart; every tool's recorded payloads, mutated), and
-//! raw request heads over a socket. Invariant: never a 5xx, every error a Mattermost AppError,
+//! (Slack payloads as JSON, form and multipart; every tool's recorded payloads, mutated), raw
+//! request heads over a socket, and WebSocket frames (actions mutated, noise, hand-built frames
+//! of any opcode) to a live socket. Invariant: never a 5xx, every error a Mattermost AppError,
 //! every answer in bounded time, and the server keeps answering others.
 //! The generators are shared with the parser properties (`tests/props/`).
 
@@ -82,6 +83,7 @@ fn world() -> World {
         ("ch", "town-square".into()),
         ("category", "display_settings".into()),
         ("did", "abcdefghijklmnopqrstuvwxyz".into()),
+        ("emoji", "thumbsup".into()),
     ];
     World { a, vars, hook }
 }
@@ -473,4 +475,169 @@ fn requests_that_once_killed_the_server() {
         );
     }
     assert_eq!(ts.anon().get("/api/v4/system/ping").status, 200);
+}
+
+/// One generated WebSocket frame: an action (real ones, mutated), any text, binary data, or a
+/// whole frame built by hand (any opcode, reserved bits, masked or not, fragments).
+#[derive(Debug, Clone)]
+enum Frame {
+    Action(Value),
+    Text(String),
+    Binary(Vec<u8>),
+    Raw {
+        head: u8,
+        masked: bool,
+        payload: Vec<u8>,
+    },
+}
+
+fn frame() -> impl Strategy<Value = Frame> {
+    let actions = [
+        json!({"seq": 1, "action": "ping", "data": {}}),
+        json!({"seq": 2, "action": "user_typing", "data": {"channel_id": "x", "parent_id": ""}}),
+        json!({"seq": 3, "action": "get_statuses", "data": {}}),
+        json!({"seq": 4, "action": "get_statuses_by_ids", "data": {"user_ids": ["a", "b"]}}),
+        json!({"seq": 5, "action": "authentication_challenge", "data": {"token": "x"}}),
+        json!({"seq": 6, "action": "presence", "data": {"channel_id": "x"}}),
+        json!({"seq": 7, "action": "custom_x", "data": null}),
+    ];
+    prop_oneof![
+        4 => (proptest::sample::select(actions.to_vec()), proptest::collection::vec(gen::mutation(), 0..3))
+            .prop_map(|(a, m)| Frame::Action(gen::mutate(&a, &m))),
+        1 => gen::text(12).prop_map(Frame::Text),
+        1 => gen::bytes(8).prop_map(Frame::Binary),
+        2 => (any::<u8>(), any::<bool>(), gen::bytes(8))
+            .prop_map(|(head, masked, payload)| Frame::Raw { head, masked, payload }),
+    ]
+}
+
+/// A frame's bytes on the wire (RFC 6455 §5.2), length encoded as the payload needs.
+fn encode_frame(head: u8, masked: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![head];
+    let bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => out.push(bit | n as u8),
+        n if n <= 0xffff => {
+            out.push(bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    let key = [0x1f, 0x2e, 0x3d, 0x4c];
+    if masked {
+        out.extend_from_slice(&key);
+    }
+    out.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if masked { b ^ key[i % 4] } else { *b }),
+    );
+    out
+}
+
+type Socket = tungstenite::WebSocket<std::net::TcpStream>;
+
+fn ws_connect(ts: &TestServer, token: &str) -> Socket {
+    use tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v4/websocket",
+        ts.url.replacen("http://", "ws://", 1)
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    let stream = std::net::TcpStream::connect(ts.url.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(SLOW)).unwrap();
+    tungstenite::client(req, stream).unwrap().0
+}
+
+/// Sends a ping action after the generated frame and reads until its reply: `true` if it came,
+/// `false` if the server closed the socket. Every error reply on the way must be a client's
+/// error (`503` is the typing limit; an unknown action is Mattermost's 500, kept).
+fn probe(ws: &mut Socket) -> bool {
+    use tungstenite::Message;
+    let probe = json!({"seq": 999_999, "action": "ping"}).to_string();
+    if ws.send(Message::text(probe)).is_err() {
+        return false;
+    }
+    loop {
+        match ws.read() {
+            Ok(Message::Text(t)) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if let Some(code) = v["error"]["status_code"].as_u64() {
+                    // Mattermost answers an unknown action with a 500 of its router
+                    // (`web_socket_router.go`); clients match on it, so Perch does the same.
+                    let unknown = v["error"]["id"] == "api.web_socket_router.bad_action.app_error";
+                    assert!(code < 500 || code == 503 || unknown, "{v}");
+                }
+                if v["seq_reply"] == 999_999 {
+                    return true;
+                }
+            }
+            Ok(_) => continue,
+            Err(tungstenite::Error::Io(e)) if e.kind() != std::io::ErrorKind::ConnectionReset => {
+                assert!(
+                    !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ),
+                    "the server neither answered nor closed the socket"
+                );
+                return false;
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn websocket_survives_generated_frames() {
+    use tungstenite::Message;
+    let a = Acme::new();
+    let token = a.admin.token.clone().unwrap();
+    let ws = std::cell::RefCell::new(ws_connect(&a.ts, &token));
+    let (closed, answered) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let mut runner = proptest::test_runner::TestRunner::new(gen::config(300));
+    runner
+        .run(&frame(), |f| {
+            let mut ws = ws.borrow_mut();
+            let sent = match f {
+                Frame::Action(v) => ws.send(Message::text(v.to_string())),
+                Frame::Text(t) => ws.send(Message::text(t)),
+                Frame::Binary(b) => ws.send(Message::binary(b)),
+                Frame::Raw {
+                    head,
+                    masked,
+                    payload,
+                } => {
+                    let bytes = encode_frame(head, masked, &payload);
+                    ws.get_mut()
+                        .write_all(&bytes)
+                        .map_err(tungstenite::Error::Io)
+                }
+            };
+            if sent.is_ok() && probe(&mut ws) {
+                answered.set(answered.get() + 1);
+            } else {
+                closed.set(closed.get() + 1);
+                *ws = ws_connect(&a.ts, &token);
+            }
+            assert_eq!(a.bob.get("/api/v4/system/ping").status, 200);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Both outcomes were reached: well-formed frames were answered, broken ones cut off.
+    assert!(
+        answered.get() > 40 && closed.get() > 40,
+        "answered {}, closed {}",
+        answered.get(),
+        closed.get()
+    );
+    // A fresh socket still gets events.
+    let mut fresh = ws_connect(&a.ts, &token);
+    assert!(probe(&mut fresh));
 }
