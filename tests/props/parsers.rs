@@ -5,8 +5,9 @@
 use crate::budget::bounded;
 use crate::gen::{bytes, config, json, text};
 use perch::hooks::incoming::{decode, decode_json, media_type};
-use perch::hooks::{multipart, slack};
+use perch::hooks::multipart;
 use perch::http::{Method, Req};
+use perch::slack;
 use proptest::prelude::*;
 
 /// A user lookup that knows one user, as the server's would.
