@@ -464,15 +464,18 @@ pub fn update_member_roles(
     permissions::check_member_roles("channel", &names)?;
     let roles = names.join(" ");
     let chid = ch.id.clone();
-    ctx.app.store.write(move |c| {
+    let member = ctx.app.store.write(move |c| {
         let Some(mut m) = store::channels::find_member(c, &chid, &uid)? else {
             return Err(missing());
         };
         m.roles = roles;
         m.last_update_at = now_ms();
         store::channels::upsert_member(c, &m)?;
-        Ok(())
+        Ok(m)
     })?;
+    ctx.app
+        .ws
+        .publish(ws::events::channel_member_updated(&member));
     Ok(Resp::status_ok())
 }
 

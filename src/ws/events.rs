@@ -197,6 +197,15 @@ pub fn preferences_changed(user_id: &str, preferences: &Value) -> Event {
     )
 }
 
+/// `channel_member_updated`: the membership (JSON string), to that member.
+pub fn channel_member_updated(member: &crate::model::channel::ChannelMember) -> Event {
+    Event::new(
+        "channel_member_updated",
+        json!({"channelMember": string(member)}),
+        Broadcast::to_user(&member.user_id),
+    )
+}
+
 /// `channel_viewed`: the user's own connections.
 pub fn channel_viewed(user_id: &str, channel_id: &str) -> Event {
     Event::new(

@@ -663,6 +663,16 @@ fn channel_team_and_user_changes_are_announced_to_the_right_users() {
         .as_str()
         .unwrap()
         .contains("use_military_time"));
+    let general = id(&admin.create_channel(&tid, "general", "O"));
+    admin.add_to_channel(&general, &bob.id());
+    let r = admin.put(
+        &format!("/api/v4/channels/{general}/members/{}/roles", bob.id()),
+        &json!({"roles": "channel_user channel_admin"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (ev, _) = bws.until("channel_member_updated");
+    let m: Value = serde_json::from_str(ev["data"]["channelMember"].as_str().unwrap()).unwrap();
+    assert_eq!(m["roles"], "channel_user channel_admin");
     let r = admin.put(
         &format!("/api/v4/users/{}/roles", bob.id()),
         &json!({"roles": "system_user system_admin"}),
