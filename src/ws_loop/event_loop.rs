@@ -119,17 +119,26 @@ pub fn run(app: Arc<App>, shared: Arc<Shared>, mut poll: mio::Poll) {
         for msg in shared.take() {
             match msg {
                 Msg::Stop => return lp.shutdown(),
-                Msg::Adopt(a) => lp.adopt(*a),
-                Msg::Event(e) => lp.deliver(&e),
+                Msg::Adopt(a) => guarded("adopting a socket", || lp.adopt(*a)),
+                Msg::Event(e) => guarded("delivering an event", || lp.deliver(&e)),
             }
         }
         if lp.last_tick.elapsed() >= TICK {
-            lp.tick();
+            lp.last_tick = Instant::now();
+            guarded("the timers", || lp.tick());
         }
         if !lp.dirty.is_empty() && flushed.elapsed() >= FLUSH_GAP {
-            lp.flush();
+            guarded("writing sockets", || lp.flush());
             flushed = Instant::now();
         }
+    }
+}
+
+/// Runs one step of the loop; a panic is logged and the loop goes on (one event or socket is
+/// lost, never all of them).
+fn guarded(what: &str, f: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+        log::error!("websocket: {what} panicked");
     }
 }
 
@@ -307,9 +316,24 @@ impl Loop {
     }
 
     /// Reads what the client sent (tungstenite queues pong and close replies into `out`).
+    /// `read_once`, with a panic in it (a library's assertion on hostile bytes) costing only
+    /// this connection, never the loop.
     fn read(&mut self, idx: usize) {
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_once(idx)));
+        if done.is_err() {
+            log::error!("websocket: reading a socket panicked; it is dropped");
+            self.remove(idx);
+        }
+    }
+
+    fn read_once(&mut self, idx: usize) {
         for _ in 0..READS_PER_TURN {
             let Some(conn) = self.conn(idx) else { return };
+            // Once we have sent a close frame (often after a broken frame) nothing more is
+            // read: the socket goes when the close is written, or after `CLOSE_GRACE`.
+            if conn.closing.is_some() {
+                return;
+            }
             let Some(ws) = conn.socket.as_mut() else {
                 return;
             };
