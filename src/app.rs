@@ -37,6 +37,8 @@ pub struct App {
     pub cached: crate::cache::Cached,
     /// The WebSocket hub: its event loop owns every upgraded socket (`ws`).
     pub ws: crate::ws::Hub,
+    /// The official Mattermost web app, when `PerchSettings.WebappDirectory` names one.
+    pub webapp: Option<crate::webapp::Webapp>,
     pub shutting_down: AtomicBool,
     /// The settings as `PUT /api/v4/config` last saved them (the running ones until then;
     /// a restart applies them). The lock also keeps two saves from interleaving.

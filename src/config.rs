@@ -329,6 +329,9 @@ pub struct PerchSettings {
     pub argon2_permits: i64,
     /// Serve `static/` from this directory instead of the copy inside the binary (development).
     pub static_dir: String,
+    /// An unpacked official Mattermost web app (`client/` of a release): served at `/` and
+    /// `/static/`, with Perch's own client under `/perch/`. Empty: Perch's client everywhere.
+    pub webapp_directory: String,
     /// The login rate limiter (per client IP) is on by default even when the general limiter
     /// is off, because small installs face password guessing first.
     pub login_rate_limit_enable: bool,
@@ -355,6 +358,7 @@ impl Default for PerchSettings {
             argon2_iterations: 2,
             argon2_permits: 2,
             static_dir: String::new(),
+            webapp_directory: String::new(),
             login_rate_limit_enable: true,
             session_cleanup_interval_seconds: 3600,
             web_socket_max_connections: 10_000,

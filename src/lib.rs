@@ -32,6 +32,7 @@ pub mod server;
 pub mod slack;
 pub mod static_files;
 pub mod store;
+pub mod webapp;
 pub mod ws;
 pub mod ws_loop;
 

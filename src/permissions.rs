@@ -116,6 +116,41 @@ fn role_permissions(role: &str) -> &'static [&'static str] {
     }
 }
 
+/// The permissions a known role holds, for `POST /api/v4/roles/names` (`system_admin`: every
+/// permission of every other role, plus the ones only it has). `None` for an unknown role.
+pub fn permissions_of_role(role: &str) -> Option<Vec<&'static str>> {
+    if !is_any_known_role(role) && role != "system_admin" {
+        return None;
+    }
+    if role != "system_admin" {
+        return Some(role_permissions(role).to_vec());
+    }
+    let mut all: Vec<&'static str> = ["system", "team", "channel"]
+        .iter()
+        .flat_map(|scope| scheme_roles(scope).iter())
+        .chain(&[
+            "system_user_access_token",
+            "system_post_all",
+            "system_post_all_public",
+        ])
+        .flat_map(|r| role_permissions(r).iter().copied())
+        .chain([
+            "create_bot",
+            "read_bots",
+            "read_others_bots",
+            "manage_bots",
+            "manage_others_bots",
+            "assign_bot",
+            "manage_system",
+            "manage_roles",
+            "edit_other_users",
+        ])
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    Some(all)
+}
+
 fn roles_grant(roles: &str, perm: &str) -> bool {
     roles
         .split_whitespace()

@@ -71,7 +71,7 @@ fn build(p: NewPost) -> Post {
     if p.author_is_bot {
         props.insert("from_bot".into(), Value::from("true"));
     }
-    Post {
+    let mut post = Post {
         id: new_id(),
         create_at: at,
         update_at: at,
@@ -85,7 +85,9 @@ fn build(p: NewPost) -> Post {
         file_ids: p.file_ids,
         pending_post_id: p.pending_post_id,
         ..Default::default()
-    }
+    };
+    post.add_embeds();
+    post
 }
 
 /// Validates, stores durably and fans out one post. The message must already be within the

@@ -164,6 +164,16 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     crate::model::ids::fill_random(&mut trigger_key);
     let ws = crate::ws::Hub::new(config.perch.web_socket_max_connections.max(0) as usize)
         .map_err(|e| StartError(format!("cannot set up the WebSocket loop: {e}")))?;
+    let webapp = match config.perch.webapp_directory.as_str() {
+        "" => None,
+        dir => {
+            let data_dir = db_path.parent().unwrap_or(std::path::Path::new("."));
+            let w = crate::webapp::Webapp::open(std::path::Path::new(dir), data_dir)
+                .map_err(StartError)?;
+            log::info!("serving the {}", w.describe());
+            Some(w)
+        }
+    };
     let saved_config = std::sync::Mutex::new(config.clone());
     let app = Arc::new_cyclic(|this| App {
         config: Arc::new(config),
@@ -183,6 +193,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         incoming_hooks: crate::cache::HookCache::default(),
         cached: crate::cache::Cached::default(),
         ws,
+        webapp,
         shutting_down: AtomicBool::new(false),
         off_worker: std::sync::atomic::AtomicUsize::new(0),
         this: this.clone(),

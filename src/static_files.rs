@@ -43,6 +43,14 @@ pub fn serve(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         return Err(not_found());
     }
     let path = req.path.as_str();
+    // The official web app, when configured, owns every page path but Perch's own `/perch/`.
+    if let Some(webapp) = &ctx.app.webapp {
+        if path != "/perch" && !path.starts_with("/perch/") {
+            if let Some(resp) = webapp.serve(req) {
+                return Ok(resp);
+            }
+        }
+    }
     if path == "/README.md" || path == "/README" {
         return Ok(Resp::bytes(
             200,
@@ -192,7 +200,7 @@ fn matches_etag(header: Option<&str>, etag: &str) -> bool {
 }
 
 /// `Accept-Encoding` names gzip with a non-zero quality.
-fn accepts_gzip(header: Option<&str>) -> bool {
+pub fn accepts_gzip(header: Option<&str>) -> bool {
     header.is_some_and(|h| {
         h.split(',').any(|part| {
             let mut it = part.split(';').map(str::trim);

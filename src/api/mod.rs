@@ -12,7 +12,9 @@ use crate::error::ApiError;
 use crate::http::{Method, Method::*, Req, Resp};
 use crate::model::session::Session;
 
+mod avatars;
 mod bots;
+mod categories;
 pub(crate) mod channels;
 mod commands;
 mod config;
@@ -22,6 +24,7 @@ mod outgoing_hooks;
 mod posts;
 mod preferences;
 mod reactions;
+mod roles;
 mod status;
 mod system;
 mod teams;
@@ -51,6 +54,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // users
     (Get,    "/users",                                |c, s, r, _| users::list(c, s, r)),
     (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
+    (Get,    "/users/stats",                          |c, s, _, _| system::user_stats(c, s)),
+    (Get,    "/analytics/old",                        |c, s, _, _| system::analytics(c, s)),
     (Post,   "/users/usernames",                      |c, s, r, _| listening::users_by_usernames(c, s, r)),
     (Post,   "/users/status/ids",                     |c, s, r, _| listening::statuses_by_ids(c, s, r)),
     (Get,    "/users/tokens",                         |c, s, r, _| tokens::list(c, s, r)),
@@ -62,6 +67,18 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
     (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
     (Get,    "/users/{uid}/teams/{tid}/channels/members", |c, s, _, p| listening::channel_members_for_user(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/{tid}/channels/categories", |c, s, _, p| categories::list(c, s, p[0], p[1])),
+    (Put,    "/users/{uid}/teams/{tid}/channels/categories", |c, s, r, p| categories::update(c, s, r, p[0], p[1], None)),
+    (Post,   "/users/{uid}/teams/{tid}/channels/categories", |c, s, _, p| categories::create(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/{tid}/channels/categories/order", |c, s, _, p| categories::order(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/{tid}/channels/categories/{cat}", |c, s, _, p| categories::get(c, s, p[0], p[1], p[2])),
+    (Put,    "/users/{uid}/teams/{tid}/channels/categories/{cat}", |c, s, r, p| categories::update(c, s, r, p[0], p[1], Some(p[2]))),
+    (Get,    "/users/{uid}/channels/{cid}/posts/unread", |c, s, r, p| posts::list_unread(c, s, r, p[0], p[1])),
+    (Get,    "/users/{uid}/image",                    |c, s, _, p| avatars::get(c, s, p[0])),
+    (Get,    "/users/{uid}/image/default",            |c, s, _, p| avatars::get(c, s, p[0])),
+    (Post,   "/roles/names",                          |c, s, r, _| roles::by_names(c, s, r)),
+    (Get,    "/roles/name/{name}",                    |c, s, _, p| roles::by_name(c, s, p[0])),
+    (Get,    "/system/notices/{tid}",                 |_, _, _, _| Ok(Resp::ok(&[(); 0]))),
     (Get,    "/users/{uid}/teams/members",            |c, s, _, p| teams::list_members_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams/unread",             |c, s, _, p| teams::list_unread_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),

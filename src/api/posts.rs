@@ -147,8 +147,8 @@ pub fn get_by_ids(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
 struct PostList<'a> {
     order: Vec<&'a str>,
     posts: PostsById<'a>,
-    next_post_id: &'static str,
-    prev_post_id: &'static str,
+    next_post_id: String,
+    prev_post_id: String,
     has_next: bool,
     first_inaccessible_post_time: i64,
 }
@@ -175,11 +175,76 @@ fn post_list(order_posts: Vec<Post>, extra: Vec<Post>) -> Resp {
     Resp::ok(&PostList {
         order: order_posts.iter().map(|p| p.id.as_str()).collect(),
         posts: PostsById(&order_posts, &extra),
-        next_post_id: "",
-        prev_post_id: "",
+        next_post_id: String::new(),
+        prev_post_id: String::new(),
         has_next: false,
         first_inaccessible_post_time: 0,
     })
+}
+
+/// `GET /api/v4/users/{user_id}/channels/{channel_id}/posts/unread`: the page the web app opens a
+/// channel on — up to `limit_before` posts the user has seen (at or before the member's
+/// `last_viewed_at`) and up to `limit_after` newer ones, newest first, with `prev_post_id` and
+/// `next_post_id` naming the posts just outside the page (empty at either end of the channel).
+pub fn list_unread(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    uid: &str,
+    cid: &str,
+) -> Result<Resp, ApiError> {
+    if super::user_id_param(s, uid)? != s.user_id() {
+        return Err(ApiError::permissions("edit_other_users"));
+    }
+    let ch = check_readable(ctx, s, cid)?;
+    let limit = |name: &str| -> Result<i64, ApiError> {
+        match req.query(name).filter(|v| !v.is_empty()) {
+            None => Ok(60),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=200).contains(n))
+                .ok_or_else(|| ApiError::invalid_url_param(name)),
+        }
+    };
+    let (before, after) = (limit("limit_before")?, limit("limit_after")?);
+    let viewed = store::channels::find_member(ctx.db, &ch.id, s.user_id())?
+        .map(|m| m.last_viewed_at)
+        .unwrap_or(0);
+    // Newer than what was seen, oldest first (at most `after`), then the seen ones.
+    let newer = store::posts::list_around(ctx.db, &ch.id, viewed, false, 0, after + 1)?;
+    let older = store::posts::list_around(ctx.db, &ch.id, viewed + 1, true, 0, before + 1)?;
+    let next = newer
+        .get(after as usize)
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
+    let prev = older
+        .get(before as usize)
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
+    let mut posts: Vec<Post> = newer.into_iter().take(after as usize).collect();
+    posts.reverse();
+    posts.extend(older.into_iter().take(before as usize));
+    super::reactions::attach(ctx, &mut posts)?;
+    let mut extra: Vec<Post> = Vec::new();
+    for p in &posts {
+        if !p.root_id.is_empty()
+            && !posts.iter().any(|q| q.id == p.root_id)
+            && !extra.iter().any(|q| q.id == p.root_id)
+        {
+            if let Some(root) = store::posts::find(ctx.db, &p.root_id)? {
+                extra.push(root);
+            }
+        }
+    }
+    Ok(Resp::ok(&PostList {
+        order: posts.iter().map(|p| p.id.as_str()).collect(),
+        posts: PostsById(&posts, &extra),
+        next_post_id: next,
+        prev_post_id: prev,
+        has_next: false,
+        first_inaccessible_post_time: 0,
+    }))
 }
 
 /// `GET /api/v4/channels/{channel_id}/posts`: `since` > `after` > `before` > plain paging.

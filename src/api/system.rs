@@ -2,9 +2,11 @@
 //! `license.go`): ping, the client config and the client license.
 
 use crate::app::Ctx;
+use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::post::MAX_MESSAGE_RUNES;
+use crate::store;
 use serde_json::{json, Value};
 
 /// `GET /api/v4/system/ping`: liveness, with the fields the mobile and desktop apps read.
@@ -92,6 +94,19 @@ pub fn client_config(ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
         // A fresh server: the web client offers to create the first (admin) account.
         "NoAccounts": b(crate::store::users::count_humans(ctx.db).unwrap_or(1) == 0),
     })))
+}
+
+/// `GET /api/v4/users/stats`: how many users (bots not counted), for any signed-in user.
+pub fn user_stats(ctx: &Ctx, _s: &Session) -> Result<Resp, ApiError> {
+    let n = store::users::count_humans(ctx.db)?;
+    Ok(Resp::ok(&json!({"total_users_count": n})))
+}
+
+/// `GET /api/v4/analytics/old`: Perch keeps no site analytics; admins get an empty list, as a
+/// server with analytics off answers.
+pub fn analytics(_ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
+    crate::permissions::require_system(s, "manage_system")?;
+    Ok(Resp::ok(&json!([])))
 }
 
 /// `GET /api/v4/license/client?format=old`: Perch is unlicensed (team edition).

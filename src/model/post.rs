@@ -53,6 +53,27 @@ pub struct Post {
     pub metadata: Map<String, Value>,
 }
 
+impl Post {
+    /// `metadata.embeds` as Mattermost computes it for clients: a post whose props carry Slack
+    /// attachments gets `[{"type":"message_attachment"}]` (the official web app draws
+    /// `props.attachments` only then).
+    pub fn add_embeds(&mut self) {
+        let has = self
+            .props
+            .get("attachments")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        if has {
+            self.metadata.insert(
+                "embeds".into(),
+                serde_json::json!([{"type": "message_attachment"}]),
+            );
+        } else {
+            self.metadata.remove("embeds");
+        }
+    }
+}
+
 /// Post types a client may create (besides `custom_*`).
 const ALLOWED_TYPES: &[&str] = &[
     "",

@@ -16,7 +16,7 @@ macro_rules! cols {
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Post> {
-    Ok(Post {
+    let mut post = Post {
         id: r.get(0)?,
         create_at: r.get(1)?,
         update_at: r.get(2)?,
@@ -36,7 +36,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Post> {
         reply_count: r.get(16)?,
         last_reply_at: r.get(17)?,
         ..Default::default()
-    })
+    };
+    post.add_embeds();
+    Ok(post)
 }
 
 /// Inserts a post and keeps the channel counters and the thread root's reply count current.

@@ -28,4 +28,5 @@ mod teams;
 mod tokens;
 mod users;
 mod web;
+mod webapp;
 mod websocket;

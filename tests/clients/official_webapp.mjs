@@ -1,0 +1,152 @@
+// The unmodified official Mattermost web app, served by Perch (PerchSettings.WebappDirectory),
+// driven in Debian's Chromium by puppeteer-core. Usage:
+//
+//   node official_webapp.mjs NODE_MODULES_DIR BASE_URL SHOTS_DIR
+//
+// BASE_URL is a server with an admin (admin / admin-password) on team `acme`, whose Town Square
+// holds a webhook post with a Slack attachment titled "Build 42". The script logs in, reads that
+// post, posts a message, sees a post made over REST arrive live, runs /echo, replies in a thread,
+// reloads (still logged in) and logs out. Exits non-zero at the first thing that is wrong, or
+// on any uncaught exception or console error in the page.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const [modules, base, shots] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(modules), 'noop.js'));
+const puppeteer = require('puppeteer-core');
+fs.mkdirSync(shots, { recursive: true });
+
+const API = `${base}/api/v4`;
+const fail = (msg) => { throw new Error(msg); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function rest(method, p, token, body) {
+  const r = await fetch(API + p, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status >= 300) fail(`${method} ${p}: ${r.status} ${text}`);
+  return { json: text ? JSON.parse(text) : null, headers: r.headers };
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+const problems = [];
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  page.on('pageerror', (e) => problems.push(`uncaught exception: ${e.message}`));
+  page.on('console', (m) => {
+    // Resource errors are listed with their URLs from the responses below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  page.on('response', (r) => {
+    const url = r.url();
+    // Before the login the app asks for admin analytics and is told 401, as Mattermost answers.
+    const expected = r.status() === 401 && url.includes('/analytics/old');
+    if (r.status() >= 400 && !expected) problems.push(`${r.status()} ${r.request().method()} ${url}`);
+  });
+  const bodyText = () => page.evaluate(() => document.body.innerText);
+  const waitForText = async (text, what, ms = 10000) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if ((await bodyText()).includes(text)) return;
+      await sleep(100);
+    }
+    await page.screenshot({ path: path.join(shots, 'failure.png') });
+    fail(`${what}: "${text}" never showed`);
+  };
+
+  // Log in.
+  await page.goto(`${base}/login`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#loginId', { timeout: 15000 });
+  await page.type('#loginId', 'admin');
+  await page.type('#loginPassword', 'admin-password');
+  await page.click('#loginButton');
+  await page.waitForSelector('#post_textbox', { timeout: 15000 });
+  if (!page.url().endsWith('/acme/channels/town-square')) fail(`landed on ${page.url()}`);
+
+  // The webhook's attachment, drawn as an attachment (title, text, field).
+  await waitForText('Build 42', 'the webhook attachment title');
+  const attachment = await page.$('.attachment');
+  if (!attachment) fail('the webhook post has no rendered attachment');
+  const attachmentText = await attachment.evaluate((e) => e.innerText);
+  for (const t of ['Build 42', 'Branch', 'main']) {
+    if (!attachmentText.includes(t)) fail(`attachment lacks "${t}": ${attachmentText}`);
+  }
+  await page.screenshot({ path: path.join(shots, 'town-square.png') });
+
+  // Post a message.
+  await page.type('#post_textbox', 'hello from the official web app');
+  await page.keyboard.press('Enter');
+  await waitForText('hello from the official web app', 'my own post');
+
+  // A post made over REST by someone else arrives live over the WebSocket.
+  const login = await rest('POST', '/users/login', null, { login_id: 'bob', password: 'bob-password' });
+  const bobToken = login.headers.get('token');
+  const team = (await rest('GET', '/teams/name/acme', bobToken)).json;
+  const ts = (await rest('GET', `/teams/${team.id}/channels/name/town-square`, bobToken)).json;
+  await rest('POST', '/posts', bobToken, { channel_id: ts.id, message: 'live from bob over REST' });
+  await waitForText('live from bob over REST', 'the live post');
+
+  // A slash command.
+  await page.type('#post_textbox', '/echo echoed by the server');
+  await sleep(300);
+  await page.keyboard.press('Enter');
+  await sleep(300);
+  // The autocomplete may take the first Enter; a second one sends.
+  if (await page.$eval('#post_textbox', (e) => e.value.length > 0)) await page.keyboard.press('Enter');
+  await waitForText('echoed by the server', 'the /echo answer');
+
+  // A thread reply: reply to bob's post through the REST API's thread, then in the app.
+  const posts = (await rest('GET', `/channels/${ts.id}/posts`, bobToken)).json;
+  const bobPost = posts.order.map((id) => posts.posts[id]).find((p) => p.message === 'live from bob over REST');
+  const postEl = await page.$(`#post_${bobPost.id}`);
+  if (!postEl) fail("bob's post is not in the list");
+  await postEl.hover();
+  const replyButton = await page.waitForSelector(`#CENTER_commentIcon_${bobPost.id}`, { timeout: 5000 }).catch(() => null);
+  if (!replyButton) fail('no reply button on the post');
+  await replyButton.evaluate((b) => b.click());
+  const replyBox = await page.waitForSelector('#reply_textbox', { timeout: 10000 });
+  await replyBox.type('a reply in the thread');
+  await page.keyboard.press('Enter');
+  const until = Date.now() + 10000;
+  let replies = [];
+  while (Date.now() < until) {
+    replies = (await rest('GET', `/posts/${bobPost.id}/thread`, bobToken)).json;
+    if (Object.values(replies.posts).some((p) => p.message === 'a reply in the thread' && p.root_id === bobPost.id)) break;
+    await sleep(200);
+  }
+  if (!Object.values(replies.posts).some((p) => p.message === 'a reply in the thread')) fail('the thread reply was not stored');
+  await page.screenshot({ path: path.join(shots, 'thread.png') });
+
+  // Reload: the cookie session and the stored posts survive.
+  await page.reload({ waitUntil: 'networkidle0' });
+  await page.waitForSelector('#post_textbox', { timeout: 15000 });
+  await waitForText('hello from the official web app', 'my post after a reload');
+
+  // Everything up to here ran without an error in the page (after the logout below, the app's
+  // own requests are rightly answered 401).
+  if (problems.length) fail(`problems in the page:\n${problems.join('\n')}`);
+
+  // Log out through the API the app uses, then a reload lands on the login page.
+  await page.evaluate(async () => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('MMCSRF='))?.slice(7) || '';
+    await fetch('/api/v4/users/logout', { method: 'POST', headers: { 'X-Requested-With': 'XMLHttpRequest', 'X-CSRF-Token': csrf } });
+  });
+  await page.goto(`${base}/acme/channels/town-square`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#loginId', { timeout: 15000 });
+  await page.screenshot({ path: path.join(shots, 'logged-out.png') });
+  console.log('all checks passed');
+} finally {
+  await browser.close();
+}
