@@ -4,9 +4,9 @@
 
 use super::id_param;
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::Resp;
+use crate::model::session::Session;
 use crate::store;
 use sha2::{Digest, Sha256};
 

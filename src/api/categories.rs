@@ -7,10 +7,10 @@
 
 use super::{id_param, user_id_param};
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::preference::Preference;
+use crate::model::session::Session;
 use crate::{permissions, store};
 use serde::{Deserialize, Serialize};
 

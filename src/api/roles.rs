@@ -3,9 +3,9 @@
 //! what to show: without `channel_user`'s `create_post` it shows no message box.
 
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::session::Session;
 use crate::permissions;
 use serde::Serialize;
 use sha2::{Digest, Sha256};

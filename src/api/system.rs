@@ -2,10 +2,10 @@
 //! `license.go`): ping, the client config and the client license.
 
 use crate::app::Ctx;
-use crate::auth::Session;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::post::MAX_MESSAGE_RUNES;
+use crate::model::session::Session;
 use crate::store;
 use serde_json::{json, Value};
 

@@ -7,9 +7,17 @@ use crate::common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-/// The web app build the tests use (never part of the repository).
+/// The web app build the browser test uses (never part of the repository): the file named by
+/// `PERCH_WEBAPP_TARBALL`, else the one in the `shared/webapp/` folder kept beside the checkout.
 fn tarball() -> PathBuf {
-    repo().join("../shared/webapp/mattermost-webapp-6.3.2-dist.tar.gz")
+    if let Ok(p) = std::env::var("PERCH_WEBAPP_TARBALL") {
+        return PathBuf::from(p);
+    }
+    let beside = repo().parent().map(Path::to_path_buf).unwrap_or_default();
+    beside
+        .join("shared")
+        .join("webapp")
+        .join("mattermost-webapp-6.3.2-dist.tar.gz")
 }
 
 /// A tiny stand-in `client/` folder for the serving tests: they check Perch's behaviour, not
