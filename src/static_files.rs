@@ -10,6 +10,7 @@
 
 use crate::app::Ctx;
 use crate::error::ApiError;
+use crate::http::request::accepts_gzip;
 use crate::http::{Method, Req, Resp};
 use sha2::{Digest, Sha256};
 
@@ -196,21 +197,6 @@ fn matches_etag(header: Option<&str>, etag: &str) -> bool {
         h.split(',')
             .map(str::trim)
             .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-    })
-}
-
-/// `Accept-Encoding` names gzip with a non-zero quality.
-pub fn accepts_gzip(header: Option<&str>) -> bool {
-    header.is_some_and(|h| {
-        h.split(',').any(|part| {
-            let mut it = part.split(';').map(str::trim);
-            let coding = it.next().unwrap_or("");
-            let q_zero = it.any(|p| {
-                p.strip_prefix("q=")
-                    .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
-        })
     })
 }
 

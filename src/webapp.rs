@@ -83,7 +83,7 @@ impl Webapp {
         };
         let ctype = content_type(rel);
         let gzipped = compressible(ctype)
-            && crate::static_files::accepts_gzip(req.header("Accept-Encoding"))
+            && crate::http::request::accepts_gzip(req.header("Accept-Encoding"))
             && full.metadata().is_ok_and(|m| m.len() > 1024);
         let resp = if gzipped {
             match self.gzipped(&full).and_then(|p| std::fs::read(p).ok()) {
