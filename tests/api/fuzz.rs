@@ -84,6 +84,8 @@ fn world() -> World {
         ("category", "display_settings".into()),
         ("did", "abcdefghijklmnopqrstuvwxyz".into()),
         ("emoji", "thumbsup".into()),
+        ("cat", format!("favorites_{}_{}", victim.id(), a.tid)),
+        ("name", "channel_user".into()),
     ];
     World { a, vars, hook }
 }
