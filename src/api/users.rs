@@ -221,7 +221,13 @@ fn finish_login(app: &App, user: User, from: LoginRequest) -> Result<Resp, ApiEr
     let mut resp = Resp::ok(&user.to_json(Viewer::Own)).header("Token", token.clone());
     if web_app {
         let age = hours * 3600;
-        let secure = if https { "; Secure" } else { "" };
+        // SameSite=Lax: a browser sends none of them with another site's POST (a form aimed
+        // at this server), on top of the CSRF check cookie-authenticated writes get.
+        let secure = if https {
+            "; SameSite=Lax; Secure"
+        } else {
+            "; SameSite=Lax"
+        };
         resp = resp
             .header(
                 "Set-Cookie",

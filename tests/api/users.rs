@@ -143,6 +143,11 @@ fn login_from_the_web_app_sets_cookies_and_cookie_auth_checks_csrf() {
     assert!(cookies
         .iter()
         .any(|c| c.starts_with(&format!("MMAUTHTOKEN={token}")) && c.contains("HttpOnly")));
+    assert!(
+        cookies.iter().all(|c| c.contains("; SameSite=Lax")),
+        "{cookies:?}"
+    );
+    assert!(cookies.iter().all(|c| !c.contains("Secure")), "{cookies:?}");
     assert!(cookies.iter().any(|c| c.starts_with("MMUSERID=")));
     let csrf = cookies.iter().find(|c| c.starts_with("MMCSRF=")).unwrap();
     let csrf = csrf
@@ -168,6 +173,125 @@ fn login_from_the_web_app_sets_cookies_and_cookie_auth_checks_csrf() {
         "/api/v4/teams",
         body.clone(),
         &[("Cookie", &cookie)],
+    )
+    .assert_error(401, "api.context.session_expired.app_error");
+    let r = anon.request(
+        "POST",
+        "/api/v4/teams",
+        body,
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// Logs the admin in as the web app does; returns (the session cookie, the CSRF token, the
+/// cookies as set).
+fn web_login(ts: &TestServer, extra: &[(&str, &str)]) -> (String, String, Vec<String>) {
+    let mut headers = vec![("X-Requested-With", "XMLHttpRequest")];
+    headers.extend_from_slice(extra);
+    let r = ts.anon().request(
+        "POST",
+        "/api/v4/users/login",
+        Some((
+            "application/json",
+            br#"{"login_id":"admin","password":"admin-password"}"#.to_vec(),
+        )),
+        &headers,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookies: Vec<String> = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.clone())
+        .collect();
+    let value = |name: &str| {
+        cookies
+            .iter()
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_string()
+    };
+    (
+        format!("MMAUTHTOKEN={}", value("MMAUTHTOKEN")),
+        value("MMCSRF"),
+        cookies,
+    )
+}
+
+#[test]
+fn a_cross_site_form_post_is_refused() {
+    let ts = TestServer::start();
+    ts.admin();
+    let (cookie, csrf, _) = web_login(&ts, &[]);
+    let anon = ts.anon();
+    // What a browser sends for another site's auto-submitted form, if it sent the cookie at
+    // all (SameSite=Lax keeps it from doing so): the cookie, a form body, a foreign Origin, no
+    // X-Requested-With and no X-CSRF-Token.
+    let form = Some((
+        "application/x-www-form-urlencoded",
+        b"name=evil&display_name=Evil&type=O".to_vec(),
+    ));
+    let foreign = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", "https://evil.example"),
+    ];
+    for (method, path) in [
+        ("POST", "/api/v4/teams"),
+        ("PUT", "/api/v4/users/me/password"),
+        ("DELETE", "/api/v4/users/me"),
+        ("POST", "/api/v4/users/me/tokens"),
+    ] {
+        anon.request(method, path, form.clone(), &foreign)
+            .assert_error(401, "api.context.session_expired.app_error");
+    }
+    // A guessed token is no better.
+    let mut guessed = foreign.to_vec();
+    guessed.push(("X-CSRF-Token", "0123456789abcdefghijklmnop"));
+    anon.request("POST", "/api/v4/teams", form.clone(), &guessed)
+        .assert_error(401, "api.context.session_expired.app_error");
+    // Nothing was written, and the session still works for the page itself.
+    let me = anon.request(
+        "GET",
+        "/api/v4/users/me/teams",
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json().as_array().unwrap().len(), 0, "{}", me.body);
+    let mut own = foreign.to_vec();
+    own[1] = ("X-CSRF-Token", csrf.as_str());
+    let body = Some((
+        "application/json",
+        br#"{"name":"mine","display_name":"M","type":"O"}"#.to_vec(),
+    ));
+    assert_eq!(
+        anon.request("POST", "/api/v4/teams", body, &own).status,
+        201
+    );
+}
+
+#[test]
+fn strict_csrf_enforcement_needs_the_token_and_https_cookies_are_secure() {
+    let ts = TestServer::start_with(|c| c.service.experimental_strict_csrf_enforcement = true);
+    ts.admin();
+    let (cookie, csrf, cookies) = web_login(&ts, &[("X-Forwarded-Proto", "https")]);
+    assert!(
+        cookies.iter().all(|c| c.contains("; SameSite=Lax; Secure")),
+        "{cookies:?}"
+    );
+    let anon = ts.anon();
+    let body = Some((
+        "application/json",
+        br#"{"name":"t1","display_name":"T","type":"O"}"#.to_vec(),
+    ));
+    // X-Requested-With alone (which any page's script can set) is not enough in strict mode.
+    anon.request(
+        "POST",
+        "/api/v4/teams",
+        body.clone(),
+        &[("Cookie", &cookie), ("X-Requested-With", "XMLHttpRequest")],
     )
     .assert_error(401, "api.context.session_expired.app_error");
     let r = anon.request(
