@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod http;
 pub mod integrations;
 pub mod janitor;
+pub mod logging;
 pub mod model;
 pub mod outbound;
 pub mod outgoing;

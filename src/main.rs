@@ -116,8 +116,5 @@ fn level_filter(level: &str) -> log::LevelFilter {
 }
 
 fn init_logging(level: &str) {
-    let _ = simple_logger::SimpleLogger::new()
-        .with_level(level_filter(level))
-        .env()
-        .init();
+    perch::logging::init(level_filter(level));
 }
