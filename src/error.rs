@@ -123,7 +123,25 @@ impl ApiError {
 }
 
 impl From<crate::store::StoreError> for ApiError {
+    /// A failing disk is said as such (and nothing of the request was saved); anything else
+    /// is an internal error. The cause is logged, not sent.
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::internal(e)
+        use crate::store::StorageFailure;
+        let (status, id, message) = match e.storage_failure() {
+            None => return ApiError::internal(e),
+            Some(StorageFailure::Full) => (
+                507,
+                "app.store.disk_full.app_error",
+                "The server's disk is full: nothing was saved. Try again once space is freed.",
+            ),
+            Some(StorageFailure::Unwritable) => (
+                503,
+                "app.store.unwritable.app_error",
+                "The server cannot write to its database: nothing was saved. Try again later.",
+            ),
+        };
+        let mut err = ApiError::new(status, id, message);
+        err.cause = Some(e.to_string().into_boxed_str());
+        err
     }
 }

@@ -30,20 +30,21 @@ impl<W: Write + Send> Sink<W> {
     }
 
     /// Writes one line; on failure counts it instead.
-    pub fn line(&self, level: Level, target: &str, text: &std::fmt::Arguments) {
+    pub fn line(&self, level: Level, target: &str, args: &std::fmt::Arguments) {
         let Ok(mut out) = self.out.lock() else {
             self.lost.fetch_add(1, Ordering::Relaxed);
             return;
         };
         let now = timestamp(std::time::SystemTime::now());
         let lost = self.lost.load(Ordering::Relaxed);
-        let mut written = Ok(());
+        // One write per line, so a line cut short by a full disk is at worst a stub. After a
+        // failure, a fresh line starts the next write.
+        let mut text = String::new();
         if lost > 0 {
-            written = writeln!(out, "{now} WARN  [perch::logging] {lost} log lines were lost (the log could not be written)");
+            text = format!("\n{now} WARN  [perch::logging] {lost} log lines were lost (the log could not be written)\n");
         }
-        written = written
-            .and_then(|_| writeln!(out, "{now} {level:<5} [{target}] {text}"))
-            .and_then(|_| out.flush());
+        text.push_str(&format!("{now} {level:<5} [{target}] {args}\n"));
+        let written = out.write_all(text.as_bytes()).and_then(|_| out.flush());
         match written {
             Ok(()) => {
                 self.lost.fetch_sub(lost, Ordering::Relaxed);
@@ -143,8 +144,11 @@ mod tests {
         sink.line(Level::Error, "t", &format_args!("back"));
         assert_eq!(sink.lost(), 0);
         let text = String::from_utf8(sink.out.lock().unwrap().text.clone()).unwrap();
+        // A fresh line first (the failed write may have left a stub), then the count.
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[0], "");
+        let lines = &lines[1..];
         assert!(lines[0].ends_with(
             "WARN  [perch::logging] 3 log lines were lost (the log could not be written)"
         ));

@@ -213,8 +213,19 @@ impl Rejection {
 }
 
 impl From<StoreError> for Rejection {
+    /// A failing disk keeps the status the API gives it (507, 503); the rest is a 500.
     fn from(e: StoreError) -> Self {
-        Rejection::internal(e)
+        use crate::store::StorageFailure;
+        let status = match e.storage_failure() {
+            Some(StorageFailure::Full) => Some(507),
+            Some(StorageFailure::Unwritable) => Some(503),
+            None => None,
+        };
+        let mut r = Rejection::internal(e);
+        if let Some(status) = status {
+            r.status = status;
+        }
+        r
     }
 }
 

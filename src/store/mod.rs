@@ -38,9 +38,54 @@ pub use changes::Watched;
 #[derive(Debug)]
 pub enum StoreError {
     Sqlite(rusqlite::Error),
-    SchemaTooNew { have: i64, known: i64 },
+    SchemaTooNew {
+        have: i64,
+        known: i64,
+    },
     WriterGone,
     Panicked,
+    /// The batch holding this write could not be committed (or begun); nothing of it is on
+    /// disk. `code` is SQLite's, when it said one.
+    Commit {
+        code: Option<rusqlite::ErrorCode>,
+        cause: String,
+    },
+}
+
+/// Why the storage under the database refused a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFailure {
+    /// No space left (the file system, or SQLite's page limit).
+    Full,
+    /// An I/O error, a read-only file system, a file that cannot be opened.
+    Unwritable,
+}
+
+impl StoreError {
+    /// A commit failure, from the error SQLite gave.
+    pub fn commit(e: &rusqlite::Error) -> StoreError {
+        StoreError::Commit {
+            code: e.sqlite_error_code(),
+            cause: e.to_string(),
+        }
+    }
+
+    /// Whether this is the storage failing (rather than a bad statement or a constraint).
+    pub fn storage_failure(&self) -> Option<StorageFailure> {
+        use rusqlite::ErrorCode as C;
+        let code = match self {
+            StoreError::Sqlite(e) => e.sqlite_error_code(),
+            StoreError::Commit { code, .. } => *code,
+            _ => None,
+        };
+        match code? {
+            C::DiskFull => Some(StorageFailure::Full),
+            C::SystemIoFailure | C::ReadOnly | C::CannotOpen | C::FileLockingProtocolFailed => {
+                Some(StorageFailure::Unwritable)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for StoreError {
@@ -54,6 +99,7 @@ impl std::fmt::Display for StoreError {
             ),
             StoreError::WriterGone => write!(f, "the database writer has stopped"),
             StoreError::Panicked => write!(f, "a database write panicked"),
+            StoreError::Commit { cause, .. } => write!(f, "commit failed: {cause}"),
         }
     }
 }

@@ -273,23 +273,26 @@ fn writer_loop(
                 let (dones, began) = run_batch(&conn, batch);
                 // Without `began`, the failed restart was logged and nothing is open.
                 let commit = if began {
-                    run(&conn, "COMMIT")
+                    run(&conn, "COMMIT").map_err(|e| StoreError::commit(&e))
                 } else {
-                    Err(rusqlite::Error::InvalidQuery)
+                    Err(StoreError::Commit {
+                        code: None,
+                        cause: "the transaction could not be restarted".into(),
+                    })
                 };
                 changes.committed();
                 commits.fetch_add(1, Ordering::Relaxed);
                 if let (true, Err(e)) = (began, &commit) {
-                    log::error!("db-writer: commit failed: {e}");
+                    log::error!("db-writer: {e}");
                     let _ = conn.execute_batch("ROLLBACK");
                 }
-                finish_batch(dones, commit.is_ok(), completions);
+                finish_batch(dones, commit.err(), completions);
             }
             Err(e) => {
                 log::error!("db-writer: cannot begin a transaction: {e}");
                 // Run nothing; every caller is told, continuations on the completion threads.
                 let dones = batch.into_iter().map(|job| job.finish()).collect();
-                finish_batch(dones, false, completions);
+                finish_batch(dones, Some(StoreError::commit(&e)), completions);
             }
         }
     }
@@ -354,26 +357,32 @@ fn end_savepoint(conn: &Conn, sql: &str) {
     }
 }
 
-/// Tells a batch's callers how it ended: blocked callers here, continuations
-/// (`write_then`) on the completion threads.
+/// Tells a batch's callers how it ended (`failed`: why it was not committed): blocked
+/// callers here, continuations (`write_then`) on the completion threads.
 fn finish_batch(
     dones: Vec<(Done, bool)>,
-    committed: bool,
+    failed: Option<StoreError>,
     completions: &mpsc::Sender<Vec<Completion>>,
 ) {
-    let outcome = move || {
-        if committed {
-            Ok(())
-        } else {
-            Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))
-        }
+    let (code, cause) = match &failed {
+        Some(StoreError::Commit { code, cause }) => (*code, cause.clone()),
+        Some(other) => (None, other.to_string()),
+        None => (None, String::new()),
+    };
+    let outcome = || match failed {
+        None => Ok(()),
+        Some(_) => Err(StoreError::Commit {
+            code,
+            cause: cause.clone(),
+        }),
     };
     let mut later = Vec::new();
     for (done, is_later) in dones {
+        let result = outcome();
         if is_later {
-            later.push(Box::new(move || done(outcome())) as Completion);
+            later.push(Box::new(move || done(result)) as Completion);
         } else {
-            done(outcome());
+            done(result);
         }
     }
     hand_over(later, completions);
