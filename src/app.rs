@@ -29,8 +29,9 @@ pub struct App {
     pub outgoing: crate::queue::DeliveryQueue,
     /// Delayed `/echo` posts, fired by the `commands-timer` thread.
     pub echoes: Arc<crate::queue::Delayed<crate::model::post::NewPost>>,
-    /// The per-process key that signs slash-command trigger ids (`commands::trigger_ids`).
-    pub trigger_key: [u8; 32],
+    /// Interactive messages: the keys that sign trigger ids and seal cookies, and which
+    /// integration recent trigger ids and opened dialogs belong to.
+    pub interactive: crate::interactive::State,
     /// Live incoming webhooks by id: `POST /hooks/{id}` finds its hook without a database read.
     pub incoming_hooks: crate::cache::HookCache,
     /// Rows every post reads (channel, author, membership, outgoing hooks), kept in memory.

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod actions;
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod form;
 pub mod hooks;
 pub mod http;
 pub mod integrations;
+pub mod interactive;
 pub mod janitor;
 pub mod logging;
 pub mod model;

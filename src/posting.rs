@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::model::action::Source;
 use crate::model::channel::Channel;
 use crate::model::outgoing_hook::Delivery;
 use crate::model::post::{hashtags, NewPost, Post, MAX_MESSAGE_RUNES};
@@ -66,6 +67,11 @@ fn build(p: NewPost) -> Post {
     let now = now_ms();
     let at = p.create_at.filter(|t| *t > 0).unwrap_or(now);
     let mut props = p.props;
+    let source = match p.source {
+        Source::Unknown => Source::User(p.user_id.clone()),
+        s => s,
+    };
+    crate::model::attachment::normalize(&mut props, &source);
     props.remove("add_channel_member");
     props.remove("force_notification");
     if p.author_is_bot {

@@ -160,8 +160,11 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let limits = http::limits::Limits::new(&config);
     let outbound = crate::outbound::Outbound::new(&config);
     let outgoing = crate::queue::DeliveryQueue::new(config.perch.outgoing_queue_size as usize);
-    let mut trigger_key = [0u8; 32];
-    crate::model::ids::fill_random(&mut trigger_key);
+    let interactive = crate::interactive::State::open(
+        &store,
+        config.service.outgoing_integration_requests_timeout,
+    )
+    .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
     let ws = crate::ws::Hub::new(config.perch.web_socket_max_connections.max(0) as usize)
         .map_err(|e| StartError(format!("cannot set up the WebSocket loop: {e}")))?;
     let webapp = match config.perch.webapp_directory.as_str() {
@@ -189,7 +192,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         echoes: Arc::new(crate::queue::Delayed::new(
             crate::commands::timer::MAX_PENDING_ECHOES,
         )),
-        trigger_key,
+        interactive,
         incoming_hooks: crate::cache::HookCache::default(),
         cached: crate::cache::Cached::default(),
         ws,

@@ -179,7 +179,12 @@ pub fn list_suggestions(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<
 
 /// Loads a command the caller may manage: every failure is the same 404, except that
 /// someone else's command without `manage_others_slash_commands` is a 403 when `strict`.
-fn load_managed(ctx: &Ctx, s: &Session, raw: &str, strict: bool) -> Result<Command, ApiError> {
+pub(crate) fn load_managed(
+    ctx: &Ctx,
+    s: &Session,
+    raw: &str,
+    strict: bool,
+) -> Result<Command, ApiError> {
     if !is_valid_id(raw) {
         return Err(ApiError::invalid_url_param("command_id"));
     }

@@ -220,7 +220,7 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
 /// Loads a hook the caller may manage (`GET`/`DELETE` rules): 404 when unknown or deleted,
 /// 403 without `manage_own_incoming_webhooks` on its team, read access to a non-public
 /// channel, or (another user's hook) `manage_others_incoming_webhooks`.
-fn load_managed(ctx: &Ctx, s: &Session, raw: &str) -> Result<IncomingHook, ApiError> {
+pub(crate) fn load_managed(ctx: &Ctx, s: &Session, raw: &str) -> Result<IncomingHook, ApiError> {
     let id = id_param(raw, "hook_id")?;
     require_enabled(ctx)?;
     let hook = store::incoming_hooks::find_live(ctx.db, id)?.ok_or_else(hook_not_found)?;

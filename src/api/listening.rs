@@ -49,7 +49,7 @@ pub fn create_ephemeral(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiEr
         return Err(ApiError::invalid_param("post"));
     }
     let now = now_ms();
-    let post = Post {
+    let mut post = Post {
         id: new_id(),
         create_at: now,
         update_at: now,
@@ -61,6 +61,9 @@ pub fn create_ephemeral(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiEr
         props: p.props,
         ..Default::default()
     };
+    // Its actions get ids and sealed cookies (the post is not stored to look them up later).
+    let source = crate::model::action::Source::User(s.user_id().to_string());
+    ctx.app.interactive.prepare_ephemeral(&mut post, &source);
     ctx.app
         .ws
         .publish(crate::ws::events::ephemeral(&post, &body.user_id));

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::http::{Method, Method::*, Req, Resp};
 use crate::model::session::Session;
 
+mod actions;
 mod avatars;
 mod bots;
 mod categories;
@@ -45,6 +46,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str, PublicHandler)] = &[
     (Post, "/users/login",    |c, r, _| users::login(c, r)),
     (Post, "/users/logout",   |c, r, _| users::logout(c, r)),
     (Post, "/users",          |c, r, _| users::create(c, r)),
+    (Post, "/actions/dialogs/open", |c, r, _| actions::open_dialog(c, r)),
     (Get,  "/websocket",      |c, r, _| crate::ws_loop::upgrade::route(c, r)),
 ];
 
@@ -91,6 +93,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/users/{uid}/sessions/revoke",          |c, s, r, p| users::revoke_session(c, s, r, p[0])),
     (Post,   "/users/{uid}/sessions/revoke/all",      |c, s, _, p| users::revoke_all_sessions(c, s, p[0])),
     (Post,   "/users/{uid}/convert_to_bot",           |c, s, _, p| bots::convert_user(c, s, p[0])),
+    (Get,    "/users/{uid}/actions",                  |c, s, r, p| actions::list_for_user(c, s, r, p[0])),
     (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),
     (Delete, "/users/{uid}",                          |c, s, r, p| users::delete(c, s, r, p[0])),
     (Delete, "/users/{uid}/posts/{pid}/reactions/{emoji}", |c, s, _, p| reactions::delete(c, s, p[0], p[1], p[2])),
@@ -140,15 +143,20 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/posts/ids",                            |c, s, r, _| posts::get_by_ids(c, s, r)),
     (Post,   "/posts/ids/reactions",                  |c, s, r, _| reactions::list_bulk(c, s, r)),
     (Get,    "/posts/{pid}/reactions",                |c, s, _, p| reactions::list(c, s, p[0])),
+    (Post,   "/posts/{pid}/actions/{aid}",            |c, s, r, p| actions::do_action(c, s, r, p[0], p[1])),
     (Get,    "/posts/{pid}/thread",                   |c, s, _, p| posts::get_thread(c, s, p[0])),
     (Put,    "/posts/{pid}/patch",                    |c, s, r, p| posts::patch(c, s, r, p[0])),
     (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
     (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
     (Delete, "/posts/{pid}",                          |c, s, r, p| posts::delete(c, s, r, p[0])),
     (Post,   "/reactions",                            |c, s, r, _| reactions::save(c, s, r)),
+    // interactive dialogs (+ Perch's call log)
+    (Post,   "/actions/dialogs/submit",               |c, s, r, _| actions::submit_dialog(c, s, r)),
+    (Get,    "/actions/calls",                        |c, s, r, _| actions::list_all(c, s, r)),
     // outgoing webhooks (+ Perch's delivery log)
     (Post,   "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::create(c, s, r)),
     (Get,    "/hooks/outgoing",                       |c, s, r, _| outgoing_hooks::list(c, s, r)),
+    (Get,    "/hooks/outgoing/{hid}/actions",         |c, s, r, p| actions::list_for_outgoing(c, s, r, p[0])),
     (Get,    "/hooks/outgoing/{hid}/deliveries",      |c, s, r, p| outgoing_hooks::list_deliveries(c, s, r, p[0])),
     (Post,   "/hooks/outgoing/{hid}/deliveries/{did}/retry", |c, s, _, p| outgoing_hooks::retry_delivery(c, s, p[0], p[1])),
     (Post,   "/hooks/outgoing/{hid}/regen_token",     |c, s, _, p| outgoing_hooks::regen_token(c, s, p[0])),
@@ -159,6 +167,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/commands",                             |c, s, r, _| commands::create(c, s, r)),
     (Get,    "/commands",                             |c, s, r, _| commands::list(c, s, r)),
     (Post,   "/commands/execute",                     |c, s, r, _| commands::execute(c, s, r)),
+    (Get,    "/commands/{cmd}/actions",               |c, s, r, p| actions::list_for_command(c, s, r, p[0])),
     (Put,    "/commands/{cmd}/regen_token",           |c, s, _, p| commands::regen_token(c, s, p[0])),
     (Get,    "/commands/{cmd}",                       |c, s, _, p| commands::get(c, s, p[0])),
     (Put,    "/commands/{cmd}",                       |c, s, r, p| commands::update(c, s, r, p[0])),
@@ -173,6 +182,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // incoming webhooks
     (Post,   "/hooks/incoming",                       |c, s, r, _| incoming_hooks::create(c, s, r)),
     (Get,    "/hooks/incoming",                       |c, s, r, _| incoming_hooks::list(c, s, r)),
+    (Get,    "/hooks/incoming/{hid}/actions",         |c, s, r, p| actions::list_for_incoming(c, s, r, p[0])),
     (Get,    "/hooks/incoming/{hid}/deliveries",      |c, s, r, p| incoming_hooks::list_deliveries(c, s, r, p[0])),
     (Post,   "/hooks/incoming/{hid}/preview",         |c, s, r, p| incoming_hooks::preview(c, s, r, p[0])),
     (Get,    "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::get(c, s, p[0])),

@@ -49,7 +49,7 @@ fn view(mut h: OutgoingWebhook) -> OutgoingWebhook {
 
 /// Loads a live hook the caller may manage: 501 when the feature is off, 404 when unknown or
 /// deleted, 403 without `manage_own…` on its team (or `manage_others…` for someone else's).
-fn load(ctx: &Ctx, s: &Session, raw: &str) -> Result<OutgoingWebhook, ApiError> {
+pub(crate) fn load(ctx: &Ctx, s: &Session, raw: &str) -> Result<OutgoingWebhook, ApiError> {
     let id = id_param(raw, "hook_id")?;
     check_enabled(ctx)?;
     let hook = store::outgoing_hooks::find(ctx.db, id)?

@@ -92,6 +92,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             pending_post_id: b.pending_post_id,
             create_at,
             fire_outgoing_hooks: true,
+            ..Default::default()
         },
         move |stored| answer.complete(move || Ok(Resp::created(&stored?.fan_out(&app)))),
     )?;
@@ -348,6 +349,7 @@ fn editable(ctx: &Ctx, s: &Session, pid: &str) -> Result<Post, ApiError> {
 
 fn save_edit(
     ctx: &Ctx,
+    s: &Session,
     mut p: Post,
     message: Option<String>,
     props: Option<Map<String, Value>>,
@@ -367,6 +369,9 @@ fn save_edit(
         p.message = m;
     }
     if let Some(mut props) = props {
+        // Attachments take their saved shape; the editor supplied any action URLs in them.
+        let editor = crate::model::action::Source::User(s.user_id().to_string());
+        crate::model::attachment::normalize(&mut props, &editor);
         // Server-set props survive client edits.
         for k in [
             "from_webhook",
@@ -402,7 +407,7 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiEr
     let raw: Map<String, Value> = req.json("post")?;
     let p = editable(ctx, s, pid)?;
     let message = raw.contains_key("message").then_some(b.message);
-    let p = save_edit(ctx, p, message, b.props, b.is_pinned, b.file_ids)?;
+    let p = save_edit(ctx, s, p, message, b.props, b.is_pinned, b.file_ids)?;
     Ok(Resp::ok(&p))
 }
 
@@ -413,7 +418,7 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiE
         return Err(ApiError::invalid_body("id"));
     }
     let p = editable(ctx, s, pid)?;
-    let p = save_edit(ctx, p, Some(b.message), b.props, b.is_pinned, b.file_ids)?;
+    let p = save_edit(ctx, s, p, Some(b.message), b.props, b.is_pinned, b.file_ids)?;
     Ok(Resp::ok(&p))
 }
 

@@ -9,6 +9,7 @@ pub mod timer;
 
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
+use crate::model::action::Source;
 use crate::model::channel::Channel;
 use crate::model::command::{CommandResponse, RESPONSE_EPHEMERAL, RESPONSE_IN_CHANNEL};
 use crate::model::now_ms;
@@ -23,26 +24,6 @@ use serde_json::Value;
 /// How long a response URL stays usable, and how often.
 pub const RESPONSE_URL_LIFETIME_MS: i64 = 30 * 60 * 1000;
 pub const RESPONSE_URL_USES: i64 = 5;
-
-/// A fresh (client id, trigger id) pair. The trigger id sent to integrations is
-/// `base64("<client id>:<user id>:<millis>:" + base64(signature))`, as Mattermost's is,
-/// signed with HMAC-SHA256 under the per-process `key` (Mattermost uses ECDSA).
-pub fn trigger_ids(key: &[u8], user_id: &str) -> (String, String) {
-    use base64::engine::general_purpose::STANDARD;
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let client_id = crate::model::new_id();
-    let data = format!("{client_id}:{user_id}:{}", now_ms());
-    let sig = match Hmac::<sha2::Sha256>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    };
-    let trigger_id = STANDARD.encode(format!("{data}:{}", STANDARD.encode(&sig)));
-    (client_id, trigger_id)
-}
 
 /// Splits `/Trigger the rest` into (`trigger`, `the rest`): the trigger ends at the first
 /// whitespace character and is lower-cased without its `/`; the text is everything after that
@@ -102,19 +83,21 @@ pub fn execute(
     let team = store::teams::find(ctx.db, team_id)?.ok_or_else(|| {
         ApiError::not_found("app.team.get.find.app_error", "Unable to find the team.")
     })?;
-    let target = |username: &str, icon_url: &str, builtin: bool| Target {
+    let target = |username: &str, icon_url: &str, source: Source| Target {
         user_id: s.user_id().to_string(),
         author_is_bot: s.user.is_bot(),
         channel_id: channel.id.clone(),
         root_id: root_id.to_string(),
         username: username.to_string(),
         icon_url: icon_url.to_string(),
-        builtin,
+        builtin: source == Source::Unknown,
         trigger: trigger.clone(),
         fire_outgoing_hooks: true,
+        source,
     };
     if let Some(cmd) = store::commands::find_by_trigger(ctx.db, &team.id, &trigger)? {
-        let (client_id, trigger_id) = trigger_ids(&ctx.app.trigger_key, s.user_id());
+        let source = Source::Command(cmd.id.clone());
+        let (client_id, trigger_id) = ctx.app.interactive.trigger_ids(s.user_id(), source);
         let call = custom::Call {
             cmd: &cmd,
             team: &team,
@@ -127,7 +110,11 @@ pub fn execute(
         return Ok(Executed::Calling(Box::new(CustomCall {
             prepared: custom::prepare(ctx, s, &call)?,
             client_trigger_id: client_id,
-            target: target(&cmd.username, &cmd.icon_url, false),
+            target: target(
+                &cmd.username,
+                &cmd.icon_url,
+                Source::Command(cmd.id.clone()),
+            ),
         })));
     }
     if let Some(b) = builtin::find(&trigger) {
@@ -139,7 +126,7 @@ pub fn execute(
             root_id,
         };
         let mut resp = (b.run)(&run, &text)?;
-        handle_response(ctx.app, ctx.db, &target("", "", true), &mut resp)?;
+        handle_response(ctx.app, ctx.db, &target("", "", Source::Unknown), &mut resp)?;
         return Ok(Executed::Done(Box::new(resp)));
     }
     let mut shown: String = trigger.chars().take(512).collect();
@@ -179,6 +166,8 @@ pub struct Target {
     /// In-channel answers to `/commands/execute` fire outgoing webhooks; `response_url`
     /// answers do not (Mattermost's loop prevention).
     pub fire_outgoing_hooks: bool,
+    /// The command, for the actions its answers carry (`Unknown` for built-ins).
+    pub source: Source,
 }
 
 /// Turns a response (and each of its `extra_responses`, in order) into posts: `in_channel`
@@ -312,6 +301,7 @@ fn post_response(
             kind,
             props,
             fire_outgoing_hooks: t.fire_outgoing_hooks,
+            source: t.source.clone(),
             ..Default::default()
         },
     )?;
@@ -334,7 +324,7 @@ fn send_ephemeral(
         props.insert("attachments".into(), Value::Array(a.clone()));
     }
     let now = now_ms();
-    let post = crate::model::post::Post {
+    let mut post = crate::model::post::Post {
         id: crate::model::new_id(),
         create_at: now,
         update_at: now,
@@ -346,6 +336,11 @@ fn send_ephemeral(
         props,
         ..Default::default()
     };
+    let source = match &t.source {
+        Source::Unknown => Source::User(t.user_id.clone()),
+        s => s.clone(),
+    };
+    app.interactive.prepare_ephemeral(&mut post, &source);
     app.ws
         .publish(crate::ws::events::ephemeral(&post, &t.user_id));
 }
@@ -436,6 +431,7 @@ fn run_response_url(ctx: &Ctx, id: &str, resp: &mut CommandResponse) -> Result<(
         builtin: false,
         trigger: cmd.trigger,
         fire_outgoing_hooks: false,
+        source: Source::Command(cmd.id.clone()),
     };
     handle_response(ctx.app, ctx.db, &target, resp)
 }

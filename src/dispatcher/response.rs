@@ -5,6 +5,7 @@
 //! webhooks themselves (loop prevention).
 
 use crate::app::App;
+use crate::model::action::Source;
 use crate::model::new_id;
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::post::check_post_type;
@@ -154,6 +155,7 @@ fn build(
                 kind: kind.clone(),
                 props,
                 fire_outgoing_hooks: false,
+                source: Source::OutgoingHook(hook.id.clone()),
                 ..Default::default()
             }
         })

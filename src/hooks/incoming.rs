@@ -12,6 +12,7 @@ use super::multipart;
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::action::Source;
 use crate::model::channel::{direct_channel_name, Channel};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
 use crate::model::now_ms;
@@ -720,6 +721,7 @@ fn plan(
                 root_id: root_id.clone(),
                 kind: kind.clone(),
                 props,
+                source: Source::IncomingHook(hook.id.clone()),
                 ..Default::default()
             }
         })

@@ -1,8 +1,11 @@
 //! Wire types with Mattermost's JSON names, plus ids and time. No I/O here.
 
+pub mod action;
+pub mod attachment;
 pub mod bot;
 pub mod channel;
 pub mod command;
+pub mod dialog;
 pub mod ids;
 pub mod incoming_hook;
 pub mod outgoing_hook;

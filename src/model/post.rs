@@ -25,6 +25,9 @@ pub struct NewPost {
     /// `/echo`, in-channel command responses), false (the default) for posts made by incoming
     /// webhooks, outgoing-webhook responses and `response_url` calls — the loop prevention.
     pub fire_outgoing_hooks: bool,
+    /// Which integration made the post, to attribute its actions' calls (`actions`);
+    /// `Unknown` means its author (REST posts, built-in commands).
+    pub source: crate::model::action::Source,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -42,6 +45,8 @@ pub struct Post {
     pub message: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// Serialized without any action's `integration` (`serialize_props`).
+    #[serde(serialize_with = "serialize_props")]
     pub props: Map<String, Value>,
     pub hashtags: String,
     pub file_ids: Vec<String>,
@@ -71,6 +76,20 @@ impl Post {
         } else {
             self.metadata.remove("embeds");
         }
+    }
+}
+
+/// A post's props as clients see them: an action's `integration` (its URL and context) stays
+/// on the server, whatever the path (REST answers, WebSocket events, previews), as in
+/// Mattermost's post encoding. Props without one are written as they are.
+fn serialize_props<S: serde::Serializer>(
+    props: &Map<String, Value>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    if super::attachment::has_integration(props) {
+        super::attachment::stripped(props).serialize(s)
+    } else {
+        props.serialize(s)
     }
 }
 

@@ -6,6 +6,7 @@
 //! inside a write; a `Conn` runs no SQL outside `store/` (its rusqlite connection is private
 //! here). One file per table family holds its SQL.
 
+pub mod actions;
 pub mod audience;
 pub mod bots;
 mod changes;

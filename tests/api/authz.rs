@@ -577,6 +577,25 @@ fn expectations() -> Vec<Case> {
             200,
         ),
         case("DELETE", "/posts/{pid}", "/posts/{pid}", None, p403, 200),
+        // interactive messages: clicking needs read access to the channel's content; the call
+        // log is its integration's managers'
+        case(
+            "POST",
+            "/posts/{pid}/actions/{aid}",
+            "/posts/{secret_pid}/actions/go",
+            Some(json!({})),
+            p403,
+            404,
+        ),
+        case(
+            "GET",
+            "/users/{uid}/actions",
+            "/users/{carol}/actions",
+            None,
+            p403,
+            200,
+        ),
+        case("GET", "/actions/calls", "/actions/calls", None, p403, 200),
     ]
 }
 

@@ -14,6 +14,7 @@ mod commands;
 mod fuzz;
 mod incoming_hooks;
 mod integrations_e2e;
+mod interactive;
 mod limits;
 mod outgoing_hooks;
 mod posts;
