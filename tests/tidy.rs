@@ -401,11 +401,13 @@ fn layering_rules_hold() {
     // Domain code knows nothing about HTTP or the API (`posting.rs` knows nothing about HTTP).
     let domain = [
         "accounts",
+        "actions",
         "cache",
         "channels",
         "commands",
         "dispatcher",
         "integrations",
+        "interactive",
         "outgoing",
         "permissions",
         "posting",

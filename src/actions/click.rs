@@ -8,7 +8,6 @@
 use super::call::{self, integration_error};
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
-use crate::http::Resp;
 use crate::model::action::{
     find_action, retained, ActionAnswer, ActionRequest, ActionResponse, DoAction, PostUpdate,
     Source,
@@ -216,7 +215,7 @@ pub fn prepare(
 
 impl Click {
     /// Calls the integration and applies its answer; the API's answer.
-    pub fn run(self, app: &App) -> Result<Resp, ApiError> {
+    pub fn run(self, app: &App) -> Result<ActionAnswer, ApiError> {
         let attempt = call::post_json(app, &self.url, self.body);
         let mut row = call::log_row("action", &self.source, &self.user_id, &self.url, &attempt);
         row.channel_id = self.channel_id.clone();
@@ -282,10 +281,10 @@ impl Click {
             app.ws
                 .publish(crate::ws::events::ephemeral(&post, &self.user_id));
         }
-        Ok(Resp::ok(&ActionAnswer {
+        Ok(ActionAnswer {
             status: "OK",
             trigger_id: self.client_trigger_id,
-        }))
+        })
     }
 }
 

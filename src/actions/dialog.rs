@@ -9,7 +9,6 @@
 use super::call::{self, integration_error};
 use crate::app::{App, Ctx};
 use crate::error::ApiError;
-use crate::http::{Req, Resp};
 use crate::model::action::Source;
 use crate::model::dialog::{DialogSubmission, OpenDialog, OpenedDialog, SubmitAnswer};
 use crate::model::session::Session;
@@ -19,8 +18,8 @@ use crate::ws::{Broadcast, Event};
 use serde_json::json;
 
 /// `POST /api/v4/actions/dialogs/open` (no session: the trigger id is the credential).
-pub fn open(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
-    let body: OpenDialog = serde_json::from_slice(&req.body)
+pub fn open(ctx: &Ctx, raw: &[u8]) -> Result<(), ApiError> {
+    let body: OpenDialog = serde_json::from_slice(raw)
         .map_err(|e| ApiError::invalid_body("dialog").with_detail(e.to_string()))?;
     if body.url.is_empty() {
         return Err(ApiError::invalid_body("url"));
@@ -58,7 +57,7 @@ pub fn open(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let mut row = call::log_row("dialog_open", &source, &user_id, &body.url, &attempt);
     row.note = problems.join("; ");
     call::record(app, row);
-    Ok(Resp::status_ok())
+    Ok(())
 }
 
 /// A submission checked on the worker, ready for the dialog's URL.
@@ -72,8 +71,9 @@ pub struct Submit {
 }
 
 /// `POST /api/v4/actions/dialogs/submit`: the checks, in Mattermost's order.
-pub fn prepare_submit(ctx: &Ctx, s: &Session, req: &Req) -> Result<Submit, ApiError> {
-    let mut sub: DialogSubmission = req.json("dialog")?;
+pub fn prepare_submit(ctx: &Ctx, s: &Session, raw: &[u8]) -> Result<Submit, ApiError> {
+    let mut sub: DialogSubmission = serde_json::from_slice(raw)
+        .map_err(|e| ApiError::invalid_body("dialog").with_detail(e.to_string()))?;
     if sub.url.is_empty() {
         return Err(ApiError::invalid_body("url"));
     }
@@ -108,7 +108,7 @@ pub fn prepare_submit(ctx: &Ctx, s: &Session, req: &Req) -> Result<Submit, ApiEr
 
 impl Submit {
     /// Posts the submission and relays the integration's answer.
-    pub fn run(self, app: &App) -> Result<Resp, ApiError> {
+    pub fn run(self, app: &App) -> Result<SubmitAnswer, ApiError> {
         let attempt = call::post_json(app, &self.url, self.body);
         let mut row = call::log_row(
             "dialog_submit",
@@ -125,7 +125,7 @@ impl Submit {
         match answer {
             Ok(a) => {
                 call::record(app, row);
-                Ok(Resp::ok(&a))
+                Ok(a)
             }
             Err(e) => {
                 log::info!(

@@ -29,19 +29,24 @@ pub fn do_action(
     }
     let click = click::prepare(ctx, s, post_id, aid, &req.body)?;
     // The integration may take up to the outgoing timeout: no worker waits for it.
-    off_worker(ctx.app, "action-call", move |app| click.run(app))
+    off_worker(ctx.app, "action-call", move |app| {
+        click.run(app).map(|a| Resp::ok(&a))
+    })
 }
 
 /// `POST /api/v4/actions/dialogs/open` `{trigger_id, url, dialog}` (no session).
 pub fn open_dialog(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
-    dialog::open(ctx, req)
+    dialog::open(ctx, &req.body)?;
+    Ok(Resp::status_ok())
 }
 
 /// `POST /api/v4/actions/dialogs/submit`: posts the submission to the dialog's URL and
 /// answers with what the integration said (`{}`, `errors`, `error`, or a next `form`).
 pub fn submit_dialog(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
-    let submit = dialog::prepare_submit(ctx, s, req)?;
-    off_worker(ctx.app, "dialog-call", move |app| submit.run(app))
+    let submit = dialog::prepare_submit(ctx, s, &req.body)?;
+    off_worker(ctx.app, "dialog-call", move |app| {
+        submit.run(app).map(|a| Resp::ok(&a))
+    })
 }
 
 fn calls(ctx: &Ctx, req: &Req, source: Option<&Source>) -> Result<Resp, ApiError> {

@@ -40,6 +40,13 @@ fn world() -> World {
     let victim = a.ts.user(&a.admin, "victim");
     a.admin.add_to_team(&a.tid, &victim.id());
     let post = a.admin.create_post(&a.dev, "hello");
+    // A post with a button whose URL the address rule refuses (nothing leaves the machine).
+    let buttons = a.admin.post(
+        "/api/v4/posts",
+        &json!({"channel_id": a.dev, "message": "b", "props": {"attachments": [{"actions": [
+            {"id": "go", "name": "Go", "integration": {"url": "http://127.0.0.1:9/x"}}]}]}}),
+    );
+    assert_eq!(buttons.status, 201, "{}", buttons.body);
     let hook = a.admin.post(
         "/api/v4/hooks/incoming",
         &json!({"channel_id": a.dev, "display_name": "fuzz"}),
@@ -71,6 +78,7 @@ fn world() -> World {
         ("tid", a.tid.clone()),
         ("cid", a.dev.clone()),
         ("pid", id_of(&post)),
+        ("pid", id_of(&buttons.json())),
         ("hid", hook.clone()),
         ("hid", id_of(&out.json())),
         ("cmd", id_of(&cmd.json())),
@@ -86,6 +94,9 @@ fn world() -> World {
         ("emoji", "thumbsup".into()),
         ("cat", format!("favorites_{}_{}", victim.id(), a.tid)),
         ("name", "channel_user".into()),
+        // An action that exists on the post with buttons, and one that does not.
+        ("aid", "go".into()),
+        ("aid", "abcdefghijklmnopqrstuvwxyz".into()),
     ];
     World { a, vars, hook }
 }
