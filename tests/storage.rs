@@ -221,7 +221,11 @@ fn a_full_disk_fails_writes_clearly_reads_go_on_and_writes_resume_by_themselves(
     if status == 200 {
         acknowledged += 1;
     } else {
-        assert_eq!((status, &body["id"]), (507, &json!("web.incoming_webhook.general.app_error")), "{body}");
+        assert_eq!(
+            (status, &body["id"]),
+            (507, &json!("web.incoming_webhook.general.app_error")),
+            "{body}"
+        );
     }
     let mut failed = 0;
     for i in 0..40 {
