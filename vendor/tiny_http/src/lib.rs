@@ -213,6 +213,8 @@ fn serve_connection(
     use request::Answer;
     use std::io::Write;
     let handed_over = client.handed_over_flag();
+    // The rest of a body too large to read: read (and dropped) after the answer.
+    let mut unread: Option<Unread> = None;
     while let Some(mut rq) = client.next() {
         let plan = (options.body)(&rq);
         match rq.read_body(&plan) {
@@ -221,10 +223,10 @@ fn serve_connection(
             // nothing more is read from it (stock tiny_http would read the rest first).
             Ok(false) => {
                 client.no_more_requests = true;
-                if let Some(socket) = &raw_socket {
-                    let _ = socket.shutdown(Shutdown::Read);
-                }
-                rq.discard_body();
+                unread = rq.take_body_reader().map(|body| Unread {
+                    socket: raw_socket.as_ref().and_then(|s| s.try_clone().ok()),
+                    body,
+                });
             }
             Err(e) => {
                 let timed_out = matches!(
@@ -242,6 +244,10 @@ fn serve_connection(
                 if writer.write_all(&bytes).and_then(|_| writer.flush()).is_err() {
                     return;
                 }
+                if let Some(unread) = unread.take() {
+                    drop(writer);
+                    unread.linger();
+                }
             }
             Ok(Answer::Upgrade(mut writer, bytes, then)) => {
                 if writer.write_all(&bytes).and_then(|_| writer.flush()).is_err() {
@@ -258,6 +264,44 @@ fn serve_connection(
             }
             // Dropped unanswered (the request was turned into a writer and dropped).
             Err(_) => return,
+        }
+    }
+}
+
+/// Perch patch: the unread rest of a body that was too large. After the answer, the client may
+/// still be sending it; closing at once would reset the connection and could destroy the answer
+/// before the client reads it, so the answer is followed by a lingering close: our side is shut
+/// for writing and what arrives is read and dropped, bounded in bytes and time. The reading
+/// side is shut before the reader is dropped (stock code would read the whole announced body).
+struct Unread {
+    socket: Option<std::net::TcpStream>,
+    body: Box<dyn std::io::Read + Send + 'static>,
+}
+
+impl Unread {
+    const MAX_BYTES: usize = 4 << 20;
+    const MAX_TIME: Duration = Duration::from_secs(2);
+
+    fn linger(mut self) {
+        let Some(socket) = &self.socket else { return };
+        let _ = socket.shutdown(Shutdown::Write);
+        let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 8192];
+        let mut total = 0;
+        while total < Self::MAX_BYTES && started.elapsed() < Self::MAX_TIME {
+            match self.body.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    }
+}
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        if let Some(socket) = &self.socket {
+            let _ = socket.shutdown(Shutdown::Read);
         }
     }
 }

@@ -553,7 +553,8 @@ impl Request {
         };
         if self.body_length.is_some_and(|n| n as u64 > limit) {
             // Not read at all (nor `100 Continue` sent): the answer says it is too large. The
-            // caller shuts the socket's reading side, then calls `discard_body`.
+            // caller takes the reader (`take_body_reader`) and reads what it will after the
+            // answer (a lingering close).
             self.must_send_continue = false;
             self.body_truncated = true;
             return Ok(false);
@@ -587,8 +588,8 @@ impl Request {
 
     /// Perch patch: drops the body's reader (which reads what is left of the body, so the
     /// socket's reading side must be shut first).
-    pub(crate) fn discard_body(&mut self) {
-        self.data_reader = Some(Box::new(io::empty()));
+    pub(crate) fn take_body_reader(&mut self) -> Option<Box<dyn Read + Send + 'static>> {
+        self.data_reader.replace(Box::new(io::empty()))
     }
 
     pub(crate) fn with_answer_sender(mut self, sender: Sender<Answer>) -> Self {
