@@ -263,9 +263,18 @@ impl Default for SqlSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
 pub struct LogSettings {
+    /// Log to stderr.
     pub enable_console: bool,
     /// `DEBUG`, `INFO`, `WARN` or `ERROR`.
     pub console_level: String,
+    /// One JSON object per line on the console (Mattermost's default is true; Perch's is text).
+    pub console_json: bool,
+    /// Also log to `<FileLocation>/perch.log`, rotated by size (`PerchSettings.LogFile…`).
+    pub enable_file: bool,
+    pub file_level: String,
+    pub file_json: bool,
+    /// The directory of the log file; empty: `logs` in the working directory.
+    pub file_location: String,
 }
 
 impl Default for LogSettings {
@@ -273,6 +282,11 @@ impl Default for LogSettings {
         LogSettings {
             enable_console: true,
             console_level: "INFO".into(),
+            console_json: false,
+            enable_file: false,
+            file_level: "INFO".into(),
+            file_json: true,
+            file_location: String::new(),
         }
     }
 }
@@ -340,6 +354,12 @@ pub struct PerchSettings {
     /// Open WebSocket connections allowed; an upgrade beyond is refused with 503. Each idle
     /// socket costs a few KiB and one file descriptor.
     pub web_socket_max_connections: i64,
+    /// The log file (`LogSettings.EnableFile`) is rotated when it would grow past this…
+    #[serde(rename = "LogFileMaxSizeMB")]
+    pub log_file_max_size_mb: i64,
+    /// …keeping this many older files (`perch.log.1` the newest): at most
+    /// `LogFileMaxSizeMB × (LogFileMaxBackups + 1)` of logs on disk.
+    pub log_file_max_backups: i64,
 }
 
 impl Default for PerchSettings {
@@ -362,13 +382,22 @@ impl Default for PerchSettings {
             login_rate_limit_enable: true,
             session_cleanup_interval_seconds: 3600,
             web_socket_max_connections: 10_000,
+            log_file_max_size_mb: 10,
+            log_file_max_backups: 3,
         }
     }
 }
 
 /// Settings a running server applies without a restart: it watches `config.json` and takes
 /// these from it when the file changes (`perch config set` says which need a restart).
-pub const LIVE_SETTINGS: &[(&str, &str)] = &[];
+pub const LIVE_SETTINGS: &[(&str, &str)] = &[
+    ("LogSettings", "EnableConsole"),
+    ("LogSettings", "ConsoleLevel"),
+    ("LogSettings", "ConsoleJson"),
+    ("LogSettings", "EnableFile"),
+    ("LogSettings", "FileLevel"),
+    ("LogSettings", "FileJson"),
+];
 
 /// A configuration problem that stops startup.
 #[derive(Debug)]
@@ -487,11 +516,22 @@ impl Config {
                     .into(),
             ));
         }
-        if !["DEBUG", "INFO", "WARN", "ERROR"]
-            .contains(&self.log.console_level.to_uppercase().as_str())
+        for (key, value) in [
+            ("ConsoleLevel", &self.log.console_level),
+            ("FileLevel", &self.log.file_level),
+        ] {
+            if !["DEBUG", "INFO", "WARN", "ERROR"].contains(&value.to_uppercase().as_str()) {
+                return Err(ConfigError(format!(
+                    "LogSettings.{key} must be one of DEBUG, INFO, WARN, ERROR"
+                )));
+            }
+        }
+        if self.perch.log_file_max_size_mb < 1
+            || !(0..=100).contains(&self.perch.log_file_max_backups)
         {
             return Err(ConfigError(
-                "LogSettings.ConsoleLevel must be one of DEBUG, INFO, WARN, ERROR".into(),
+                "PerchSettings.LogFileMaxSizeMB must be ≥ 1 and LogFileMaxBackups between 0 and 100"
+                    .into(),
             ));
         }
         let r = &self.rate_limit;

@@ -38,6 +38,7 @@ pub mod store;
 pub mod webapp;
 pub mod ws;
 pub mod ws_loop;
+pub mod transfer;
 
 pub use config::Config;
 pub use server::{start, Running, StartError};

@@ -1,8 +1,10 @@
 //! The `perch` binary: parse the command line, then serve (until SIGTERM/SIGINT) or run one
 //! command. Exit status: 0 success, 1 failure, 2 a usage error or a bad value.
 
-use perch::cli::{self, signals, Command};
+use perch::cli::{self, Command};
+use perch::logging::Logger;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::TestServer => {
-            init_logging("WARN");
+            Logger::install(Arc::new(Logger::console("WARN")));
             return ExitCode::from(cli::test_server::run(&args));
         }
         Command::ConfigGet { key } => {
@@ -39,13 +41,15 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    // Logging first (at the level the environment asks for), so config warnings are seen.
+    // The console first, at the level the environment asks for, so config problems are seen;
+    // then everything `LogSettings` says.
     let level = env
         .iter()
         .find(|(k, _)| k == "MM_LOGSETTINGS_CONSOLELEVEL")
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| "INFO".into());
-    init_logging(&level);
+    let logger = Arc::new(Logger::console(&level));
+    Logger::install(logger.clone());
     let config = match cli::load_config(&args, &env) {
         Ok(c) => c,
         Err(e) => {
@@ -53,42 +57,43 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    log::set_max_level(level_filter(&config.log.console_level));
-    if !matches!(args.command, Command::Serve) {
-        return match cli::run_admin(&config, args.command) {
-            Ok(msg) => {
-                println!("{msg}");
-                ExitCode::SUCCESS
+    logger.configure(
+        &config.log,
+        config.perch.log_file_max_size_mb,
+        config.perch.log_file_max_backups,
+    );
+    match &args.command {
+        Command::Serve => {
+            let path = cli::config_path(&args, &env);
+            ExitCode::from(cli::serve::run(config, path, env, logger))
+        }
+        Command::Export { to } => finish_str(cli::transfer::export(&config, to)),
+        Command::Import { path, dry_run } => {
+            let (code, out, err) = cli::transfer::import(&config, path, *dry_run);
+            if !out.is_empty() {
+                println!("{out}");
             }
-            Err(e) => {
-                eprintln!("perch: {e}");
-                ExitCode::from(1)
+            if !err.is_empty() {
+                eprintln!("perch: {err}");
             }
-        };
+            ExitCode::from(code)
+        }
+        _ => finish_str(cli::run_admin(&config, args.command)),
     }
-    signals::block_stop_signals();
-    log::info!("effective config: {}", config.redacted());
-    let running = match perch::start(config) {
-        Ok(r) => r,
+}
+
+/// Prints a command's result: its text on stdout, or its error on stderr (exit status 1).
+fn finish_str(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("perch: {e}");
-            return ExitCode::from(1);
+            ExitCode::from(1)
         }
-    };
-    // Scripts and tests read the real port from this first stdout line.
-    println!("listening on {}", running.url());
-    let stopper = running.stopper();
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            signals::wait_for_stop_signal();
-            log::info!("stopping: finishing in-flight requests");
-            stopper.stop();
-        })
-        .expect("spawn the signal thread");
-    running.wait();
-    log::info!("stopped");
-    ExitCode::SUCCESS
+    }
 }
 
 /// Prints a config command's result: its line on stdout, or its message on stderr with its
@@ -104,17 +109,4 @@ fn finish(r: Result<String, cli::config_cmd::Failure>) -> ExitCode {
             ExitCode::from(code)
         }
     }
-}
-
-fn level_filter(level: &str) -> log::LevelFilter {
-    match level.to_ascii_uppercase().as_str() {
-        "DEBUG" => log::LevelFilter::Debug,
-        "WARN" => log::LevelFilter::Warn,
-        "ERROR" => log::LevelFilter::Error,
-        _ => log::LevelFilter::Info,
-    }
-}
-
-fn init_logging(level: &str) {
-    perch::logging::init(level_filter(level));
 }

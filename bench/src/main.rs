@@ -10,7 +10,8 @@
 //! a function per figure), `load` and `http` (the load generator), `receiver` (outgoing
 //! webhooks' target), `server` (the server process and `/proc`), `report` (statistics and the
 //! table's format), `rows` (a row per figure), `output` (what is printed and written),
-//! `machine` (the machine, binary and commit a report names).
+//! `machine` (the machine, binary and commit a report names), `transfer` (`perch import` and
+//! `perch export` of a generated bulk-import file).
 
 mod figures;
 mod fleet;
@@ -24,6 +25,7 @@ mod report;
 mod rows;
 mod server;
 mod setup;
+mod transfer;
 mod websocket;
 mod ws_rows;
 
@@ -163,6 +165,17 @@ fn bench_in(
     for run in 0..o.runs {
         eprintln!("perch-bench: run {}/{}", run + 1, o.runs);
         figures::one_run(o, launch, &prep, receiver, run, &mut rec)?;
+        if o.selected(opts::TRANSFER) {
+            eprintln!(
+                "perch-bench: import and export of {} posts",
+                thousands(o.transfer_posts as f64)
+            );
+            let dir = launch.data_dir.join("transfer");
+            transfer::measure(&o.perch, &dir, o.transfer_posts, run, &mut rec)?;
+        }
+    }
+    if !o.selected(opts::TRANSFER) {
+        rec.skip(opts::TRANSFER, "not selected (--only)");
     }
     let rows = rows::rows(o, &rec, &prep);
     output::publish(o, launch, &rec, &rows, started, &load_start)?;

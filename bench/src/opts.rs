@@ -18,9 +18,10 @@ Options:
   --seed-concurrency N connections used for seeding [64]
   --cold-starts N      extra cold starts per run, for the start-to-first-200 median [5]
   --logins N           sequential logins before the \"RSS after logins\" figure [100]
-  --only LIST          load figures to run, comma-separated, from:
-                       ping,incoming,posts,outgoing,read,login,websocket [all]
+  --only LIST          figures to run, comma-separated, from:
+                       ping,incoming,posts,outgoing,read,login,websocket,transfer [all]
   --ws-max N           the websocket figure's largest step: 1000 or 10000 sockets [10000]
+  --transfer-posts N   posts in the bulk file `perch import` and `perch export` move [1000000]
   --perch PATH         the server binary [the `perch` next to this binary]
   --data-dir DIR       keep the server's data here and reuse it next time (seeding is
                        resumed, not repeated) [a temp dir, deleted afterwards]
@@ -42,6 +43,8 @@ pub const FIGURES: [&str; 7] = [
     "login",
     "websocket",
 ];
+/// The figure measured with the server stopped, after the load figures of each run.
+pub const TRANSFER: &str = "transfer";
 
 /// One invocation's options.
 #[derive(Debug, Clone)]
@@ -54,6 +57,7 @@ pub struct Opts {
     pub seed_concurrency: usize,
     pub cold_starts: usize,
     pub logins: u64,
+    pub transfer_posts: u64,
     pub only: Option<Vec<String>>,
     pub perch: PathBuf,
     pub data_dir: Option<PathBuf>,
@@ -94,6 +98,7 @@ pub fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         seed_concurrency: 64,
         cold_starts: 5,
         logins: 100,
+        transfer_posts: 1_000_000,
         only: None,
         perch: here.with_file_name("perch"),
         data_dir: None,
@@ -132,9 +137,13 @@ pub fn parse(args: &[String]) -> Result<Option<Opts>, String> {
             "--seed-concurrency" => o.seed_concurrency = count(flag)?.max(1) as usize,
             "--cold-starts" => o.cold_starts = count(flag)? as usize,
             "--logins" => o.logins = count(flag)?,
+            "--transfer-posts" => o.transfer_posts = count(flag)?.max(10),
             "--only" => {
                 let list: Vec<String> = value.split(',').map(|s| s.trim().to_string()).collect();
-                if let Some(bad) = list.iter().find(|f| !FIGURES.contains(&f.as_str())) {
+                if let Some(bad) = list
+                    .iter()
+                    .find(|f| !FIGURES.contains(&f.as_str()) && f.as_str() != TRANSFER)
+                {
                     return Err(format!("--only: unknown figure {bad:?}"));
                 }
                 o.only = Some(list);

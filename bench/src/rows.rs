@@ -23,6 +23,7 @@ pub fn rows(o: &Opts, rec: &Record, prep: &Prepared) -> Vec<Row> {
         login_row(o, rec),
     ];
     rows.extend(crate::ws_rows::rows(o, rec));
+    rows.extend(transfer_rows(o, rec));
     rows.extend(footprint_rows(o, rec, prep));
     rows.push(durability_row(rec));
     rows.push(failed_row(rec));
@@ -501,4 +502,71 @@ fn signed_ms(v: f64) -> String {
     } else {
         format!("+{}", ms(v))
     }
+}
+
+/// `perch import` and `perch export` of the generated file: time (target: under a minute),
+/// posts per second, and peak RSS beside the peak with a tenth of the posts (flat memory).
+fn transfer_rows(o: &Opts, rec: &Record) -> Vec<Row> {
+    let posts_n = thousands(o.transfer_posts as f64);
+    let small_n = thousands((o.transfer_posts / 10).max(10) as f64);
+    let how = |what: &str| {
+        format!(
+            "perch {what} of a generated bulk-import file ({posts_n} posts in 10 channels by 20 users, \
+             one in ten a reply), release binary, server stopped; peak RSS = VmHWM, beside the \
+             same with {small_n} posts"
+        )
+    };
+    let mut rows = Vec::new();
+    for (what, secs, peak, small_peak) in [
+        (
+            "import",
+            "import_s",
+            "import_peak_rss_kb",
+            "small_import_peak_rss_kb",
+        ),
+        (
+            "export",
+            "export_s",
+            "export_peak_rss_kb",
+            "small_export_peak_rss_kb",
+        ),
+    ] {
+        let key: &'static str = if what == "import" { "import" } else { "export" };
+        let title = format!("{what} {posts_n} posts");
+        let Some(s) = rec.stat("transfer", secs) else {
+            let why = rec
+                .not_measured
+                .get("transfer")
+                .cloned()
+                .unwrap_or_else(|| "not run".into());
+            rows.push(Row::not_measured(key, &title, &why, &how(what)));
+            continue;
+        };
+        let rate = o.transfer_posts as f64 / s.median.max(1e-9);
+        let mut r = Row {
+            key,
+            figure: title,
+            result: format!("{} s ({} posts/s)", with_range(&s, num), thousands(rate)),
+            how: how(what),
+            ..Default::default()
+        };
+        let peak_mb = rec.stat("transfer", peak).map(|p| mb_from_kb(p.median));
+        let small_mb = rec
+            .stat("transfer", small_peak)
+            .map(|p| mb_from_kb(p.median));
+        if let (Some(p), Some(q)) = (peak_mb, small_mb) {
+            r.peak = format!("{} ({} with {small_n})", mb(p), mb(q));
+        }
+        r.json.insert("seconds".into(), report::stat_json(Some(s)));
+        r.json.insert("posts_per_second".into(), json!(rate));
+        r.json.insert("peak_rss_mb".into(), json!(peak_mb));
+        r.json.insert("peak_rss_mb_tenth".into(), json!(small_mb));
+        if what == "export" {
+            let zip = rec.stat("transfer", "zip_mb").map(|z| z.median);
+            r.json.insert("zip_mb".into(), json!(zip));
+        }
+        r.target(Target::MaxMs(60_000.0), Some(s.median * 1000.0));
+        rows.push(r);
+    }
+    rows
 }

@@ -10,6 +10,11 @@ use crate::store::{self, Store};
 
 /// Runs an admin command against the database; returns what to print.
 pub fn run_admin(config: &Config, command: Command) -> Result<String, String> {
+    if let Command::Backup { dest } = &command {
+        // Without opening a `Store`: no migration, so any version's database can be copied.
+        store::backup(&config.db_path(), dest).map_err(|e| e.to_string())?;
+        return Ok(format!("wrote a backup to {}", dest.display()));
+    }
     let st = Store::open(&config.db_path()).map_err(|e| e.to_string())?;
     match command {
         Command::UserCreate {
@@ -78,9 +83,30 @@ pub fn run_admin(config: &Config, command: Command) -> Result<String, String> {
             })?;
             Ok(format!("added {user} to channel {channel} of team {team}"))
         }
-        Command::Backup { dest } => {
-            st.backup(&dest).map_err(|e| e.to_string())?;
-            Ok(format!("wrote a backup to {}", dest.display()))
+        Command::UserPassword { username, password } => {
+            if let Err(id) = crate::model::user::check_password(&password, &config.password) {
+                return Err(format!("{id}: the password does not meet PasswordSettings"));
+            }
+            let hasher = PasswordHasherPool::new(
+                config.perch.argon2_memory_kib as u32,
+                config.perch.argon2_iterations as u32,
+                1,
+            );
+            let hash = hasher
+                .hash(&password)
+                .map_err(|e| format!("{}: {}", e.id, e.message))?;
+            let name = username.trim().to_lowercase();
+            let n = name.clone();
+            st.write(move |c| {
+                let user = store::users::find_by_username(c, &n)?
+                    .filter(|u| !u.is_bot())
+                    .ok_or_else(|| format!("no user named {n}"))?;
+                store::users::update_password(c, &user.id, &hash, crate::model::now_ms())?;
+                // A locked account (too many wrong passwords) is unlocked by a new password.
+                store::users::update_failed_attempts(c, &user.id, 0)?;
+                Ok::<_, String>(())
+            })?;
+            Ok(format!("set the password of {name}"))
         }
         _ => Err("not an admin command".into()),
     }

@@ -4,8 +4,10 @@
 
 pub mod admin;
 pub mod config_cmd;
+pub mod serve;
 pub mod signals;
 pub mod test_server;
+pub mod transfer;
 
 use crate::config::Config;
 use crate::store;
@@ -45,6 +47,17 @@ pub enum Command {
     },
     Backup {
         dest: PathBuf,
+    },
+    Export {
+        to: PathBuf,
+    },
+    Import {
+        path: PathBuf,
+        dry_run: bool,
+    },
+    UserPassword {
+        username: String,
+        password: String,
     },
 }
 
@@ -124,12 +137,43 @@ change at once or needs a restart.",
         flags: &[],
     },
     Topic {
+        name: "export",
+        args: "--to FILE.zip",
+        summary: "write everything to a Mattermost bulk-import zip",
+        details: "Writes one consistent snapshot (safe while the server runs) as a zip that \
+Mattermost's `mmctl import process` accepts (import.jsonl), with perch-integrations.json beside \
+it: webhooks, slash commands, bots' memberships, access-token digests and password hashes, which \
+the bulk-import format has no line for. Anything Mattermost would refuse is left out and listed \
+(also in warnings.txt in the zip). The zip holds credentials: it is readable by its owner only.",
+        flags: &["--to"],
+    },
+    Topic {
+        name: "import",
+        args: "FILE.zip|FILE.jsonl [--dry-run]",
+        summary: "import a Mattermost bulk-import file (such as `mmctl export create` makes)",
+        details: "Checks the whole file first and reports every problem with its line number, \
+importing nothing. Then imports it in one transaction: all of it or, at the first error, nothing. \
+--dry-run does everything and rolls back at the end. Running it again creates nothing twice: \
+teams, channels, users and bots are matched by name, posts by channel, time and message. \
+Imported users without a password must be given one (`perch user password`). The server must \
+be stopped.",
+        flags: &["--dry-run"],
+    },
+    Topic {
         name: "user create",
         args: "--email E --username U --password P [--system-admin]",
         summary: "create an account",
         details: "Creates an account with that password (checked against PasswordSettings); \
 --system-admin makes it a system admin. Works while the server runs.",
         flags: &["--email", "--username", "--password", "--system-admin"],
+    },
+    Topic {
+        name: "user password",
+        args: "--username U --password P",
+        summary: "set an account's password",
+        details: "Sets the password (checked against PasswordSettings), for example for users \
+imported from Mattermost, whose export carries none. Works while the server runs.",
+        flags: &["--username", "--password"],
     },
     Topic {
         name: "team add-member",
@@ -163,7 +207,7 @@ const GLOBAL_HELP: &str = "global flags:
   -h, --help         print help and exit";
 
 /// Flags that take no value.
-const SWITCHES: &[&str] = &["--system-admin"];
+const SWITCHES: &[&str] = &["--system-admin", "--dry-run"];
 /// Global flags that take a value (accepted by every command).
 const GLOBAL_FLAGS: &[&str] = &["--config", "--data-dir", "--listen"];
 
@@ -377,6 +421,17 @@ fn command_of(words: &[String], opts: &[(String, Option<String>)]) -> Result<Com
             password: opt("--password")?,
             system_admin: switch("--system-admin"),
         },
+        ["export"] => Command::Export {
+            to: PathBuf::from(opt("--to")?),
+        },
+        ["import", path] => Command::Import {
+            path: PathBuf::from(path),
+            dry_run: switch("--dry-run"),
+        },
+        ["user", "password"] => Command::UserPassword {
+            username: opt("--username")?,
+            password: opt("--password")?,
+        },
         ["team", "add-member"] => Command::TeamAddMember {
             team: opt("--team")?,
             user: opt("--user")?,
@@ -499,10 +554,24 @@ mod tests {
         assert!(p("config get").is_err(), "missing the key");
         assert!(p("--config").is_err(), "missing a value");
         assert!(p("user create --system-admin=yes").is_err());
+        assert!(p("import x.zip --dry-run=yes").is_err());
+        assert!(p("import").is_err(), "missing the path");
     }
 
     #[test]
     fn commands_and_values() {
+        match p("--data-dir d import x.zip --dry-run").unwrap() {
+            Args {
+                command: Command::Import { path, dry_run },
+                data_dir,
+                ..
+            } => {
+                assert_eq!(path, PathBuf::from("x.zip"));
+                assert!(dry_run);
+                assert_eq!(data_dir, Some(PathBuf::from("d")));
+            }
+            a => panic!("{a:?}"),
+        }
         match p("--data-dir d backup --to=x.db").unwrap() {
             Args {
                 command: Command::Backup { dest },

@@ -6,10 +6,11 @@ use super::{optional, Result};
 use crate::model::bot::Bot;
 use rusqlite::{params, Row};
 
-const SELECT: &str = "SELECT b.user_id, u.username, u.first_name, b.description, b.owner_id, \
+pub(super) const SELECT: &str =
+    "SELECT b.user_id, u.username, u.first_name, b.description, b.owner_id, \
     b.create_at, b.update_at, b.delete_at FROM bots b JOIN users u ON u.id = b.user_id";
 
-fn from_row(r: &Row) -> rusqlite::Result<Bot> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Bot> {
     Ok(Bot {
         user_id: r.get(0)?,
         username: r.get(1)?,

@@ -5,10 +5,10 @@ use super::{optional, Result};
 use crate::model::channel::{Channel, ChannelMember};
 use rusqlite::{params, Row};
 
-const COLS: &str = "id, create_at, update_at, delete_at, team_id, type, display_name, name, \
+pub(super) const COLS: &str = "id, create_at, update_at, delete_at, team_id, type, display_name, name, \
     header, purpose, last_post_at, last_root_post_at, total_msg_count, total_msg_count_root, creator_id";
 
-fn from_row(r: &Row) -> rusqlite::Result<Channel> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Channel> {
     Ok(Channel {
         id: r.get(0)?,
         create_at: r.get(1)?,
@@ -223,7 +223,7 @@ pub fn upsert_member(c: &Conn, m: &ChannelMember) -> Result<()> {
     Ok(())
 }
 
-fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
+pub(super) fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
     let notify: String = r.get(3)?;
     let mut m = ChannelMember::new(
         &r.get::<_, String>(0)?,
@@ -237,7 +237,7 @@ fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
     Ok(m)
 }
 
-const MCOLS: &str =
+pub(super) const MCOLS: &str =
     "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
 
 pub fn find_member(c: &Conn, channel_id: &str, user_id: &str) -> Result<Option<ChannelMember>> {

@@ -5,11 +5,11 @@ use super::{optional, Result};
 use crate::model::command::Command;
 use rusqlite::{params, Row};
 
-const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, team_id, trigger_word, \
+pub(super) const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, team_id, trigger_word, \
     method, username, icon_url, auto_complete, auto_complete_desc, auto_complete_hint, display_name, \
     description, url, plugin_id";
 
-fn from_row(r: &Row) -> rusqlite::Result<Command> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Command> {
     Ok(Command {
         id: r.get(0)?,
         token: r.get(1)?,

@@ -6,7 +6,7 @@ use super::{optional, Result};
 use crate::model::incoming_hook::{Delivery, IncomingHook};
 use rusqlite::{params, Row};
 
-const COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
+pub(super) const COLS: &str = "id, create_at, update_at, delete_at, user_id, channel_id, team_id, \
     display_name, description, username, icon_url, channel_locked, \
     secret, event_include, event_exclude, template";
 
@@ -20,7 +20,7 @@ fn list_from_text(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<IncomingHook> {
     Ok(IncomingHook {
         id: r.get(0)?,
         create_at: r.get(1)?,

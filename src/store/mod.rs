@@ -12,7 +12,9 @@ pub mod bots;
 mod changes;
 pub mod channels;
 pub mod commands;
+pub mod export;
 pub mod hook_threads;
+pub mod import;
 pub mod incoming_hooks;
 pub mod migrate;
 pub mod outgoing_hooks;
@@ -43,6 +45,8 @@ pub enum StoreError {
         have: i64,
         known: i64,
     },
+    /// `perch import` holds the database.
+    Importing,
     WriterGone,
     Panicked,
     /// The batch holding this write could not be committed (or begun); nothing of it is on
@@ -98,6 +102,10 @@ impl std::fmt::Display for StoreError {
                 "the database schema is version {have}, newer than this binary knows ({known}); \
                  run a newer perch or restore a backup"
             ),
+            StoreError::Importing => write!(
+                f,
+                "`perch import` is writing this database; try again when it has finished"
+            ),
             StoreError::WriterGone => write!(f, "the database writer has stopped"),
             StoreError::Panicked => write!(f, "a database write panicked"),
             StoreError::Commit { cause, .. } => write!(f, "commit failed: {cause}"),
@@ -129,6 +137,10 @@ pub struct Store {
     writer: Writer,
     synchronous: String,
     changes: Arc<Changes>,
+    /// The database's lock file, held shared while the store is open, so `perch import` (which
+    /// needs it exclusively) never writes under a running server. `None` if it could not be
+    /// created (a read-only directory): then nothing is locked.
+    _lock: Option<std::fs::File>,
 }
 
 impl Store {
@@ -139,6 +151,20 @@ impl Store {
                 let _ = std::fs::create_dir_all(dir);
             }
         }
+        let lock = match import::lock_file(path) {
+            Ok(f) => match f.try_lock_shared() {
+                Ok(()) => Some(f),
+                Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Importing),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    log::warn!("cannot lock {}: {e}", import::lock_path(path).display());
+                    None
+                }
+            },
+            Err(e) => {
+                log::warn!("cannot create {}: {e}", import::lock_path(path).display());
+                None
+            }
+        };
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -164,6 +190,7 @@ impl Store {
             writer,
             synchronous,
             changes,
+            _lock: lock,
         })
     }
 
@@ -238,10 +265,7 @@ impl Store {
 
     /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`), safe while serving.
     pub fn backup(&self, dest: &Path) -> Result<()> {
-        let dest = dest.to_string_lossy().to_string();
-        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        conn.execute("VACUUM INTO ?1", [dest])?;
-        Ok(())
+        backup(&self.path, dest)
     }
 }
 
@@ -280,6 +304,18 @@ impl Conn {
         migrate::run(&mut c).expect("migrations");
         Conn(c)
     }
+}
+
+/// Writes a consistent copy of the database at `db` to `dest` (`VACUUM INTO`, through a
+/// read-only connection): safe while a server writes, and it neither migrates nor locks the
+/// database, so it also copies one written by another version of Perch (before an upgrade or a
+/// downgrade). A database that does not exist is an error, not a new empty one.
+pub fn backup(db: &Path, dest: &Path) -> Result<()> {
+    let dest = dest.to_string_lossy().to_string();
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute("VACUUM INTO ?1", [dest])?;
+    Ok(())
 }
 
 /// One worker's read-only connection.

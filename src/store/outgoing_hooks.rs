@@ -5,11 +5,12 @@ use super::{optional, Result};
 use crate::model::outgoing_hook::{Attempt, Delivery, OutgoingWebhook};
 use rusqlite::{params, Row};
 
-const COLS: &str = "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
+pub(super) const COLS: &str =
+    "id, token, create_at, update_at, delete_at, creator_id, channel_id, team_id, \
     trigger_words, trigger_when, callback_urls, display_name, description, content_type, username, \
     icon_url, signing_key";
 
-fn from_row(r: &Row) -> rusqlite::Result<OutgoingWebhook> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<OutgoingWebhook> {
     Ok(OutgoingWebhook {
         id: r.get(0)?,
         token: r.get(1)?,

@@ -15,7 +15,10 @@ macro_rules! cols {
     };
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<Post> {
+/// The columns `from_row` reads, for queries written elsewhere in `store/`.
+pub(super) const COLS: &str = cols!();
+
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Post> {
     let mut post = Post {
         id: r.get(0)?,
         create_at: r.get(1)?,

@@ -5,10 +5,11 @@ use super::{optional, Result};
 use crate::model::team::{Team, TeamMember};
 use rusqlite::{params, Row};
 
-const COLS: &str = "id, create_at, update_at, delete_at, display_name, name, description, email, \
+pub(super) const COLS: &str =
+    "id, create_at, update_at, delete_at, display_name, name, description, email, \
     type, company_name, allowed_domains, invite_id, allow_open_invite";
 
-fn from_row(r: &Row) -> rusqlite::Result<Team> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Team> {
     Ok(Team {
         id: r.get(0)?,
         create_at: r.get(1)?,

@@ -5,12 +5,13 @@ use super::{json_map, optional, Result};
 use crate::model::user::{BotInfo, User};
 use rusqlite::{params, Row};
 
-const COLS: &str = "u.id, u.create_at, u.update_at, u.delete_at, u.username, u.password_hash, \
+pub(super) const COLS: &str =
+    "u.id, u.create_at, u.update_at, u.delete_at, u.username, u.password_hash, \
     u.auth_service, u.email, u.email_verified, u.nickname, u.first_name, u.last_name, u.position, \
     u.roles, u.locale, u.props, u.notify_props, u.timezone, u.failed_attempts, u.last_login, \
     u.last_password_update, u.last_activity_at, b.description, b.owner_id";
 
-fn from_row(r: &Row) -> rusqlite::Result<User> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<User> {
     let bot_owner: Option<String> = r.get(23)?;
     Ok(User {
         id: r.get(0)?,
@@ -46,7 +47,7 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
     })
 }
 
-fn select(where_clause: &str) -> String {
+pub(super) fn select(where_clause: &str) -> String {
     format!("SELECT {COLS} FROM users u LEFT JOIN bots b ON b.user_id = u.id {where_clause}")
 }
 

@@ -27,6 +27,8 @@ mod stall;
 mod system;
 mod teams;
 mod tokens;
+mod transfer;
+mod transfer_files;
 mod users;
 mod web;
 mod webapp;
