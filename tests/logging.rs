@@ -6,24 +6,15 @@
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_perch");
+#[path = "api/common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
-fn tmp() -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "perch-logging-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
+const BIN: &str = env!("CARGO_BIN_EXE_perch");
 
 struct Server(Child);
 
@@ -92,7 +83,8 @@ fn eventually(what: &str, f: impl Fn() -> bool) {
 
 #[test]
 fn file_log_in_json_without_secrets_and_live_level_changes() {
-    let dir = tmp();
+    let tmp = TempDir::new();
+    let dir = tmp.path().to_path_buf();
     let logs = dir.join("logs");
     std::fs::write(
         dir.join("config.json"),
@@ -238,5 +230,4 @@ fn file_log_in_json_without_secrets_and_live_level_changes() {
     eventually("the restart warning", || {
         read().contains("restart perch to apply ServiceSettings.SiteURL")
     });
-    let _ = std::fs::remove_dir_all(&dir);
 }
