@@ -35,10 +35,10 @@ pub mod server;
 pub mod slack;
 pub mod static_files;
 pub mod store;
+pub mod transfer;
 pub mod webapp;
 pub mod ws;
 pub mod ws_loop;
-pub mod transfer;
 
 pub use config::Config;
 pub use server::{start, Running, StartError};

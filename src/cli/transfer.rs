@@ -76,6 +76,9 @@ pub fn import(config: &Config, path: &Path, dry_run: bool) -> (u8, String, Strin
             count(&mut out, "replies", r.replies);
             count(&mut out, "direct channels", r.direct_channels);
             count(&mut out, "direct posts", r.direct_posts);
+            if r.reactions > 0 {
+                let _ = writeln!(out, "  reactions: {} added", r.reactions);
+            }
             if r.manifest_items > 0 {
                 let _ = writeln!(
                     out,

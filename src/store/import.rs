@@ -76,8 +76,9 @@ impl ImportDb {
             .map_err(store)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(store)?;
-        // A big import writes far more pages than the default cache holds.
-        conn.pragma_update(None, "cache_size", -65536)
+        // A big import writes far more pages than the default cache (2 MiB) holds; 16 MiB keeps
+        // its memory flat and small.
+        conn.pragma_update(None, "cache_size", -16384)
             .map_err(store)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(store)?;
@@ -251,15 +252,23 @@ pub fn matching_posts(
     create_at: i64,
     message: &str,
 ) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id FROM posts WHERE channel_id = ?1 AND create_at = ?2 AND root_id = ?3 \
-         AND message = ?4 AND delete_at = 0 ORDER BY id",
-    )?;
+    let mut stmt = c.prepare_cached(MATCHING_POSTS)?;
     let rows = stmt.query_map(params![channel_id, create_at, root_id, message], |r| {
         r.get(0)
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The posts a line may mean (through the channel's (channel, time) index).
+pub(super) const MATCHING_POSTS: &str = "SELECT id FROM posts WHERE channel_id = ?1 \
+    AND create_at = ?2 AND root_id = ?3 AND message = ?4 AND delete_at = 0 ORDER BY id";
+
+/// A root's reply count and last reply. `root_id != ''` lets SQLite use the partial index on
+/// replies' root_id (without it, each recount read the whole table).
+pub(super) const RECOUNT_THREAD: &str = "UPDATE posts SET reply_count = (SELECT COUNT(*) \
+    FROM posts r WHERE r.root_id = ?1 AND r.root_id != '' AND r.delete_at = 0), \
+    last_reply_at = (SELECT COALESCE(MAX(create_at), 0) FROM posts r WHERE r.root_id = ?1 \
+    AND r.root_id != '' AND r.delete_at = 0) WHERE id = ?1";
 
 /// Whether an earlier line of this import already took this post (see `claim`).
 pub fn is_claimed(c: &Conn, id: &str) -> Result<bool> {
@@ -328,14 +337,7 @@ pub fn update_post(c: &Conn, p: &Post) -> Result<()> {
 
 /// Sets a thread root's reply count and last reply time from its replies.
 pub fn recount_thread(c: &Conn, root_id: &str) -> Result<()> {
-    c.prepare_cached(
-        // `root_id != ''` lets SQLite use the partial index on replies' root_id.
-        "UPDATE posts SET reply_count = (SELECT COUNT(*) FROM posts r WHERE r.root_id = ?1 \
-         AND r.root_id != '' AND r.delete_at = 0), last_reply_at = (SELECT \
-         COALESCE(MAX(create_at), 0) FROM posts r WHERE r.root_id = ?1 AND r.root_id != '' \
-         AND r.delete_at = 0) WHERE id = ?1",
-    )?
-    .execute([root_id])?;
+    c.prepare_cached(RECOUNT_THREAD)?.execute([root_id])?;
     Ok(())
 }
 
@@ -389,12 +391,7 @@ pub fn insert_token_hash(
 }
 
 /// A live command of a team with this trigger, other than `except_id`.
-pub fn trigger_taken(
-    c: &Conn,
-    team_id: &str,
-    trigger: &str,
-    except_id: &str,
-) -> Result<bool> {
+pub fn trigger_taken(c: &Conn, team_id: &str, trigger: &str, except_id: &str) -> Result<bool> {
     Ok(c.prepare_cached(
         "SELECT 1 FROM commands WHERE team_id = ?1 AND trigger_word = ?2 AND delete_at = 0 \
              AND id != ?3",

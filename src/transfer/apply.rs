@@ -618,6 +618,7 @@ impl<'a> Applier<'a> {
         };
         let root_id = self.put_post(root, count)?;
         self.flag(&root_id, line.flagged_by.as_deref())?;
+        self.react(&root_id, &channel_id, line.reactions.as_deref())?;
         let replies = line.replies.unwrap_or_default();
         for r in &replies {
             let r_at = r.create_at.unwrap_or(at).max(at);
@@ -638,6 +639,7 @@ impl<'a> Applier<'a> {
             };
             let id = self.put_post(reply, |r| &mut r.replies)?;
             self.flag(&id, r.flagged_by.as_deref())?;
+            self.react(&id, &channel_id, r.reactions.as_deref())?;
         }
         if !replies.is_empty() {
             sql::recount_thread(self.c, &root_id).map_err(db)?;
@@ -653,6 +655,33 @@ impl<'a> Applier<'a> {
         for name in who.unwrap_or(&[]) {
             let uid = self.user_id(name)?;
             self.preference(&uid, "flagged_post", post_id, "true")?;
+        }
+        Ok(())
+    }
+
+    /// `reactions`: each kept once (a second run finds them and changes nothing).
+    fn react(
+        &mut self,
+        post_id: &str,
+        channel_id: &str,
+        list: Option<&[Reaction]>,
+    ) -> Result<(), Problem> {
+        for r in list.unwrap_or(&[]) {
+            let at = r.create_at.unwrap_or(self.now);
+            let reaction = crate::store::reactions::Reaction {
+                user_id: self.user_id(r.user.as_deref().unwrap_or(""))?,
+                post_id: post_id.to_string(),
+                emoji_name: r.emoji_name.clone().unwrap_or_default(),
+                create_at: at,
+                update_at: at,
+                delete_at: 0,
+                remote_id: String::new(),
+                channel_id: channel_id.to_string(),
+            };
+            let (_, added) = store::reactions::insert(self.c, &reaction).map_err(db)?;
+            if added {
+                self.report.reactions += 1;
+            }
         }
         Ok(())
     }

@@ -608,6 +608,7 @@ fn write_posts(
                 continue;
             };
             let r_at = thread.take(r.create_at, at, &r.message);
+            let r_reactions = reactions(snap, names, &r.id, r_at)?;
             replies.push(Reply {
                 user: Some(user.to_string()),
                 kind: Some(r.kind.clone()),
@@ -617,7 +618,7 @@ fn write_posts(
                 edit_at: (r.edit_at > 0).then_some(r.edit_at),
                 is_pinned: r.is_pinned.then_some(true),
                 flagged_by: flagged(names, &r.id, target),
-                reactions: None,
+                reactions: r_reactions,
                 attachments: None,
             });
         }
@@ -638,7 +639,7 @@ fn write_posts(
             edit_at: (root.edit_at > 0).then_some(root.edit_at),
             is_pinned: root.is_pinned.then_some(true),
             flagged_by: flagged(names, &root.id, target),
-            reactions: None,
+            reactions: reactions(snap, names, &root.id, at)?,
             replies: (!replies.is_empty()).then_some(replies),
             attachments: None,
             thread_followers: None,
@@ -668,6 +669,28 @@ fn write_posts(
         write_line(out, &l)
     })?;
     Ok(left_out)
+}
+
+/// A post's reactions by users that are in the file, never older than the post as written
+/// (`at`): Mattermost's importer refuses a reaction older than its post.
+fn reactions(
+    snap: &Snapshot,
+    names: &Names,
+    post_id: &str,
+    at: i64,
+) -> Result<Option<Vec<Reaction>>, Failure> {
+    let list: Vec<Reaction> = snap
+        .reactions(post_id)?
+        .into_iter()
+        .filter_map(|(user_id, emoji, created)| {
+            Some(Reaction {
+                user: Some(names.user(&user_id)?.to_string()),
+                emoji_name: Some(emoji),
+                create_at: Some(created.max(at)),
+            })
+        })
+        .collect();
+    Ok((!list.is_empty()).then_some(list))
 }
 
 fn props(p: &Map<String, Value>) -> Option<Map<String, Value>> {

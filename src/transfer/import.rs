@@ -17,8 +17,8 @@ use super::archive::{Next, Source};
 use super::format::{Line, PostLine, UserLine};
 use super::manifest::Manifest;
 use super::validate::{self, Problem};
-use crate::password::PasswordHasherPool;
 use crate::config::Config;
+use crate::password::PasswordHasherPool;
 use crate::store::{self, import::ImportDb, Conn};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -74,6 +74,8 @@ pub struct Report {
     pub replies: Count,
     pub direct_channels: Count,
     pub direct_posts: Count,
+    /// Reactions added (a second run adds none).
+    pub reactions: usize,
     /// Hooks, commands, tokens and password hashes restored from the manifest.
     pub manifest_items: usize,
     /// Imported accounts that have no password: they cannot log in until one is set.
@@ -475,18 +477,11 @@ impl<'a> Checker<'a> {
     /// What the import will leave out of a post line (reported, not fatal).
     fn notes_for(&mut self, p: &PostLine) {
         let replies = p.replies.as_deref().unwrap_or(&[]);
-        let reactions = p.reactions.as_ref().map_or(0, Vec::len)
-            + replies
-                .iter()
-                .map(|r| r.reactions.as_ref().map_or(0, Vec::len))
-                .sum::<usize>();
         let files = p.attachments.as_ref().map_or(0, Vec::len)
             + replies
                 .iter()
                 .map(|r| r.attachments.as_ref().map_or(0, Vec::len))
                 .sum::<usize>();
-        self.report
-            .note_n("reactions skipped (this Perch has no reactions)", reactions);
         self.report.note_n(
             "attached files skipped (this Perch has no file storage)",
             files,

@@ -59,6 +59,8 @@ pub struct ChannelMembership {
 pub struct IncomingEntry {
     /// The secret part of the hook's URL, `/hooks/<id>`.
     pub id: String,
+    /// When it was made on the old server (lists are ordered by it).
+    pub create_at: i64,
     pub team: String,
     pub channel: String,
     pub owner: String,
@@ -77,6 +79,8 @@ pub struct IncomingEntry {
 #[serde(default)]
 pub struct OutgoingEntry {
     pub id: String,
+    /// When it was made on the old server (lists are ordered by it).
+    pub create_at: i64,
     pub team: String,
     /// Empty: every public channel of the team.
     pub channel: String,
@@ -98,6 +102,8 @@ pub struct OutgoingEntry {
 #[serde(default)]
 pub struct CommandEntry {
     pub id: String,
+    /// When it was made on the old server (lists are ordered by it).
+    pub create_at: i64,
     pub team: String,
     pub creator: String,
     pub trigger: String,
@@ -199,6 +205,7 @@ pub(super) fn build(
         };
         m.incoming_webhooks.push(IncomingEntry {
             id: h.id,
+            create_at: h.create_at,
             team,
             channel,
             owner,
@@ -229,6 +236,7 @@ pub(super) fn build(
         };
         m.outgoing_webhooks.push(OutgoingEntry {
             id: h.id,
+            create_at: h.create_at,
             team,
             channel: ch,
             creator,
@@ -256,6 +264,7 @@ pub(super) fn build(
         };
         m.slash_commands.push(CommandEntry {
             id: c.id,
+            create_at: c.create_at,
             team,
             creator,
             trigger: c.trigger,

@@ -23,6 +23,15 @@ fn at(what: &str, i: usize) -> impl Fn(Problem) -> Problem + '_ {
     move |p| Problem::new(p.id, format!("{what}[{i}]: {}", p.detail))
 }
 
+/// The entry's own creation time, or now when it has none.
+fn made(create_at: i64, now: i64) -> i64 {
+    if create_at > 0 {
+        create_at
+    } else {
+        now
+    }
+}
+
 fn invalid(id: &str, detail: impl Into<String>) -> Problem {
     Problem::new(id, detail)
 }
@@ -138,7 +147,7 @@ pub(super) fn restore(a: &mut Applier, m: &Manifest) -> Result<(), Problem> {
         }
         let hook = IncomingHook {
             id: h.id.clone(),
-            create_at: now,
+            create_at: made(h.create_at, now),
             update_at: now,
             delete_at: 0,
             user_id: a.resolve_user(&h.owner).map_err(&ctx)?,
@@ -193,7 +202,7 @@ pub(super) fn restore(a: &mut Applier, m: &Manifest) -> Result<(), Problem> {
         let hook = OutgoingWebhook {
             id: h.id.clone(),
             token: h.token.clone(),
-            create_at: now,
+            create_at: made(h.create_at, now),
             update_at: now,
             delete_at: 0,
             creator_id: a.resolve_user(&h.creator).map_err(&ctx)?,
@@ -249,7 +258,7 @@ pub(super) fn restore(a: &mut Applier, m: &Manifest) -> Result<(), Problem> {
         let cmd = Command {
             id: c.id.clone(),
             token: c.token.clone(),
-            create_at: now,
+            create_at: made(c.create_at, now),
             update_at: now,
             delete_at: 0,
             creator_id: a.resolve_user(&c.creator).map_err(&ctx)?,

@@ -388,7 +388,22 @@ fn posts_of(admin: &Client, cid: &str, uname: &dyn Fn(&Value) -> String) -> Valu
         .iter()
         .map(|p| {
             let root = p["root_id"].as_str().unwrap_or("");
+            let mut reactions: Vec<(String, String)> = p["metadata"]["reactions"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|r| {
+                            (
+                                uname(&r["user_id"]),
+                                r["emoji_name"].as_str().unwrap().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            reactions.sort();
             json!({"user": uname(&p["user_id"]), "message": p["message"], "type": p["type"],
+                   "reactions": reactions,
                    "create_at": p["create_at"], "edit_at": p["edit_at"],
                    "is_pinned": p["is_pinned"], "props": p["props"],
                    "root": message.get(root).cloned().unwrap_or_default(),
@@ -499,6 +514,13 @@ fn seed(s: &TestServer) -> (Client, HashMap<&'static str, String>) {
         );
         assert_eq!(r.status, 201, "{}", r.body);
     }
+    for (c, emoji) in [(&bob, "+1"), (&carol, "+1"), (&carol, "tada")] {
+        let r = c.post(
+            "/api/v4/reactions",
+            &json!({"user_id": c.id(), "post_id": root_id, "emoji_name": emoji}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
     let r = admin.put(
         &format!("/api/v4/posts/{root_id}/patch"),
         &json!({"is_pinned": true}),
@@ -535,6 +557,11 @@ fn seed(s: &TestServer) -> (Client, HashMap<&'static str, String>) {
         &json!({"channel_id": dm, "message": "After lunch.", "root_id": dm_root["id"]}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+    let r = admin.post(
+        "/api/v4/reactions",
+        &json!({"user_id": admin.id(), "post_id": r.json()["id"], "emoji_name": "thumbsup"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = admin.post("/api/v4/channels/group", &json!([bob.id(), carol.id()]));
     assert_eq!(r.status, 201, "{}", r.body);
     carol.create_post(r.json()["id"].as_str().unwrap(), "Group hello");
@@ -623,6 +650,10 @@ fn round_trip_through_export_and_import_keeps_everything() {
     let (admin_a, ids) = seed(&a);
     let archived = [("beta", "old-stuff")];
     let before = world(&admin_a, &archived);
+    assert!(
+        before.to_string().contains("\"tada\""),
+        "reactions are compared"
+    );
 
     // Export while the server runs.
     let out_dir = TempDir::new();

@@ -38,7 +38,7 @@ fn a_mattermost_style_export_imports_and_imports_again_without_duplicates() {
     assert!(dry.contains("nothing was written"), "{dry}");
     let first = ok(&perch(&dir.0, &["import", sample().to_str().unwrap()]));
     assert!(first.contains("posts: 6 created, 0 updated"), "{first}");
-    assert!(first.contains("reactions skipped"), "{first}");
+    assert!(first.contains("reactions: 2 added"), "{first}");
     assert!(
         first.contains("3 accounts have no password") && first.contains("perch user password"),
         "the output says how to set passwords: {first}"
@@ -46,6 +46,10 @@ fn a_mattermost_style_export_imports_and_imports_again_without_duplicates() {
     let second = ok(&perch(&dir.0, &["import", sample().to_str().unwrap()]));
     assert!(second.contains("posts: 0 created, 6 updated"), "{second}");
     assert!(second.contains("replies: 0 created, 4 updated"), "{second}");
+    assert!(
+        !second.contains("reactions:"),
+        "no reaction twice: {second}"
+    );
 
     // The way the output says, while the server runs.
     let s = start(dir);
@@ -99,6 +103,15 @@ fn a_mattermost_style_export_imports_and_imports_again_without_duplicates() {
         .unwrap();
     assert_eq!(root["is_pinned"], true);
     assert_eq!(root["reply_count"], 2);
+    let reactions = nancy.get(&format!(
+        "/api/v4/posts/{}/reactions",
+        root["id"].as_str().unwrap()
+    ));
+    assert_eq!(reactions.status, 200, "{}", reactions.body);
+    let reactions = reactions.json();
+    assert_eq!(reactions.as_array().unwrap().len(), 1, "{reactions}");
+    assert_eq!(reactions[0]["emoji_name"], "white_check_mark");
+    assert_eq!(reactions[0]["create_at"], 1772400010000_i64);
     let bot_post = posts
         .iter()
         .find(|p| p["type"] == "slack_attachment")
