@@ -83,7 +83,11 @@ impl<W: Write> Out<W> {
             text.push_str(&format_line(json, at, Level::Warn, "perch::logging", &msg));
         }
         text.push_str(line);
-        match self.w.write_all(text.as_bytes()).and_then(|_| self.w.flush()) {
+        match self
+            .w
+            .write_all(text.as_bytes())
+            .and_then(|_| self.w.flush())
+        {
             Ok(()) => {
                 self.lost = 0;
                 true
@@ -214,7 +218,10 @@ impl Logger {
     /// A logger writing text to `console` at `level` (stderr in the binary).
     pub fn new(console: Box<dyn Write + Send>, level_name: &str) -> Logger {
         Logger {
-            console: Mutex::new(Out { w: console, lost: 0 }),
+            console: Mutex::new(Out {
+                w: console,
+                lost: 0,
+            }),
             console_level: AtomicUsize::new(level(level_name) as usize),
             console_json: AtomicBool::new(false),
             file: Mutex::new(None),
@@ -398,7 +405,10 @@ mod tests {
             }
         }
         let newest = std::fs::read_to_string(dir.join("perch.log")).unwrap();
-        assert!(newest.contains("\"msg\":\"11 "), "the newest line is in perch.log");
+        assert!(
+            newest.contains("\"msg\":\"11 "),
+            "the newest line is in perch.log"
+        );
         assert!(!newest.contains("not logged"));
         let _ = std::fs::remove_dir_all(&dir);
     }
