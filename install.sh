@@ -54,6 +54,8 @@ if [ -x "$prefix/bin/perch" ]; then
   upgrade=1
   stamp="$(date +%Y%m%d-%H%M%S)"
   backup="$prefix/backups/$stamp"
+  n=1
+  while [ -e "$backup" ]; do n=$((n + 1)); backup="$prefix/backups/$stamp-$n"; done
   mkdir -p "$backup"
   echo "== upgrade: backing up to $backup"
   [ -f "$config" ] && cp -p "$config" "$backup/config.json"
