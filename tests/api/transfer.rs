@@ -806,3 +806,51 @@ fn import_refuses_a_database_a_server_has_open() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("stop the server"), "{err}");
 }
+
+#[test]
+fn an_account_mattermost_would_refuse_is_reported_and_left_out_with_its_posts() {
+    let a = TestServer::start();
+    let admin = a.admin();
+    let bob = a.user(&admin, "bob");
+    let team = admin.create_team("acme")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin.add_to_team(&team, &bob.id());
+    let town = channel_id(&admin, "acme", "town-square");
+    bob.create_post(&town, "bob was here");
+    admin.create_post(&town, "admin was here");
+    // Data an older release let through: an address Mattermost's importer refuses.
+    let db = rusqlite::Connection::open(a.dir.0.join("perch.db")).unwrap();
+    db.execute(
+        "UPDATE users SET email = 'bob-at-nowhere' WHERE username = 'bob'",
+        [],
+    )
+    .unwrap();
+    let out = TempDir::new();
+    let zip = out.0.join("e.zip");
+    let text = ok(&perch(&a.dir.0, &["export", "--to", zip.to_str().unwrap()]));
+    assert!(
+        text.contains("user bob: model.user.is_valid.email.app_error"),
+        "reported on the terminal: {text}"
+    );
+    assert!(
+        text.contains("1 posts or replies by users that were left out"),
+        "{text}"
+    );
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut warnings = String::new();
+    archive
+        .by_name("warnings.txt")
+        .unwrap()
+        .read_to_string(&mut warnings)
+        .unwrap();
+    assert!(warnings.contains("user bob"), "{warnings}");
+    let jsonl = jsonl_of(&zip);
+    check_bulk_rules(&jsonl);
+    assert!(
+        !jsonl.contains("\"bob\"") && !jsonl.contains("bob was here"),
+        "{jsonl}"
+    );
+    assert!(jsonl.contains("admin was here"));
+}
