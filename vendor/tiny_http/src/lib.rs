@@ -140,6 +140,9 @@ pub struct Server {
 
     // result of TcpListener::local_addr()
     listening_addr: ListenAddr,
+
+    // Perch patch: the connection limits of `ServerOptions`.
+    limits: Option<Arc<ConnectionLimits>>,
 }
 
 enum Message {
@@ -191,6 +194,53 @@ pub struct ServerOptions {
     pub write_timeout: Option<std::time::Duration>,
     /// What to do with a request's body, decided from its method, URL and headers.
     pub body: Box<dyn Fn(&Request) -> BodyPlan + Send + Sync>,
+    /// Perch patch: the most connections open at once (0: no limit); beyond it a new
+    /// connection is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Perch patch: the most connections open at once from one IP address (0: no limit).
+    pub max_connections_per_ip: usize,
+}
+
+/// Perch patch: counts open connections, in total and per address.
+struct ConnectionLimits {
+    max: usize,
+    per_ip: usize,
+    open: std::sync::Mutex<(usize, std::collections::HashMap<std::net::IpAddr, usize>)>,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+/// One admitted connection; uncounted when dropped (when its thread ends).
+struct Admitted(Arc<ConnectionLimits>, Option<std::net::IpAddr>);
+
+impl ConnectionLimits {
+    fn admit(self: &Arc<Self>, ip: Option<std::net::IpAddr>) -> Option<Admitted> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let from_ip = ip.map_or(0, |ip| open.1.get(&ip).copied().unwrap_or(0));
+        if (self.max > 0 && open.0 >= self.max) || (self.per_ip > 0 && from_ip >= self.per_ip) {
+            self.refused.fetch_add(1, Relaxed);
+            return None;
+        }
+        open.0 += 1;
+        if let Some(ip) = ip {
+            *open.1.entry(ip).or_insert(0) += 1;
+        }
+        Some(Admitted(self.clone(), ip))
+    }
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.0 = open.0.saturating_sub(1);
+        if let Some(ip) = self.1 {
+            if let Some(n) = open.1.get_mut(&ip) {
+                *n -= 1;
+                if *n == 0 {
+                    open.1.remove(&ip);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -422,6 +472,15 @@ impl Server {
 
         let inside_close_trigger = close_trigger.clone();
         let inside_messages = messages.clone();
+        let limits = options.as_ref().map(|o| {
+            Arc::new(ConnectionLimits {
+                max: o.max_connections,
+                per_ip: o.max_connections_per_ip,
+                open: std::sync::Mutex::new((0, std::collections::HashMap::new())),
+                refused: std::sync::atomic::AtomicU64::new(0),
+            })
+        });
+        let inside_limits = limits.clone();
         thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
             let tasks_pool = util::TaskPool::new();
@@ -431,9 +490,17 @@ impl Server {
                 // Perch patch: with options, the socket's timeouts are set and a handle on it is
                 // kept for an upgrade's hand-over.
                 let mut raw_socket = None;
+                let mut admitted = None;
                 let new_client = match server.accept() {
-                    Ok((sock, _)) => {
+                    Ok((sock, peer)) => {
                         use util::RefinedTcpStream;
+                        // Perch patch: over a limit, the connection is closed at once.
+                        if let Some(limits) = &inside_limits {
+                            match limits.admit(peer.map(|a| a.ip())) {
+                                Some(a) => admitted = Some(a),
+                                None => continue,
+                            }
+                        }
                         if let Some(options) = &options {
                             sock.set_timeouts(options.read_timeout, options.write_timeout);
                             raw_socket = sock.tcp_clone();
@@ -465,7 +532,9 @@ impl Server {
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
                         let options = options.clone();
+                        let mut admitted = admitted.take();
                         tasks_pool.spawn(Box::new(move || {
+                            let _admitted = admitted.take();
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
                                 if let (Some(options), false) = (&options, client.secure()) {
@@ -511,7 +580,15 @@ impl Server {
             messages,
             close: close_trigger,
             listening_addr: local_addr,
+            limits,
         })
+    }
+
+    /// Perch patch: connections closed at accept because a limit was reached, since start.
+    pub fn refused_connections(&self) -> u64 {
+        self.limits
+            .as_ref()
+            .map_or(0, |l| l.refused.load(Relaxed))
     }
 
     /// Returns an iterator for all the incoming requests.
