@@ -349,6 +349,14 @@ pub struct PerchSettings {
     /// The login rate limiter (per client IP) is on by default even when the general limiter
     /// is off, because small installs face password guessing first.
     pub login_rate_limit_enable: bool,
+    /// Connections open at once (0: no limit). Each open connection holds a thread while it
+    /// is read; beyond the limit a new connection is closed at once.
+    pub max_connections: i64,
+    /// Connections open at once from one IP address (0: no limit): one host cannot take all
+    /// of `MaxConnections`. Behind a reverse proxy every client shares the proxy's address:
+    /// raise it there, or set 0.
+    #[serde(rename = "MaxConnectionsPerIP")]
+    pub max_connections_per_ip: i64,
     /// How often the `janitor` thread deletes expired sessions (and how soon after start).
     pub session_cleanup_interval_seconds: i64,
     /// Open WebSocket connections allowed; an upgrade beyond is refused with 503. Each idle
@@ -380,6 +388,8 @@ impl Default for PerchSettings {
             static_dir: String::new(),
             webapp_directory: String::new(),
             login_rate_limit_enable: true,
+            max_connections: 2000,
+            max_connections_per_ip: 200,
             session_cleanup_interval_seconds: 3600,
             web_socket_max_connections: 10_000,
             log_file_max_size_mb: 10,

@@ -39,6 +39,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Connections closed at accept by `MaxConnections`/`MaxConnectionsPerIP`, since start.
+    pub fn refused_connections(&self) -> u64 {
+        self.server.refused_connections()
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

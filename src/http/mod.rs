@@ -32,6 +32,8 @@ impl Listener {
             read_timeout: secs(config.service.read_timeout),
             write_timeout: secs(config.service.write_timeout),
             body: Box::new(move |_| tiny_http::BodyPlan::Memory { limit }),
+            max_connections: config.perch.max_connections.max(0) as usize,
+            max_connections_per_ip: config.perch.max_connections_per_ip.max(0) as usize,
         };
         tiny_http::Server::http_with(addr, options)
             .map(|s| Listener(Arc::new(s)))
@@ -41,6 +43,12 @@ impl Listener {
     /// The real address (also when bound to port 0).
     pub fn addr(&self) -> Option<std::net::SocketAddr> {
         self.0.server_addr().to_ip()
+    }
+
+    /// Connections closed at accept because `MaxConnections` or `MaxConnectionsPerIP` was
+    /// reached, since start.
+    pub fn refused_connections(&self) -> u64 {
+        self.0.refused_connections()
     }
 
     /// Wakes one worker blocked in `recv` (used once per worker at shutdown).
