@@ -245,6 +245,7 @@ fn a_full_disk_fails_writes_clearly_reads_go_on_and_writes_resume_by_themselves(
         }
     }
     assert!(failed > 0, "no write failed on a full disk");
+    eprintln!("while full: {failed} of 40 posts refused");
     // Reads go on.
     let (status, posts, _) = api.call(
         "GET",
