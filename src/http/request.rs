@@ -47,6 +47,9 @@ impl Method {
     }
 }
 
+/// The largest `page` a list request may ask for (an offset of at most 2·10⁹ rows).
+pub const MAX_PAGE: i64 = 10_000_000;
+
 #[derive(Debug, Clone)]
 pub struct Req {
     pub method: Method,
@@ -122,7 +125,9 @@ impl Req {
             .query("per_page")
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|v| *v >= 0);
-        (page.unwrap_or(0), per_page.unwrap_or(60).min(200))
+        // A page beyond any real list is capped so `page * per_page` (the SQL offset) cannot
+        // overflow (a huge `?page=`, found by the contract test, panicked).
+        (page.unwrap_or(0).min(MAX_PAGE), per_page.unwrap_or(60).min(200))
     }
 
     /// The media type of the body, lower-cased, without parameters.
@@ -181,6 +186,9 @@ mod tests {
 
     #[test]
     fn paging_defaults_and_clamps() {
+        let r = Req::new(Method::Get, "/x?page=9223372036854775807&per_page=200", vec![], vec![]);
+        let (page, per_page) = r.paging();
+        assert!(page.checked_mul(per_page).is_some());
         let r = Req::new(Method::Get, "/x?page=-1&per_page=500", vec![], vec![]);
         assert_eq!(r.paging(), (0, 200));
         let r = Req::new(Method::Get, "/x?per_page=abc", vec![], vec![]);
