@@ -11,6 +11,7 @@ mod bots;
 mod burst;
 mod channels;
 mod commands;
+mod contract;
 mod flood;
 mod fuzz;
 mod incoming_hooks;
