@@ -127,7 +127,10 @@ impl Req {
             .filter(|v| *v >= 0);
         // A page beyond any real list is capped so `page * per_page` (the SQL offset) cannot
         // overflow (a huge `?page=`, found by the contract test, panicked).
-        (page.unwrap_or(0).min(MAX_PAGE), per_page.unwrap_or(60).min(200))
+        (
+            page.unwrap_or(0).min(MAX_PAGE),
+            per_page.unwrap_or(60).min(200),
+        )
     }
 
     /// The media type of the body, lower-cased, without parameters.
@@ -186,7 +189,12 @@ mod tests {
 
     #[test]
     fn paging_defaults_and_clamps() {
-        let r = Req::new(Method::Get, "/x?page=9223372036854775807&per_page=200", vec![], vec![]);
+        let r = Req::new(
+            Method::Get,
+            "/x?page=9223372036854775807&per_page=200",
+            vec![],
+            vec![],
+        );
         let (page, per_page) = r.paging();
         assert!(page.checked_mul(per_page).is_some());
         let r = Req::new(Method::Get, "/x?page=-1&per_page=500", vec![], vec![]);
