@@ -1,6 +1,7 @@
 //! Failing storage, tried as an operator meets it, on the real binary: a log that cannot be
-//! written (stderr on `/dev/full`), and a full disk under both the database and the log (a
-//! small tmpfs the test mounts; needs root, as CI runs). Writes fail with a clear 5xx and are
+//! written (stderr on `/dev/full`), a full disk under both the database and the log (a
+//! small tmpfs the test mounts; needs root, as CI runs), and `kill -9` under load, again and
+//! again. Writes fail with a clear 5xx and are
 //! not acknowledged, reads keep working, writes resume by themselves once space is back, and
 //! the database passes `PRAGMA integrity_check` with every acknowledged post in it.
 
@@ -87,7 +88,10 @@ impl Api {
             ),
             None => self.agent.run(b.body(()).unwrap()),
         };
-        let mut r = r.unwrap();
+        // A connection error (the server was killed) is a status 0 for the crash loop.
+        let Ok(mut r) = r else {
+            return (0, Value::Null, None);
+        };
         let token = r
             .headers()
             .get("Token")
@@ -308,4 +312,230 @@ fn nix_root() -> bool {
     #[allow(unsafe_code, reason = "one libc call")]
     let uid = unsafe { libc::geteuid() };
     uid == 0
+}
+
+/// A receiver for outgoing-webhook calls on 127.0.0.1: records the `post_id` of every call.
+fn receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/out", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Headers, then the body by its Content-Length.
+            let body = loop {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break None,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break Some(body.to_string());
+                    }
+                }
+            };
+            if let Some(v) = body.and_then(|b| serde_json::from_str::<Value>(&b).ok()) {
+                if let Some(id) = v["post_id"].as_str() {
+                    record.lock().unwrap().insert(id.to_string());
+                }
+            }
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn kill_9_under_load_loses_nothing_acknowledged() {
+    use std::sync::{Arc, Mutex};
+    /// When each round's server is killed, after its load started (ms).
+    const KILL_AFTER: [u64; 4] = [150, 420, 260, 610];
+    let tmp = TempDir::new();
+    let (out_url, delivered) = receiver();
+    let start_here = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_perch"))
+            .args([
+                "--data-dir",
+                tmp.path().to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("MM_LOGSETTINGS_CONSOLELEVEL", "ERROR")
+            .env(
+                "MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS",
+                "127.0.0.1",
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_string();
+        (child, base)
+    };
+    let (mut child, base) = start_here();
+    let api = Api::admin(&base);
+    let token = api.token.clone().unwrap();
+    let channel = api.channel();
+    let (_, ch, _) = api.call("GET", &format!("/api/v4/channels/{channel}"), None);
+    let hook = json!({"team_id": ch["team_id"], "channel_id": channel, "display_name": "o",
+                      "trigger_words": ["zz"], "callback_urls": [out_url], "content_type": "application/json"});
+    let (status, hook, _) = api.call("POST", "/api/v4/hooks/outgoing", Some(&hook));
+    assert_eq!(status, 201, "{hook}");
+    let (status, incoming, _) = api.call(
+        "POST",
+        "/api/v4/hooks/incoming",
+        Some(&json!({"channel_id": channel, "display_name": "i"})),
+    );
+    assert_eq!(status, 201, "{incoming}");
+    let hook_path = format!("/hooks/{}", incoming["id"].as_str().unwrap());
+
+    // Acknowledged: post ids (API, triggering posts) and webhook messages.
+    let posted = Arc::new(Mutex::new(Vec::<String>::new()));
+    let triggered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let hooked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut base = base;
+    for (round, delay) in KILL_AFTER.iter().enumerate() {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut load = Vec::new();
+        for kind in 0..3 {
+            let (base, token, channel, hook_path) = (
+                base.clone(),
+                token.clone(),
+                channel.clone(),
+                hook_path.clone(),
+            );
+            let (posted, triggered, hooked, stop) = (
+                posted.clone(),
+                triggered.clone(),
+                hooked.clone(),
+                stop.clone(),
+            );
+            load.push(std::thread::spawn(move || {
+                let mut api = Api::new(&base);
+                api.token = Some(token);
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    n += 1;
+                    let text = format!("r{round} k{kind} n{n}");
+                    let sent = match kind {
+                        0 => api.post(&channel, &text),
+                        1 => api.post(&channel, &format!("zz {text}")),
+                        _ => {
+                            let call = json!({"text": text});
+                            let (s, v, _) = api.call("POST", &hook_path, Some(&call));
+                            (if s == 200 { 201 } else { s }, v)
+                        }
+                    };
+                    match sent {
+                        (201, v) => match kind {
+                            0 => posted
+                                .lock()
+                                .unwrap()
+                                .push(v["id"].as_str().unwrap().to_string()),
+                            1 => triggered
+                                .lock()
+                                .unwrap()
+                                .push(v["id"].as_str().unwrap().to_string()),
+                            _ => hooked.lock().unwrap().push(text),
+                        },
+                        // The server is gone (killed): this round's load ends.
+                        (0, _) => return,
+                        (s, v) => panic!("{s} {v}"),
+                    }
+                }
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(*delay));
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for t in load {
+            t.join().unwrap();
+        }
+        (child, base) = start_here();
+    }
+
+    // After the last restart: every acknowledged post is there, every triggering post was
+    // delivered (at least once), and the database is whole.
+    let mut api = Api::new(&base);
+    api.token = Some(token);
+    let posted = posted.lock().unwrap().clone();
+    let triggered = triggered.lock().unwrap().clone();
+    let hooked = hooked.lock().unwrap().clone();
+    assert!(posted.len() > 20 && triggered.len() > 20 && hooked.len() > 20);
+    for id in posted.iter().chain(&triggered) {
+        let (status, v, _) = api.call("GET", &format!("/api/v4/posts/{id}"), None);
+        assert_eq!(status, 200, "acknowledged post {id} lost: {v}");
+    }
+    let mut messages = std::collections::HashSet::new();
+    for page in 0.. {
+        let (_, v, _) = api.call(
+            "GET",
+            &format!("/api/v4/channels/{channel}/posts?page={page}&per_page=200"),
+            None,
+        );
+        let order = v["order"].as_array().unwrap();
+        if order.is_empty() {
+            break;
+        }
+        for p in v["posts"].as_object().unwrap().values() {
+            messages.insert(p["message"].as_str().unwrap().to_string());
+        }
+    }
+    for text in &hooked {
+        assert!(
+            messages.contains(text),
+            "acknowledged webhook post {text:?} lost"
+        );
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let missing = triggered
+            .iter()
+            .filter(|id| !delivered.lock().unwrap().contains(*id))
+            .count();
+        if missing == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{missing} triggering posts never delivered"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!(
+        "crash loop: {} kills; acknowledged and found: {} API posts, {} triggering posts (all delivered), {} webhook posts",
+        KILL_AFTER.len(), posted.len(), triggered.len(), hooked.len()
+    );
+    stop(&mut child);
+    let db = rusqlite::Connection::open(tmp.path().join("perch.db")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
