@@ -118,7 +118,11 @@ fn the_openapi_description_holds_against_a_real_server() {
     assert_eq!(r.status, 200, "{}", r.body);
     let token = r.json()["token"].as_str().unwrap().to_string();
     let spec = repo().join("docs/spec/openapi-subset.yaml");
+    // Schemathesis keeps a cache in its working directory: a temporary one, not the repository.
+    let cwd = a.ts.dir.0.join("schemathesis");
+    std::fs::create_dir_all(&cwd).unwrap();
     let out = Command::new(&st)
+        .current_dir(&cwd)
         .args(["run", spec.to_str().unwrap(), "--url", &a.ts.url])
         .args(["-H", &format!("Authorization: Bearer {token}")])
         .args([
