@@ -67,7 +67,15 @@ fn main() -> ExitCode {
             let path = cli::config_path(&args, &env);
             ExitCode::from(cli::serve::run(config, path, env, logger))
         }
-        Command::Export { to } => finish_str(cli::transfer::export(&config, to)),
+        Command::Export { to, mattermost } => {
+            let opts = match mattermost {
+                Some((major, minor)) => {
+                    perch::transfer::export::Options::for_mattermost(*major, *minor)
+                }
+                None => perch::transfer::export::Options::default(),
+            };
+            finish_str(cli::transfer::export(&config, to, opts))
+        }
         Command::Import { path, dry_run } => {
             let (code, out, err) = cli::transfer::import(&config, path, *dry_run);
             if !out.is_empty() {

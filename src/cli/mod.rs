@@ -50,6 +50,8 @@ pub enum Command {
     },
     Export {
         to: PathBuf,
+        /// The target Mattermost's version (`--mattermost-version`), if given.
+        mattermost: Option<(u32, u32)>,
     },
     Import {
         path: PathBuf,
@@ -138,14 +140,16 @@ change at once or needs a restart.",
     },
     Topic {
         name: "export",
-        args: "--to FILE.zip",
+        args: "--to FILE.zip [--mattermost-version X.Y]",
         summary: "write everything to a Mattermost bulk-import zip",
         details: "Writes one consistent snapshot (safe while the server runs) as a zip that \
 Mattermost's `mmctl import process` accepts (import.jsonl), with perch-integrations.json beside \
 it: webhooks, slash commands, bots' memberships, access-token digests and password hashes, which \
 the bulk-import format has no line for. Anything Mattermost would refuse is left out and listed \
-(also in warnings.txt in the zip). The zip holds credentials: it is readable by its owner only.",
-        flags: &["--to"],
+(also in warnings.txt in the zip). For a Mattermost older than 10.2, which has no `bot` line, \
+--mattermost-version writes bots as ordinary users. The zip holds credentials: it is readable by \
+its owner only.",
+        flags: &["--to", "--mattermost-version"],
     },
     Topic {
         name: "import",
@@ -423,6 +427,10 @@ fn command_of(words: &[String], opts: &[(String, Option<String>)]) -> Result<Com
         },
         ["export"] => Command::Export {
             to: PathBuf::from(opt("--to")?),
+            mattermost: match opts.iter().find(|(k, _)| k == "--mattermost-version") {
+                Some((_, Some(v))) => Some(parse_version(v)?),
+                _ => None,
+            },
         },
         ["import", path] => Command::Import {
             path: PathBuf::from(path),
@@ -451,6 +459,17 @@ fn command_of(words: &[String], opts: &[(String, Option<String>)]) -> Result<Com
             }))
         }
     })
+}
+
+/// `10.11` or `10.11.2` → (10, 11).
+fn parse_version(v: &str) -> Result<(u32, u32), UsageError> {
+    let mut parts = v.split('.').map(|p| p.parse::<u32>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) if parts.all(|p| p.is_ok()) => Ok((major, minor)),
+        _ => Err(UsageError(format!(
+            "--mattermost-version wants a version such as 9.11, got {v:?}"
+        ))),
+    }
 }
 
 /// The config file to use: `--config`, else `MM_CONFIG`, else `<data dir>/config.json`.

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Instant;
 
 /// `perch export --to FILE`: the summary to print, or why it failed.
-pub fn export(config: &Config, to: &Path) -> Result<String, String> {
+pub fn export(config: &Config, to: &Path, opts: export::Options) -> Result<String, String> {
     let t0 = Instant::now();
-    let s = export::export(&config.db_path(), to).map_err(|e| e.0)?;
+    let s = export::export(&config.db_path(), to, opts).map_err(|e| e.0)?;
     let mut out = format!(
         "wrote {} in {:.1} s: {} teams, {} channels, {} users, {} bots, {} posts with {} replies, \
          {} direct channels with {} posts; {} webhooks and slash commands in {}\n",

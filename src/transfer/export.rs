@@ -58,9 +58,32 @@ impl From<serde_json::Error> for Failure {
     }
 }
 
+/// What the target Mattermost understands.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Bots as `bot` lines (Mattermost 10.2 and later stop at nothing else); off: bots are
+    /// written as ordinary user lines, which older importers take (the accounts become users).
+    pub bot_lines: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { bot_lines: true }
+    }
+}
+
+impl Options {
+    /// For a target Mattermost version `major.minor`: `bot` lines from 10.2 on.
+    pub fn for_mattermost(major: u32, minor: u32) -> Options {
+        Options {
+            bot_lines: (major, minor) >= (10, 2),
+        }
+    }
+}
+
 /// Writes the export of the database at `db` to `to` (first under a temporary name beside it,
 /// renamed when complete, so `to` is never a partial archive).
-pub fn export(db: &Path, to: &Path) -> Result<Summary, Failure> {
+pub fn export(db: &Path, to: &Path, opts: Options) -> Result<Summary, Failure> {
     if !db.exists() {
         return Err(Failure(format!("there is no database at {}", db.display())));
     }
@@ -78,7 +101,7 @@ pub fn export(db: &Path, to: &Path) -> Result<Summary, Failure> {
     let partial = to.with_file_name(format!(".{name}.partial"));
     let result = (|| {
         let mut zip = Writer::create(&partial)?;
-        let summary = write_all(&snap, &mut zip)?;
+        let summary = write_all(&snap, &mut zip, opts)?;
         zip.finish()?;
         std::fs::rename(&partial, to)?;
         Ok(summary)
@@ -120,7 +143,7 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn write_all(snap: &Snapshot, zip: &mut Writer) -> Result<Summary, Failure> {
+fn write_all(snap: &Snapshot, zip: &mut Writer, opts: Options) -> Result<Summary, Failure> {
     let mut sum = Summary::default();
     let users = snap.users()?;
     let mut names = Names {
@@ -218,7 +241,8 @@ fn write_all(snap: &Snapshot, zip: &mut Writer) -> Result<Summary, Failure> {
         sum.channels += 1;
     }
     let members = Members::load(snap)?;
-    for u in users.iter().filter(|u| !u.is_bot()) {
+    // Without `bot` lines, bots are ordinary users (with their memberships) to the target.
+    for u in users.iter().filter(|u| !u.is_bot() || !opts.bot_lines) {
         let line = user_line(u, &names, &members);
         if let Err(p) = validate::user(&line) {
             sum.warnings.push(format!(
@@ -238,7 +262,11 @@ fn write_all(snap: &Snapshot, zip: &mut Writer) -> Result<Summary, Failure> {
         )?;
         sum.users += 1;
     }
-    let bots = snap.bots()?;
+    let bots = if opts.bot_lines {
+        snap.bots()?
+    } else {
+        Vec::new()
+    };
     for b in &bots {
         let owner = names
             .users

@@ -854,3 +854,69 @@ fn an_account_mattermost_would_refuse_is_reported_and_left_out_with_its_posts() 
     );
     assert!(jsonl.contains("admin was here"));
 }
+
+#[test]
+fn for_a_mattermost_before_10_2_bots_are_written_as_users() {
+    let a = TestServer::start_with(bot_friendly);
+    let admin = a.admin();
+    let team = admin.create_team("acme")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = admin.post(
+        "/api/v4/bots",
+        &json!({"username": "deploybot", "display_name": "Deploy Bot"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bot_id = r.json()["user_id"].as_str().unwrap().to_string();
+    admin.add_to_team(&team, &bot_id);
+    let r = admin.post(
+        &format!("/api/v4/users/{bot_id}/tokens"),
+        &json!({"description": "ci"}),
+    );
+    let bot = Client::new(
+        &a.url,
+        Some(r.json()["token"].as_str().unwrap().to_string()),
+    );
+    bot.create_post(&channel_id(&admin, "acme", "town-square"), "Deployed");
+    let out = TempDir::new();
+    let bad = perch(
+        &a.dir.0,
+        &["export", "--to", "x.zip", "--mattermost-version", "nine"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let zip = out.0.join("old.zip");
+    ok(&perch(
+        &a.dir.0,
+        &[
+            "export",
+            "--to",
+            zip.to_str().unwrap(),
+            "--mattermost-version",
+            "9.11.4",
+        ],
+    ));
+    let jsonl = jsonl_of(&zip);
+    check_bulk_rules(&jsonl);
+    assert!(!jsonl.contains("\"type\":\"bot\""), "{jsonl}");
+    let user = jsonl
+        .lines()
+        .find(|l| l.contains("\"username\":\"deploybot\""))
+        .unwrap();
+    assert!(
+        user.contains("deploybot@localhost") && user.contains("\"acme\""),
+        "{user}"
+    );
+    // That file imports, the bot's posts with it (the account is an ordinary user there).
+    let fresh = TempDir::new();
+    ok(&perch(&fresh.0, &["import", zip.to_str().unwrap()]));
+    let config = perch::Config::for_tests(&fresh.0);
+    let b = TestServer::start_in(fresh, config);
+    let admin_b = b.login("admin", "admin-password");
+    let r = admin_b.get("/api/v4/users/username/deploybot");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json().get("is_bot").is_none(), "{}", r.body);
+    let posts = admin_b.channel_posts(&channel_id(&admin_b, "acme", "town-square"));
+    let deployed = posts.iter().find(|p| p["message"] == "Deployed").unwrap();
+    assert_eq!(deployed["user_id"], r.json()["id"]);
+}
