@@ -40,6 +40,8 @@ pub struct App {
     pub ws: crate::ws::Hub,
     /// The official Mattermost web app, when `PerchSettings.WebappDirectory` names one.
     pub webapp: Option<crate::webapp::Webapp>,
+    /// Uploaded files: storage, the image queue.
+    pub files: crate::files::Files,
     pub shutting_down: AtomicBool,
     /// The settings as `PUT /api/v4/config` last saved them (the running ones until then;
     /// a restart applies them). The lock also keeps two saves from interleaving.

@@ -31,6 +31,8 @@ pub struct Config {
     pub log: LogSettings,
     #[serde(rename = "SupportSettings")]
     pub support: SupportSettings,
+    #[serde(rename = "FileSettings")]
+    pub files: FileSettings,
     #[serde(rename = "PerchSettings")]
     pub perch: PerchSettings,
     /// The `config.json` this was loaded from (`PUT /api/v4/config` writes there); `None` for
@@ -308,6 +310,40 @@ impl Default for SupportSettings {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
+pub struct FileSettings {
+    /// Off: `POST /api/v4/files` answers 403 and webhooks refuse file parts.
+    pub enable_file_attachments: bool,
+    /// Lets users make public links (`GET /api/v4/files/{id}/link`, `GET /files/{id}/public`).
+    pub enable_public_link: bool,
+    /// Salt of public-link hashes. Empty: a random salt made when the database was created.
+    pub public_link_salt: String,
+    /// Largest file accepted, in bytes (Mattermost's default: 100 MiB).
+    pub max_file_size: i64,
+    /// Largest image accepted, in pixels (width × height); thumbnails are decoded within it.
+    pub max_image_resolution: i64,
+    /// Only `local` (files on this machine's disk).
+    pub driver_name: String,
+    /// Where files are stored, laid out as Mattermost's local driver does. Relative paths are
+    /// relative to the working directory, like `SqlSettings.DataSource`.
+    pub directory: String,
+}
+
+impl Default for FileSettings {
+    fn default() -> Self {
+        FileSettings {
+            enable_file_attachments: true,
+            enable_public_link: false,
+            public_link_salt: String::new(),
+            max_file_size: 104_857_600,
+            max_image_resolution: 33_177_600,
+            driver_name: "local".into(),
+            directory: "./data/".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
 pub struct PerchSettings {
     /// HTTP worker threads. No worker waits on slow work: a post's or webhook's commit
     /// (`Store::write_then`), a slash command's URL and a login's password hash are finished on
@@ -560,6 +596,14 @@ impl Config {
                 "ServiceSettings.ReadTimeout and WriteTimeout must be ≥ 1 (seconds)".into(),
             ));
         }
+        let f = &self.files;
+        if f.driver_name != "local" || f.max_file_size < 1 || f.max_image_resolution < 1 {
+            return Err(ConfigError(
+                "FileSettings: DriverName must be \"local\"; MaxFileSize and \
+                 MaxImageResolution must be ≥ 1"
+                    .into(),
+            ));
+        }
         if self.service.maximum_payload_size_bytes < 1024 {
             return Err(ConfigError(
                 "ServiceSettings.MaximumPayloadSizeBytes must be ≥ 1024".into(),
@@ -592,12 +636,18 @@ impl Config {
         PathBuf::from(ds)
     }
 
+    /// `FileSettings.Directory` as a path.
+    pub fn files_dir(&self) -> PathBuf {
+        PathBuf::from(&self.files.directory)
+    }
+
     /// A configuration for tests: a temp dir, port 0, cheap argon2, developer errors on.
     pub fn for_tests(dir: &Path) -> Config {
         let mut c = Config::default();
         c.service.listen_address = "127.0.0.1:0".into();
         c.service.enable_developer = true;
         c.sql.data_source = dir.join("perch.db").to_string_lossy().into_owned();
+        c.files.directory = dir.join("data").to_string_lossy().into_owned();
         c.perch.http_workers = 8;
         c.perch.outgoing_workers = 2;
         c.perch.argon2_memory_kib = 64;
@@ -611,6 +661,11 @@ impl Config {
         let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
         if let Some(s) = v.pointer_mut("/SqlSettings/DataSource") {
             if s.as_str().is_some_and(|s| s.contains('@')) {
+                *s = Value::from("***");
+            }
+        }
+        if let Some(s) = v.pointer_mut("/FileSettings/PublicLinkSalt") {
+            if s.as_str().is_some_and(|s| !s.is_empty()) {
                 *s = Value::from("***");
             }
         }

@@ -17,6 +17,8 @@ pub mod commands;
 pub mod config;
 pub mod dispatcher;
 pub mod error;
+pub mod file_jobs;
+pub mod files;
 pub mod form;
 pub mod hooks;
 pub mod http;

@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::model::action::Source;
 use crate::model::channel::Channel;
+use crate::model::file_info::FileInfo;
 use crate::model::outgoing_hook::Delivery;
 use crate::model::post::{hashtags, NewPost, Post, MAX_MESSAGE_RUNES};
 use crate::model::{new_id, now_ms};
@@ -104,14 +105,8 @@ pub fn create(app: &App, db: &Reader, p: NewPost) -> Result<Post, ApiError> {
 }
 
 fn create_checked(app: &App, db: &Reader, channel: &Channel, p: NewPost) -> Result<Post, ApiError> {
-    let set_online = p.fire_outgoing_hooks;
-    let (post, deliveries) = build_checked(app, db, channel, p)?;
+    let w = build_checked(app, db, channel, p)?;
     let written = app.store.write(move |c| {
-        let w = Committed {
-            post,
-            deliveries,
-            set_online,
-        };
         w.store(c)?;
         Ok::<_, ApiError>(w)
     })?;
@@ -123,19 +118,63 @@ pub struct Committed {
     post: Post,
     deliveries: Vec<Delivery>,
     set_online: bool,
+    /// The files it attaches, and who may have uploaded them.
+    files: Vec<FileInfo>,
+    file_creators: Vec<String>,
 }
 
 impl Committed {
-    /// The write: the post and the outgoing-webhook deliveries it fires, in one transaction.
-    fn store(&self, c: &store::Conn) -> Result<(), store::StoreError> {
+    /// The write: the post, its files' attachment and the outgoing-webhook deliveries it
+    /// fires, in one transaction. A file attached elsewhere since the checks fails it.
+    fn store(&self, c: &store::Conn) -> Result<(), ApiError> {
         store::posts::insert(c, &self.post)?;
-        store::outgoing_hooks::insert_deliveries(c, &self.deliveries)
+        if !self.files.is_empty() {
+            let creators: Vec<&str> = self.file_creators.iter().map(String::as_str).collect();
+            crate::files::attach_in_write(
+                c,
+                &self.post.id,
+                &self.post.channel_id,
+                &self.post.file_ids,
+                &creators,
+                self.post.create_at,
+            )?;
+        }
+        Ok(store::outgoing_hooks::insert_deliveries(
+            c,
+            &self.deliveries,
+        )?)
     }
 
-    /// Runs what follows the commit (as `create` does) and gives the post back.
+    /// Runs what follows the commit (as `create` does) and gives the post back, with its
+    /// files in `metadata.files`.
     pub fn fan_out(self, app: &App) -> Post {
-        after_commit(app, &self.post, &self.deliveries, self.set_online);
-        self.post
+        let mut post = self.post;
+        if !self.files.is_empty() {
+            let files: Vec<FileInfo> = self
+                .files
+                .into_iter()
+                .map(|mut f| {
+                    f.post_id.clone_from(&post.id);
+                    f.update_at = post.create_at;
+                    f
+                })
+                .collect();
+            set_files_metadata(&mut post, &files);
+        }
+        after_commit(app, &post, &self.deliveries, self.set_online);
+        post
+    }
+}
+
+/// Puts a post's files into `metadata.files`, as Mattermost's `PreparePostForClient` does.
+pub fn set_files_metadata(post: &mut Post, files: &[FileInfo]) {
+    if files.is_empty() {
+        post.metadata.remove("files");
+    } else {
+        post.metadata.insert(
+            "files".into(),
+            serde_json::to_value(files).unwrap_or(Value::Null),
+        );
     }
 }
 
@@ -155,32 +194,26 @@ pub fn create_in_then(
     }
     check_not_archived(channel)?;
     check_root(db, channel, &p.root_id)?;
-    let set_online = p.fire_outgoing_hooks;
-    let (post, deliveries) = build_checked(app, db, channel, p)?;
-    app.store.write_then(
-        Committed {
-            post,
-            deliveries,
-            set_online,
-        },
-        |c, w| Ok::<_, ApiError>(w.store(c)?),
-        |written, w| then(written.map(|()| w)),
-    );
+    let w = build_checked(app, db, channel, p)?;
+    app.store
+        .write_then(w, |c, w| w.store(c), |written, w| then(written.map(|()| w)));
     Ok(())
 }
 
-/// The length check, the stored post and the outgoing-webhook deliveries it fires. Which
-/// hooks fire is decided before the write, and their deliveries are stored in the same
-/// transaction as the post, so a crash cannot lose them.
+/// The length check, the stored post, the files it attaches and the outgoing-webhook
+/// deliveries it fires. Which hooks fire is decided before the write, and their deliveries
+/// are stored in the same transaction as the post, so a crash cannot lose them.
 fn build_checked(
     app: &App,
     db: &Reader,
     channel: &Channel,
-    p: NewPost,
-) -> Result<(Post, Vec<Delivery>), ApiError> {
+    mut p: NewPost,
+) -> Result<Committed, ApiError> {
     if p.message.chars().count() > MAX_MESSAGE_RUNES {
         return Err(message_too_long(p.message.chars().count()));
     }
+    let (files, file_creators) = attachable_files(db, channel, &mut p)?;
+    let set_online = p.fire_outgoing_hooks;
     let fire = p.fire_outgoing_hooks;
     let post = build(p);
     let deliveries = if fire {
@@ -188,7 +221,33 @@ fn build_checked(
     } else {
         Vec::new()
     };
-    Ok((post, deliveries))
+    Ok(Committed {
+        post,
+        deliveries,
+        set_online,
+        files,
+        file_creators,
+    })
+}
+
+/// Which of a new post's `file_ids` it may attach (`files::attachable`); the others leave its
+/// `file_ids`. Returns their infos and who may have uploaded them.
+fn attachable_files(
+    db: &Reader,
+    channel: &Channel,
+    p: &mut NewPost,
+) -> Result<(Vec<FileInfo>, Vec<String>), ApiError> {
+    if p.file_ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut creators = std::mem::take(&mut p.file_creators);
+    if creators.is_empty() {
+        creators.push(p.user_id.clone());
+    }
+    let refs: Vec<&str> = creators.iter().map(String::as_str).collect();
+    let files = crate::files::attachable(db, &p.file_ids, &channel.id, &refs)?;
+    p.file_ids = files.iter().map(|f| f.id.clone()).collect();
+    Ok((files, creators))
 }
 
 /// Stores several posts in one transaction (a split webhook message): all or none.
@@ -199,32 +258,19 @@ pub fn create_many(app: &App, db: &Reader, posts: Vec<NewPost>) -> Result<Vec<Po
     let channel = check_target(db, &first.channel_id, &first.root_id)?;
     let base = now_ms();
     let mut built = Vec::with_capacity(posts.len());
-    let mut deliveries = Vec::with_capacity(posts.len());
-    let set_online = first.fire_outgoing_hooks;
     for (i, mut p) in posts.into_iter().enumerate() {
         // Consecutive create_at values keep the parts in order.
         p.create_at = Some(base + i as i64);
-        let fire = p.fire_outgoing_hooks;
-        let post = build(p);
-        deliveries.push(if fire {
-            outgoing::plan(app, db, &channel, &post)?
-        } else {
-            Vec::new()
-        });
-        built.push(post);
+        built.push(build_checked(app, db, &channel, p)?);
     }
-    // The posts and deliveries go through the write and come back for the fan-out.
-    let (built, deliveries) = app.store.write(move |c| {
-        for (p, ds) in built.iter().zip(&deliveries) {
-            store::posts::insert(c, p)?;
-            store::outgoing_hooks::insert_deliveries(c, ds)?;
+    // The posts go through the write and come back for the fan-out.
+    let built = app.store.write(move |c| {
+        for w in &built {
+            w.store(c)?;
         }
-        Ok::<_, ApiError>((built, deliveries))
+        Ok::<_, ApiError>(built)
     })?;
-    for (p, ds) in built.iter().zip(&deliveries) {
-        after_commit(app, p, ds, set_online);
-    }
-    Ok(built)
+    Ok(built.into_iter().map(|w| w.fan_out(app)).collect())
 }
 
 /// Runs after the post is durably committed: its outgoing-webhook deliveries go to the

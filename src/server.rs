@@ -75,6 +75,7 @@ impl Running {
         }
         self.app.outgoing.stop();
         self.app.ws.stop();
+        self.app.files.stop();
         for t in self.background.drain(..) {
             let _ = t.join();
         }
@@ -134,7 +135,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let db_path = config.db_path();
     let store = Store::open(&db_path)
         .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
-    let server = http::Listener::bind(addr, &config)
+    let server = http::Listener::bind(addr, &config, spool(&config))
         .map_err(|e| StartError(format!("cannot listen on {addr}: {e}")))?;
     let bound = server
         .addr()
@@ -183,6 +184,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         }
     };
     let saved_config = std::sync::Mutex::new(config.clone());
+    let files = crate::files::Files::new(&config);
     let app = Arc::new_cyclic(|this| App {
         config: Arc::new(config),
         saved_config,
@@ -202,6 +204,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         cached: crate::cache::Cached::default(),
         ws,
         webapp,
+        files,
         shutting_down: AtomicBool::new(false),
         off_worker: std::sync::atomic::AtomicUsize::new(0),
         this: this.clone(),
@@ -211,10 +214,14 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let janitor = crate::janitor::spawn(app.clone())
         .map_err(|e| StartError(format!("cannot start the janitor thread: {e}")))?;
     // Started first, so they resume deliveries left pending by the previous run.
-    let background = crate::dispatcher::spawn(&app)
+    let mut background = crate::dispatcher::spawn(&app)
         .map_err(|e| StartError(format!("cannot start outgoing webhook threads: {e}")))?;
-    let started = crate::ws_loop::start(&app)
-        .map_err(|e| format!("cannot start the WebSocket loop: {e}"))
+    let started = crate::file_jobs::spawn(&app)
+        .map(|t| background.push(t))
+        .map_err(|e| format!("cannot start the files thread: {e}"))
+        .and_then(|()| {
+            crate::ws_loop::start(&app).map_err(|e| format!("cannot start the WebSocket loop: {e}"))
+        })
         .and_then(|()| {
             http::spawn_workers(Arc::new(Perch(app.clone())), &server, workers)
                 .map_err(|e| format!("cannot start worker threads: {e}"))
@@ -224,6 +231,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         Err(e) => {
             app.ws.stop();
             app.outgoing.stop();
+            app.files.stop();
             for t in background {
                 let _ = t.join();
             }
@@ -275,11 +283,17 @@ impl http::Service for Perch {
     /// The webhook endpoint answers 400 here in Mattermost (it fails decoding the truncated
     /// body, hence the decode error id); everywhere else it is a 413.
     fn too_large(&self, path: &str) -> ApiError {
+        let files = &self.0.config.files;
         if path.starts_with("/hooks/") {
             ApiError::bad_request(
                 "web.incoming_webhook.decode.app_error",
                 "Request body is too large.",
             )
+        } else if path == UPLOADS && !files.enable_file_attachments {
+            crate::files::disabled()
+        } else if path == UPLOADS {
+            // Mattermost checks an upload's Content-Length against MaxFileSize first.
+            crate::files::too_large("", files.max_file_size)
         } else {
             ApiError::too_large()
         }
@@ -287,6 +301,63 @@ impl http::Service for Perch {
 
     fn loggable(&self, path: &str) -> String {
         redact_path(path)
+    }
+}
+
+/// `POST /api/v4/files`, whose bodies are spooled.
+const UPLOADS: &str = "/api/v4/files";
+
+/// Room for a multipart form's delimiters, part headers and small fields around its files.
+const FORM_OVERHEAD: u64 = 64 * 1024;
+
+/// Which bodies are spooled to disk, and their limits: uploads (`POST /api/v4/files`, up to
+/// `MaxFileSize` plus the form around it) and multipart webhook calls (`POST /hooks/{id}`,
+/// which may also carry their payload). None while file attachments are off.
+fn spool(config: &Config) -> Option<http::Spool> {
+    let f = &config.files;
+    if !f.enable_file_attachments {
+        return None;
+    }
+    let max = f.max_file_size.max(0) as u64;
+    let upload = max + FORM_OVERHEAD;
+    let hook = upload + http::body_limit(config);
+    let dir = crate::files::Storage::new(config.files_dir()).tmp_dir();
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        log::warn!("uploads: cannot create {}: {e}", dir.display());
+    }
+    Some(http::Spool {
+        dir,
+        limit: Box::new(move |method, url, content_type| {
+            spools(method, url, content_type).map(|is_upload| if is_upload { upload } else { hook })
+        }),
+    })
+}
+
+/// Whether a request's body is spooled: `Some(true)` for an upload, `Some(false)` for a
+/// multipart webhook call.
+fn spools(method: &str, url: &str, content_type: &str) -> Option<bool> {
+    if method != "POST" {
+        return None;
+    }
+    let path = url.split('?').next().unwrap_or("").trim_end_matches('/');
+    if path == UPLOADS || path == "/".to_string() + UPLOADS {
+        return Some(true);
+    }
+    let multipart = crate::form::base_media_type(content_type) == "multipart/form-data";
+    let hook = path
+        .strip_prefix("/hooks/")
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    (multipart && hook).then_some(false)
+}
+
+/// `GET /files/{file_id}/public`: a public link (Mattermost serves it outside `/api/v4`).
+fn public_file_id(req: &Req) -> Option<String> {
+    if !matches!(req.method, http::Method::Get | http::Method::Head) {
+        return None;
+    }
+    match req.segments_after("/files").as_slice() {
+        [id, public] if public == "public" && req.path.starts_with("/files/") => Some(id.clone()),
+        _ => None,
     }
 }
 
@@ -307,6 +378,8 @@ fn dispatch(ctx: &Ctx, req: &Req) -> Resp {
         crate::api::route(ctx, req)
     } else if path.starts_with("/hooks/") {
         crate::hooks::route(ctx, req)
+    } else if let Some(id) = public_file_id(req) {
+        crate::api::public_file(ctx, req, &id)
     } else {
         crate::static_files::serve(ctx, req)
     };

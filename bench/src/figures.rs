@@ -1,7 +1,7 @@
 //! One run of the load figures: a fresh server on the prepared data, its idle footprint, then
 //! one function per figure (`ping`, `incoming`, `posts`, `outgoing`, `read`, `login`), each
-//! driving the load generator against the server and recording what it measured, then the
-//! extra cold starts. What a figure measures under load is `measure`'s `Sample`.
+//! driving the load generator against the server and recording what it measured (`upload.rs`:
+//! one 100 MB file), then the extra cold starts. What a figure measures under load is `measure`'s `Sample`.
 
 use crate::collect_log;
 use crate::http;
@@ -62,6 +62,14 @@ pub fn one_run(
             "read" => read(&r, rec),
             "login" => login(&r, rec),
             "websocket" => crate::websocket::figure(o, &srv, prep, run, rec),
+            "upload" => crate::upload::upload(
+                &srv,
+                &launch.data_dir,
+                &prep.poster_token,
+                &prep.state.posts_channel,
+                run,
+                rec,
+            ),
             _ => {}
         }
     }

@@ -26,6 +26,7 @@ mod rows;
 mod server;
 mod setup;
 mod transfer;
+mod upload;
 mod websocket;
 mod ws_rows;
 

@@ -19,7 +19,7 @@ Options:
   --cold-starts N      extra cold starts per run, for the start-to-first-200 median [5]
   --logins N           sequential logins before the \"RSS after logins\" figure [100]
   --only LIST          figures to run, comma-separated, from:
-                       ping,incoming,posts,outgoing,read,login,websocket,transfer [all]
+                       ping,incoming,posts,outgoing,read,login,websocket,upload,transfer [all]
   --ws-max N           the websocket figure's largest step: 1000 or 10000 sockets [10000]
   --transfer-posts N   posts in the bulk file `perch import` and `perch export` move [1000000]
   --perch PATH         the server binary [the `perch` next to this binary]
@@ -34,7 +34,7 @@ Exit status: 0 when every request succeeded, 3 when some failed, 1 when the run 
 be completed, 2 for bad options.";
 
 /// The load figures, in the order each run measures them.
-pub const FIGURES: [&str; 7] = [
+pub const FIGURES: [&str; 8] = [
     "ping",
     "incoming",
     "posts",
@@ -42,6 +42,7 @@ pub const FIGURES: [&str; 7] = [
     "read",
     "login",
     "websocket",
+    "upload",
 ];
 /// The figure measured with the server stopped, after the load figures of each run.
 pub const TRANSFER: &str = "transfer";

@@ -21,6 +21,7 @@ pub fn rows(o: &Opts, rec: &Record, prep: &Prepared) -> Vec<Row> {
         seeding_row(o, rec, prep),
         outgoing_row(o, rec),
         login_row(o, rec),
+        upload_row(rec),
     ];
     rows.extend(crate::ws_rows::rows(o, rec));
     rows.extend(transfer_rows(o, rec));
@@ -318,6 +319,66 @@ fn login_row(o: &Opts, rec: &Record) -> Row {
     );
     login.json.insert("argon2".into(), json!(hash));
     login
+}
+
+/// One 100 MB upload and its download: throughput against the disk, and the RSS growth.
+fn upload_row(rec: &Record) -> Row {
+    let how = format!(
+        "POST /api/v4/files (raw body) of {} MiB, then GET of it, one connection each; the \
+         disk figure writes the same bytes to a file beside the database and fsyncs it; RSS \
+         sampled every 5 ms, growth over the RSS just before",
+        crate::upload::SIZE >> 20
+    );
+    let up = rec.stat("upload", "upload_mb_s");
+    let Some(up) = up else {
+        let why = rec
+            .not_measured
+            .get("upload")
+            .map(String::as_str)
+            .unwrap_or("no run completed");
+        return Row::not_measured("upload", "upload 100 MB", why, &how);
+    };
+    let disk = rec.stat("upload", "disk_mb_s");
+    let ratio = rec.stat("upload", "ratio_to_disk");
+    let growth = rec
+        .stat("upload", "rss_growth_kb")
+        .map(|s| scale(s, mb_from_kb(1.0)));
+    let down = rec.stat("upload", "download_mb_s");
+    let down_growth = rec
+        .stat("upload", "download_rss_growth_kb")
+        .map(|s| scale(s, mb_from_kb(1.0)));
+    let mbs = |x: f64| format!("{x:.0} MB/s");
+    let mut r = Row {
+        key: "upload",
+        figure: "upload 100 MB".into(),
+        result: format!(
+            "{} ({} disk write {}); RSS +{}; download {}, RSS +{}",
+            with_range(&up, mbs),
+            ratio.map_or("?".into(), |s| with_range(&s, |x| format!("{x:.2}×"))),
+            disk.map_or("?".into(), |s| with_range(&s, mbs)),
+            growth.map_or("?".into(), |s| with_range(&s, mb)),
+            down.map_or("?".into(), |s| with_range(&s, mbs)),
+            down_growth.map_or("?".into(), |s| with_range(&s, mb)),
+        ),
+        how,
+        failed: thousands(rec.sum("upload", "failures")),
+        ..Default::default()
+    };
+    r.json
+        .insert("upload_mb_s".into(), report::stat_json(Some(up)));
+    r.json.insert("disk_mb_s".into(), report::stat_json(disk));
+    r.json
+        .insert("ratio_to_disk".into(), report::stat_json(ratio));
+    r.json
+        .insert("rss_growth_mb".into(), report::stat_json(growth));
+    r.json
+        .insert("download_mb_s".into(), report::stat_json(down));
+    r.json.insert(
+        "download_rss_growth_mb".into(),
+        report::stat_json(down_growth),
+    );
+    r.target(Target::MaxMb(8.0), growth.map(|s| s.median));
+    r
 }
 
 /// Memory, binary size, start time and database size.

@@ -19,6 +19,7 @@ mod categories;
 pub(crate) mod channels;
 mod commands;
 mod config;
+mod files;
 mod incoming_hooks;
 mod listening;
 mod outgoing_hooks;
@@ -137,6 +138,14 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Put,    "/channels/{cid}/patch",                 |c, s, r, p| channels::patch(c, s, r, p[0])),
     (Get,    "/channels/{cid}",                       |c, s, _, p| channels::get(c, s, p[0])),
     (Delete, "/channels/{cid}",                       |c, s, _, p| channels::delete(c, s, p[0])),
+    // files
+    (Post,   "/files",                                |c, s, r, _| files::upload(c, s, r)),
+    (Get,    "/files/{fid}/info",                     |c, s, _, p| files::info(c, s, p[0])),
+    (Get,    "/files/{fid}/thumbnail",                |c, s, r, p| files::thumbnail(c, s, r, p[0])),
+    (Get,    "/files/{fid}/preview",                  |c, s, r, p| files::preview(c, s, r, p[0])),
+    (Get,    "/files/{fid}/link",                     |c, s, _, p| files::link(c, s, p[0])),
+    (Get,    "/files/{fid}",                          |c, s, r, p| files::get(c, s, r, p[0])),
+    (Get,    "/posts/{pid}/files/info",               |c, s, r, p| files::for_post(c, s, r, p[0])),
     // posts
     (Post,   "/posts",                                |c, s, r, _| posts::create(c, s, r)),
     (Post,   "/posts/ephemeral",                      |c, s, r, _| listening::create_ephemeral(c, s, r)),
@@ -191,6 +200,11 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
 ];
 
 /// Dispatches one `/api/v4/...` request.
+/// `GET /files/{file_id}/public?h=…`, the one file route outside `/api/v4` (no session).
+pub fn public_file(ctx: &Ctx, req: &Req, file_id: &str) -> Result<Resp, ApiError> {
+    files::public(ctx, req, file_id)
+}
+
 pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let owned = req.segments_after("/api/v4");
     let seg: Vec<&str> = owned.iter().map(String::as_str).collect();

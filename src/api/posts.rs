@@ -5,6 +5,7 @@ use super::id_param;
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
+use crate::model::channel::Channel;
 use crate::model::now_ms;
 use crate::model::post::NewPost;
 use crate::model::post::{check_post_type, hashtags, Post, MAX_MESSAGE_RUNES};
@@ -70,6 +71,9 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     }
     let mut file_ids = b.file_ids.unwrap_or_default();
     file_ids.dedup();
+    if !file_ids.is_empty() {
+        check_file_ids(ctx, s, &channel, &file_ids)?;
+    }
     let create_at =
         (b.create_at > 0 && permissions::has_system(s, "manage_system")).then_some(b.create_at);
     // The answer is sent once the post is durable, by the write's continuation; this worker
@@ -89,6 +93,7 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
             kind: b.kind,
             props: b.props.unwrap_or_default(),
             file_ids,
+            file_creators: Vec::new(),
             pending_post_id: b.pending_post_id,
             create_at,
             fire_outgoing_hooks: true,
@@ -97,6 +102,32 @@ pub fn create(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         move |stored| answer.complete(move || Ok(Resp::created(&stored?.fan_out(&app)))),
     )?;
     Ok(resp)
+}
+
+/// A post's `file_ids`: at most 300 characters as JSON (Mattermost's post validation), and
+/// the caller needs `upload_file` in the channel to attach files.
+fn check_file_ids(
+    ctx: &Ctx,
+    s: &Session,
+    channel: &Channel,
+    file_ids: &[String],
+) -> Result<(), ApiError> {
+    if serde_json::to_string(file_ids).map_or(0, |j| j.chars().count()) > 300 {
+        return Err(ApiError::bad_request(
+            "model.post.is_valid.file_ids.app_error",
+            "Invalid file ids.",
+        ));
+    }
+    permissions::require_channel(ctx.db, s, channel, "upload_file")
+}
+
+/// Fills `metadata.files` of the posts that have files (computed on read, as in Mattermost).
+fn with_files(ctx: &Ctx, posts: &mut [Post]) -> Result<(), ApiError> {
+    for p in posts.iter_mut().filter(|p| !p.file_ids.is_empty()) {
+        let files = store::files::for_post(ctx.db, &p.id, false)?;
+        posting::set_files_metadata(p, &files);
+    }
+    Ok(())
 }
 
 fn readable_post(
@@ -122,6 +153,7 @@ pub fn get(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiErro
     }
     let mut post = readable_post(ctx, s, pid, include_deleted)?;
     super::reactions::attach(ctx, std::slice::from_mut(&mut post))?;
+    with_files(ctx, std::slice::from_mut(&mut post))?;
     Ok(Resp::ok(&post))
 }
 
@@ -138,6 +170,7 @@ pub fn get_by_ids(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         }
     }
     super::reactions::attach(ctx, &mut out)?;
+    with_files(ctx, &mut out)?;
     Ok(Resp::ok(&out))
 }
 
@@ -271,6 +304,7 @@ pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<
     };
     let mut posts = posts;
     super::reactions::attach(ctx, &mut posts)?;
+    with_files(ctx, &mut posts)?;
     let mut extra = Vec::new();
     if !req.query_bool("skipFetchThreads") {
         for p in &posts {
@@ -278,7 +312,8 @@ pub fn list_for_channel(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<
                 && !posts.iter().any(|q| q.id == p.root_id)
                 && !extra.iter().any(|q: &Post| q.id == p.root_id)
             {
-                if let Some(root) = store::posts::find(ctx.db, &p.root_id)? {
+                if let Some(mut root) = store::posts::find(ctx.db, &p.root_id)? {
+                    with_files(ctx, std::slice::from_mut(&mut root))?;
                     extra.push(root);
                 }
             }
@@ -306,6 +341,7 @@ pub fn get_thread(ctx: &Ctx, s: &Session, pid: &str) -> Result<Resp, ApiError> {
     let mut posts = store::posts::list_thread(ctx.db, &root)?;
     posts.reverse();
     super::reactions::attach(ctx, &mut posts)?;
+    with_files(ctx, &mut posts)?;
     Ok(post_list(posts, Vec::new()))
 }
 
@@ -389,16 +425,74 @@ fn save_edit(
     if let Some(b) = pinned {
         p.is_pinned = b;
     }
-    if let Some(f) = files {
-        p.file_ids = f;
-    }
+    let change = match files {
+        Some(f) => edit_files(ctx, s, &mut p, f)?,
+        None => FilesEdit::default(),
+    };
     p.update_at = now;
     let stored = p.clone();
-    ctx.app
-        .store
-        .write(move |c| store::posts::update(c, &stored))?;
+    ctx.app.store.write(move |c| {
+        store::posts::update(c, &stored)?;
+        let author = [stored.user_id.as_str()];
+        crate::files::attach_in_write(
+            c,
+            &stored.id,
+            &stored.channel_id,
+            &change.added,
+            &author,
+            now,
+        )?;
+        store::files::delete_from_post(c, &stored.id, &change.removed, now)?;
+        Ok::<_, ApiError>(())
+    })?;
+    with_files(ctx, std::slice::from_mut(&mut p))?;
     ctx.app.ws.publish(crate::ws::events::post_edited(&p));
     Ok(p)
+}
+
+/// What an edit does to a post's files.
+#[derive(Default)]
+struct FilesEdit {
+    /// Newly attached (the author's unattached uploads to the channel).
+    added: Vec<String>,
+    /// Dropped from the post: soft-deleted, no longer served.
+    removed: Vec<String>,
+}
+
+/// Applies an edit's `file_ids` to `p`: files it keeps stay, new ones are attached under the
+/// rules of a new post (and the editor needs `upload_file`), the others are removed.
+fn edit_files(
+    ctx: &Ctx,
+    s: &Session,
+    p: &mut Post,
+    requested: Vec<String>,
+) -> Result<FilesEdit, ApiError> {
+    let new: Vec<String> = requested
+        .iter()
+        .filter(|id| !p.file_ids.contains(id))
+        .cloned()
+        .collect();
+    let mut added = Vec::new();
+    if !new.is_empty() {
+        let ch = load(ctx, &p.channel_id)?;
+        check_file_ids(ctx, s, &ch, &requested)?;
+        let attachable = crate::files::attachable(ctx.db, &new, &p.channel_id, &[&p.user_id])?;
+        added = attachable.into_iter().map(|f| f.id).collect();
+    }
+    let removed = p
+        .file_ids
+        .iter()
+        .filter(|id| !requested.contains(id))
+        .cloned()
+        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    for id in requested {
+        if (p.file_ids.contains(&id) || added.contains(&id)) && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    p.file_ids = ids;
+    Ok(FilesEdit { added, removed })
 }
 
 /// `PUT /api/v4/posts/{post_id}/patch`: only the given fields change.
@@ -444,10 +538,12 @@ pub fn delete(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiE
         }
         permissions::require_system(s, "manage_system")?;
     }
+    // The post's files (and its replies') stop being served with it.
     let now = now_ms();
-    ctx.app
-        .store
-        .write(move |c| store::posts::delete(c, &id, now))?;
+    ctx.app.store.write(move |c| {
+        store::files::delete_for_thread(c, &id, now)?;
+        store::posts::delete(c, &id, now)
+    })?;
     let mut gone = p;
     gone.delete_at = now;
     gone.update_at = now;

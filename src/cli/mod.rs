@@ -206,7 +206,7 @@ database that `SqlSettings.DataSource` can point at.",
 /// Flags every command accepts.
 const GLOBAL_HELP: &str = "global flags:
   --config PATH      config.json to use (default: $MM_CONFIG, else DIR/config.json)
-  --data-dir DIR     where config.json and perch.db live (default: ./data)
+  --data-dir DIR     where config.json, perch.db and uploaded files live (default: ./data)
   --listen ADDR      listen address, HOST:PORT or :PORT (overrides ServiceSettings.ListenAddress)
   -h, --help         print help and exit";
 
@@ -504,6 +504,15 @@ pub fn load_config(args: &Args, env: &[(String, String)]) -> Result<Config, Stri
             .join("perch.db")
             .to_string_lossy()
             .into_owned();
+    }
+    // Uploaded files live beside the database: `--data-dir` moves them too, unless their
+    // directory was set.
+    let dir_from_env = env.iter().any(|(k, _)| k == "MM_FILESETTINGS_DIRECTORY");
+    if args.data_dir.is_some()
+        && !dir_from_env
+        && config.files.directory == crate::config::FileSettings::default().directory
+    {
+        config.files.directory = data_dir(args).to_string_lossy().into_owned();
     }
     if let Some(l) = &args.listen {
         config.service.listen_address = l.clone();

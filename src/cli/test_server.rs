@@ -39,6 +39,7 @@ fn config(dir: &Path, listen: Option<&str>) -> Config {
     let mut c = Config::default();
     c.service.listen_address = listen.unwrap_or("127.0.0.1:0").to_string();
     c.sql.data_source = dir.join("perch.db").to_string_lossy().into_owned();
+    c.files.directory = dir.to_string_lossy().into_owned();
     c.service.enable_user_access_tokens = true;
     c.service.enable_bot_account_creation = true;
     c.service.enable_post_username_override = true;

@@ -83,7 +83,7 @@ pub fn execute(
     let team = store::teams::find(ctx.db, team_id)?.ok_or_else(|| {
         ApiError::not_found("app.team.get.find.app_error", "Unable to find the team.")
     })?;
-    let target = |username: &str, icon_url: &str, source: Source| Target {
+    let target = |username: &str, icon_url: &str, source: Source, owner: &str| Target {
         user_id: s.user_id().to_string(),
         author_is_bot: s.user.is_bot(),
         channel_id: channel.id.clone(),
@@ -94,6 +94,7 @@ pub fn execute(
         trigger: trigger.clone(),
         fire_outgoing_hooks: true,
         source,
+        command_owner: owner.to_string(),
     };
     if let Some(cmd) = store::commands::find_by_trigger(ctx.db, &team.id, &trigger)? {
         let source = Source::Command(cmd.id.clone());
@@ -114,6 +115,7 @@ pub fn execute(
                 &cmd.username,
                 &cmd.icon_url,
                 Source::Command(cmd.id.clone()),
+                &cmd.creator_id,
             ),
         })));
     }
@@ -126,7 +128,12 @@ pub fn execute(
             root_id,
         };
         let mut resp = (b.run)(&run, &text)?;
-        handle_response(ctx.app, ctx.db, &target("", "", Source::Unknown), &mut resp)?;
+        handle_response(
+            ctx.app,
+            ctx.db,
+            &target("", "", Source::Unknown, ""),
+            &mut resp,
+        )?;
         return Ok(Executed::Done(Box::new(resp)));
     }
     let mut shown: String = trigger.chars().take(512).collect();
@@ -168,6 +175,9 @@ pub struct Target {
     pub fire_outgoing_hooks: bool,
     /// The command, for the actions its answers carry (`Unknown` for built-ins).
     pub source: Source,
+    /// The custom command's creator, whose (and whose bots') uploads an answer may attach
+    /// (`file_ids`); empty for built-ins.
+    pub command_owner: String,
 }
 
 /// Turns a response (and each of its `extra_responses`, in order) into posts: `in_channel`
@@ -302,6 +312,12 @@ fn post_response(
             props,
             fire_outgoing_hooks: t.fire_outgoing_hooks,
             source: t.source.clone(),
+            file_ids: if t.command_owner.is_empty() {
+                Vec::new()
+            } else {
+                r.file_ids.clone()
+            },
+            file_creators: crate::files::integration_creators(db, &t.command_owner)?,
             ..Default::default()
         },
     )?;
@@ -432,6 +448,7 @@ fn run_response_url(ctx: &Ctx, id: &str, resp: &mut CommandResponse) -> Result<(
         trigger: cmd.trigger,
         fire_outgoing_hooks: false,
         source: Source::Command(cmd.id.clone()),
+        command_owner: cmd.creator_id,
     };
     handle_response(ctx.app, ctx.db, &target, resp)
 }

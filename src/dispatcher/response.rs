@@ -30,6 +30,9 @@ struct Answer {
     #[serde(rename = "type")]
     kind: Option<String>,
     response_type: Option<String>,
+    /// Perch extension: files the integration uploaded (as the hook's creator or one of the
+    /// creator's bots) to attach to the answer's (last) post.
+    file_ids: Option<Vec<String>>,
 }
 
 /// Posts what the answer asks for; failures are only logged, as in Mattermost.
@@ -74,8 +77,9 @@ fn build(
         .into_iter()
         .filter(Value::is_object)
         .collect();
-    // A `text` key, even `""`, makes a post (code-derived Mattermost behaviour).
-    if answer.text.is_none() && attachments.is_empty() {
+    // A `text` key, even `""`, makes a post (code-derived Mattermost behaviour); so do files.
+    let has_files = answer.file_ids.as_ref().is_some_and(|f| !f.is_empty());
+    if answer.text.is_none() && attachments.is_empty() && !has_files {
         return Ok(Vec::new());
     }
     let mut kind = answer.kind.unwrap_or_default();
@@ -138,6 +142,12 @@ fn build(
         .ok_or("the hook's creator no longer exists")?;
     let parts = posting::split_message(&text);
     let last = parts.len().saturating_sub(1);
+    let file_ids = answer.file_ids.unwrap_or_default();
+    let file_creators = if file_ids.is_empty() {
+        Vec::new()
+    } else {
+        crate::files::integration_creators(db, &hook.creator_id).map_err(|e| e.message)?
+    };
     Ok(parts
         .into_iter()
         .enumerate()
@@ -156,6 +166,12 @@ fn build(
                 props,
                 fire_outgoing_hooks: false,
                 source: Source::OutgoingHook(hook.id.clone()),
+                file_ids: if i == last {
+                    file_ids.clone()
+                } else {
+                    Vec::new()
+                },
+                file_creators: file_creators.clone(),
                 ..Default::default()
             }
         })

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::action::Source;
 use crate::model::channel::{direct_channel_name, Channel};
-use crate::model::incoming_hook::{Delivery, IncomingHook};
+use crate::model::incoming_hook::{Delivery, IncomingHook, LoggedFile};
 use crate::model::now_ms;
 use crate::model::post::NewPost;
 use crate::model::post::{check_post_type, Post};
@@ -59,6 +59,8 @@ const PARSE_DATA: &str = "model.incoming_hook.parse_data.app_error";
 const INVALID_PARAM: &str = "api.context.invalid_param.app_error";
 const CHANNEL_MISSING: &str = "app.channel.get.existing.app_error";
 const BAD_KEY: &str = "perch.incoming_webhook.idempotency_key.app_error";
+const TOO_MANY_FILES: &str = "perch.incoming_webhook.too_many_files.app_error";
+const FILES_DISABLED: &str = "api.file.attachments.disabled.app_error";
 
 /// A decoded incoming-webhook payload (Mattermost's `IncomingWebhookRequest`), however it
 /// arrived.
@@ -81,6 +83,9 @@ pub struct Payload {
     pub priority: Option<Priority>,
     /// For senders whose text is Markdown already: no Slack markup translation.
     pub skip_slack_parsing: bool,
+    /// Perch extension: the file names of a multipart call's file parts, attached to its
+    /// (last) post.
+    pub files: Vec<String>,
 }
 
 /// A payload's `priority` object; `priority` itself is required when the object is present.
@@ -97,7 +102,12 @@ pub struct Call<'a> {
     pub request_id: &'a str,
     pub remote_addr: String,
     pub content_type: &'a str,
+    /// The body, or its start when it is spooled (the log keeps only its start anyway).
     pub body: &'a [u8],
+    /// The whole body's length.
+    pub body_size: u64,
+    /// The request whose multipart form holds the call's file parts.
+    pub form: Option<&'a Req>,
     /// The `Idempotency-Key` header, or a sender's delivery id.
     pub idempotency_key: Option<String>,
     /// A tool's native payload (`integration.rs`): source, event, thread; `None` for Slack.
@@ -124,14 +134,15 @@ impl Call<'_> {
             error_id: error_id.to_string(),
             post_id: post_id.to_string(),
             content_type: self.content_type.chars().take(255).collect(),
-            body_size: self.body.len() as i64,
+            body_size: self.body_size as i64,
             body: String::from_utf8_lossy(&self.body[..cut]).into_owned(),
-            body_truncated: cut < self.body.len(),
+            body_truncated: (cut as u64) < self.body_size,
             idempotency_key: self.idempotency_key.clone().unwrap_or_default(),
             duplicate: false,
             source: meta.source,
             event: meta.event,
             note: meta.note,
+            files: Vec::new(),
         }
     }
 }
@@ -245,26 +256,42 @@ impl From<Rejection> for ApiError {
 /// `POST /hooks/{hook_id}`: answers `200 ok` (`text/plain`) with `X-Post-Id`, the last post
 /// created.
 pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
+    // A multipart call is spooled to disk (it may carry files); one that fits the in-memory
+    // limit is read back into memory and handled like any other body.
+    let small;
+    let req = if req.spooled.is_some() {
+        let limit = crate::http::body_limit(&ctx.app.config);
+        match req.with_body_in_memory(limit) {
+            Ok(Some(r)) => {
+                small = r;
+                &small
+            }
+            Ok(None) => req,
+            Err(e) => return Err(ApiError::internal(format!("reading a spooled body: {e}"))),
+        }
+    } else {
+        req
+    };
     // Perch: a provider's event header (`X-GitHub-Event`, …) marks a tool's native payload.
     if super::integration::has_event_header(req) {
         return super::integration::handle_detected(ctx, req, hook_id);
     }
-    let call = Call {
-        request_id: ctx.request_id,
-        remote_addr: req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header),
-        content_type: req.header("Content-Type").unwrap_or(""),
-        body: &req.body,
-        idempotency_key: req
-            .header("Idempotency-Key")
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(String::from),
-        integration: None,
+    let head;
+    let body: &[u8] = if req.spooled.is_some() {
+        head = req.body_head(LOG_BODY_BYTES);
+        &head
+    } else {
+        &req.body
     };
+    let call = call_for(ctx, req, body);
     match accept(ctx, req, hook_id, &call) {
         Ok((hook, payload)) => {
             // Perch: a hook with a secret refuses unauthenticated Slack payloads too.
             super::integration::check_slack_secret(ctx, req, &hook, &call)?;
+            // Perch: files go to disk, which is no work for an HTTP worker.
+            if !payload.files.is_empty() {
+                return deliver_with_files(ctx, req, hook, payload);
+            }
             match plan(ctx, &hook, payload, &call) {
                 Err(r) => {
                     record_failure(ctx, &hook.id, &call, &r);
@@ -290,6 +317,57 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
             Err(r.into())
         }
     }
+}
+
+/// A Slack call's metadata.
+fn call_for<'a>(ctx: &Ctx<'a>, req: &'a Req, body: &'a [u8]) -> Call<'a> {
+    Call {
+        request_id: ctx.request_id,
+        remote_addr: req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header),
+        content_type: req.header("Content-Type").unwrap_or(""),
+        body,
+        body_size: req.body_len(),
+        form: Some(req),
+        idempotency_key: req
+            .header("Idempotency-Key")
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(String::from),
+        integration: None,
+    }
+}
+
+/// Delivers a call that carries files, on a thread of its own: the files are streamed from
+/// the body into the store, then the posts, the files' rows and the log row are written in one
+/// transaction.
+fn deliver_with_files(
+    ctx: &Ctx,
+    req: &Req,
+    hook: Arc<IncomingHook>,
+    payload: Payload,
+) -> Result<Resp, ApiError> {
+    let (req, rid) = (req.clone(), ctx.request_id.to_string());
+    crate::app::off_worker(ctx.app, "hook-files", move |app| {
+        let app = app
+            .shared()
+            .ok_or_else(|| ApiError::internal("the server is stopping"))?;
+        let db = app.store.reader()?;
+        let ctx = Ctx {
+            app: &app,
+            db: &db,
+            request_id: &rid,
+        };
+        let head;
+        let body: &[u8] = if req.spooled.is_some() {
+            head = req.body_head(LOG_BODY_BYTES);
+            &head
+        } else {
+            &req.body
+        };
+        let call = call_for(&ctx, &req, body);
+        let delivered = deliver(&ctx, &hook, payload, &call)?;
+        Ok(answer_ok(&delivered))
+    })
 }
 
 /// The success answer: `200 ok` (`text/plain`) and `X-Post-Id`.
@@ -357,7 +435,7 @@ fn accept(
             "Idempotency-Key is longer than 255 bytes.",
         ));
     }
-    let payload = decode(req)?;
+    let payload = decode(req, crate::http::body_limit(&ctx.app.config) as usize)?;
     check_not_empty(&payload)?;
     let hook = ctx
         .app
@@ -380,7 +458,7 @@ fn invalid_hook() -> Rejection {
 }
 
 fn check_not_empty(p: &Payload) -> Result<(), Rejection> {
-    if p.text.is_empty() && p.attachments.is_empty() {
+    if p.text.is_empty() && p.attachments.is_empty() && p.files.is_empty() {
         return Err(Rejection::general(400, NO_TEXT, "No text specified."));
     }
     Ok(())
@@ -436,12 +514,28 @@ fn deliver_inner(
     match plan(ctx, hook, payload, call)? {
         Planned::Done(delivered) => Ok(delivered),
         Planned::Write(write, channel) => {
-            let (delivered, write) = ctx.app.store.write(move |c| {
+            // The call's files are in place; if no row is written for them, they go.
+            let files = write.files.clone();
+            let written = ctx.app.store.write(move |c| {
                 let delivered = write.commit(c)?;
                 Ok::<_, StoreError>((delivered, write))
-            })?;
+            });
+            let (delivered, mut write) = match written {
+                Ok(w) => w,
+                Err(e) => {
+                    ctx.app.files.discard_infos(&files);
+                    return Err(e.into());
+                }
+            };
             if delivered.created() {
+                // The `posted` event shows the files, as a read of the post would.
+                if let Some(last) = write.posts.last_mut() {
+                    posting::set_files_metadata(last, &write.files);
+                }
                 posting::after_commit_integration(ctx.app, &channel, &write.posts);
+                ctx.app.files.after_commit(&write.files);
+            } else {
+                ctx.app.files.discard_infos(&files);
             }
             Ok(delivered)
         }
@@ -466,6 +560,8 @@ struct DeliveryWrite {
     key: Option<String>,
     thread_key: Option<String>,
     priority: Option<Priority>,
+    /// The call's files (already in place), attached to its last post.
+    files: Vec<crate::model::file_info::FileInfo>,
 }
 
 impl DeliveryWrite {
@@ -479,6 +575,7 @@ impl DeliveryWrite {
             key,
             thread_key,
             priority,
+            files,
         } = self;
         let now = now_ms();
         let since = now - IDEMPOTENCY_WINDOW_MS;
@@ -494,6 +591,9 @@ impl DeliveryWrite {
             }
         }
         posting::insert_all(c, posts)?;
+        for f in files {
+            store::files::insert(c, f, !f.thumbnail_path.is_empty())?;
+        }
         // Perch: the first post about a provider object roots its thread (`integration.rs`).
         if let (Some(tk), Some(first)) = (thread_key, posts.first()) {
             if first.root_id.is_empty() {
@@ -560,6 +660,7 @@ fn plan(
         root_id,
         priority,
         skip_slack_parsing,
+        files,
     } = payload;
 
     // Props: the caller's, minus the keys only the server may set (§4.4).
@@ -739,16 +840,133 @@ fn plan(
         }
     })?;
 
-    let last = posts.last().map(|p| p.id.clone()).unwrap_or_default();
+    let mut posts = posts;
+    // Perch: the call's files, streamed into the store now that nothing else can refuse it,
+    // are attached to its last post.
+    let files = if files.is_empty() {
+        Vec::new()
+    } else {
+        receive_files(ctx, hook, &channel, files.len(), call)?
+    };
+    let mut row = None;
+    if let Some(p) = posts.last_mut() {
+        p.file_ids = files.iter().map(|f| f.id.clone()).collect();
+        row = Some(call.log_entry(&hook.id, 200, "", &p.id));
+    }
+    let mut files = files;
+    let mut row = row.unwrap_or_else(|| call.log_entry(&hook.id, 200, "", ""));
+    for f in &mut files {
+        f.post_id.clone_from(&row.post_id);
+    }
+    row.files = files
+        .iter()
+        .map(|f| LoggedFile {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            size: f.size,
+        })
+        .collect();
     let write = DeliveryWrite {
-        row: call.log_entry(&hook.id, 200, "", &last),
+        row,
         posts,
         hook_id: hook.id.clone(),
         key: call.idempotency_key.clone(),
         thread_key: call.integration.as_ref().and_then(|m| m.thread_key.clone()),
         priority,
+        files,
     };
     Ok(Planned::Write(Box::new(write), channel))
+}
+
+/// Files per webhook call: as many as a post may carry.
+pub const MAX_FILES_PER_CALL: usize = crate::files::MAX_POST_FILES;
+
+/// Streams a call's file parts into the store, as the hook's owner, in `channel`. Nothing is
+/// left behind when one of them is refused.
+fn receive_files(
+    ctx: &Ctx,
+    hook: &IncomingHook,
+    channel: &Channel,
+    count: usize,
+    call: &Call,
+) -> Result<Vec<crate::model::file_info::FileInfo>, Rejection> {
+    if !ctx.app.config.files.enable_file_attachments {
+        let e = crate::files::disabled();
+        return Err(Rejection::new(
+            403,
+            FILES_DISABLED,
+            FILES_DISABLED,
+            &e.message,
+        ));
+    }
+    if count > MAX_FILES_PER_CALL {
+        return Err(Rejection::general(
+            400,
+            TOO_MANY_FILES,
+            &format!("A webhook call may carry at most {MAX_FILES_PER_CALL} files."),
+        ));
+    }
+    let Some(req) = call.form else {
+        return Err(Rejection::internal("a call with files but no form"));
+    };
+    let content_type = req.header("Content-Type").unwrap_or("");
+    let boundary = multipart::boundary(content_type)
+        .ok_or_else(|| Rejection::internal("a call with files but no boundary"))?;
+    let mut body = req.body_reader().map_err(Rejection::internal)?;
+    let mut mp = crate::files::multipart::Multipart::new(&mut body, &boundary);
+    let mut placed = Vec::new();
+    let now = now_ms();
+    let result = (|| {
+        while let Some(head) = mp
+            .next_part()
+            .map_err(|e| file_rejection(crate::files::bad_request(e.to_string())))?
+        {
+            let Some(name) = head.filename.filter(|f| !f.is_empty()) else {
+                continue;
+            };
+            let to = crate::files::Incoming {
+                channel_id: &channel.id,
+                creator_id: &hook.user_id,
+                raw_name: &name,
+            };
+            let p = ctx
+                .app
+                .files
+                .receive(to, crate::files::Source::Stream(&mut mp.part()), now)
+                .map_err(file_rejection)?;
+            placed.push(p);
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(placed.into_iter().map(|p| p.info).collect()),
+        Err(r) => {
+            ctx.app.files.discard(&placed);
+            Err(r)
+        }
+    }
+}
+
+/// A file refused while a call is received, with the file API's error id.
+fn file_rejection(e: ApiError) -> Rejection {
+    if e.status >= 500 {
+        return Rejection::internal(e.cause.as_deref().unwrap_or(&e.message));
+    }
+    let id: &'static str = match &*e.id {
+        "api.file.upload_file.too_large_detailed.app_error" => {
+            "api.file.upload_file.too_large_detailed.app_error"
+        }
+        "api.file.upload_file.invalid_name.app_error" => {
+            "api.file.upload_file.invalid_name.app_error"
+        }
+        "api.file.upload_file.large_image_detailed.app_error" => {
+            "api.file.upload_file.large_image_detailed.app_error"
+        }
+        _ => PARSE_MULTIPART,
+    };
+    let mut r = Rejection::new(e.status, id, id, &e.message);
+    r.cause = (!e.detail.is_empty()).then(|| e.detail.clone());
+    r
 }
 
 /// A repeated idempotency key: log the call, create nothing, answer as the first call did.
@@ -920,8 +1138,9 @@ fn json_runes<T: serde::Serialize + ?Sized>(v: &T) -> usize {
 // Body decoding (§3.1)
 // ---------------------------------------------------------------------------------------------
 
-/// Decodes the request body by its media type.
-pub fn decode(req: &Req) -> Result<Payload, Rejection> {
+/// Decodes the request body by its media type; a multipart form's text fields may hold at most
+/// `field_limit` bytes.
+pub fn decode(req: &Req, field_limit: usize) -> Result<Payload, Rejection> {
     let content_type = req.header("Content-Type").unwrap_or("").trim();
     let media = if content_type.is_empty() {
         String::new()
@@ -966,8 +1185,11 @@ pub fn decode(req: &Req) -> Result<Payload, Rejection> {
             };
             let boundary =
                 multipart::boundary(content_type).ok_or_else(|| bad("no boundary".into()))?;
-            let fields = multipart::parse(&req.body, &boundary).map_err(bad)?;
-            decode_fields(&fields)
+            let mut body = req.body_reader().map_err(|e| bad(e.to_string()))?;
+            let form = multipart::read_form(&mut body, &boundary, field_limit).map_err(bad)?;
+            let mut payload = decode_fields(&form.fields)?;
+            payload.files = form.files;
+            Ok(payload)
         }
         _ => decode_json(&req.body),
     }
@@ -1127,6 +1349,7 @@ pub fn payload_from_json(v: &Value) -> Result<Payload, String> {
         root_id: s("root_id")?,
         priority,
         skip_slack_parsing: false,
+        files: Vec::new(),
     })
 }
 

@@ -233,6 +233,8 @@ fn call_for<'a>(req: &'a Req, ctx: &'a Ctx, via: Via, tool: Option<&str>) -> Cal
         remote_addr: req.client_ip(&ctx.app.config.service.trusted_proxy_ip_header),
         content_type: req.header("Content-Type").unwrap_or(""),
         body: &req.body,
+        body_size: req.body.len() as u64,
+        form: None,
         idempotency_key: key,
         integration: Some(Meta {
             source: via.name().into(),

@@ -1,6 +1,11 @@
-//! A small `multipart/form-data` reader (RFC 7578): enough to take the text fields out of a
-//! webhook body. File parts are skipped; nothing is spooled to disk because the whole body is
-//! already in memory and bounded by `MaximumPayloadSizeBytes`.
+//! The text side of a `multipart/form-data` webhook call: its form fields (read through the
+//! streaming reader, `files::multipart`) and the names of its file parts, whose contents are
+//! skipped here and stored later (`incoming.rs`, once the call is accepted).
+
+use crate::files::multipart::Multipart;
+use std::io::Read;
+
+pub use crate::files::multipart::boundary;
 
 /// One text field of a multipart body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,135 +14,44 @@ pub struct FormField {
     pub value: String,
 }
 
-/// The `boundary` parameter of a `multipart/form-data` Content-Type value.
-pub fn boundary(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (k, v) = param.split_once('=')?;
-        if !k.trim().eq_ignore_ascii_case("boundary") {
-            return None;
-        }
-        let v = v.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(v);
-        (!v.is_empty() && v.len() <= 70).then(|| v.to_string())
-    })
+/// A form's text fields and the file names of its file parts, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    pub fields: Vec<FormField>,
+    pub files: Vec<String>,
 }
 
-/// Splits a body into its form fields (parts without a `filename`). Any structural problem — no
-/// opening delimiter, a part without a header block or a `name`, no closing delimiter — is an
-/// error.
-pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<FormField>, String> {
-    let delim = format!("--{boundary}").into_bytes();
-    let Some(first) = find(body, &delim, 0) else {
-        return Err("no opening boundary".into());
-    };
-    // Everything before the first delimiter is preamble.
-    let mut pos = first + delim.len();
-    let mut fields = Vec::new();
-    loop {
-        if body[pos..].starts_with(b"--") {
-            return Ok(fields);
-        }
-        // The rest of the delimiter line (optional whitespace), then CRLF.
-        pos = line_end(body, pos).ok_or("boundary line without CRLF")?;
-        let next = find_delimiter(body, &delim, pos).ok_or("no closing boundary")?;
-        // The part's content ends before the CRLF that precedes the next delimiter.
-        let part = &body[pos..next];
-        let (name, is_file, value) = parse_part(part)?;
-        if !is_file {
-            fields.push(FormField {
-                name,
-                value: String::from_utf8_lossy(value).into_owned(),
-            });
-        }
-        pos = next + 2 + delim.len();
-    }
-}
-
-/// Headers and content of one part: (field name, whether it is a file, content).
-fn parse_part(part: &[u8]) -> Result<(String, bool, &[u8]), String> {
-    let split = find(part, b"\r\n\r\n", 0);
-    let (head, content) = match split {
-        Some(i) => (&part[..i], &part[i + 4..]),
-        // A part with no headers at all starts with the blank line.
-        None if part.starts_with(b"\r\n") => (&part[..0], &part[2..]),
-        None => return Err("part without a header block".into()),
-    };
-    let head = String::from_utf8_lossy(head);
-    let disposition = head
-        .split("\r\n")
-        .find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-disposition")
-                .then_some(v)
-        })
-        .ok_or("part without Content-Disposition")?;
-    let mut name = None;
-    let mut is_file = false;
-    for param in disposition.split(';').skip(1) {
-        let Some((k, v)) = param.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(v);
-        match k.trim().to_ascii_lowercase().as_str() {
-            "name" => name = Some(v.to_string()),
-            "filename" => is_file = true,
-            _ => {}
+/// Reads a form: text fields (parts without a file name) up to `limit` bytes in all, file parts
+/// by name only. Any structural problem, or fields longer than `limit`, is an error.
+pub fn read_form(body: &mut dyn Read, boundary: &str, limit: usize) -> Result<Form, String> {
+    let mut mp = Multipart::new(body, boundary);
+    let mut form = Form::default();
+    let mut left = limit;
+    while let Some(head) = mp.next_part().map_err(|e| e.to_string())? {
+        match head.filename.filter(|f| !f.is_empty()) {
+            Some(name) => form.files.push(name),
+            None => {
+                let value = mp
+                    .read_part_limited(left)
+                    .map_err(|e| e.to_string())?
+                    .ok_or("the form's fields are too long")?;
+                left -= value.len();
+                form.fields.push(FormField {
+                    name: head.name,
+                    value: String::from_utf8_lossy(&value).into_owned(),
+                });
+            }
         }
     }
-    let name = name.ok_or("part without a name")?;
-    Ok((name, is_file, content))
-}
-
-/// The index just past the CRLF ending the line that starts at `pos` (transport padding
-/// before it is allowed).
-fn line_end(body: &[u8], pos: usize) -> Option<usize> {
-    let i = find(body, b"\r\n", pos)?;
-    body[pos..i]
-        .iter()
-        .all(|b| *b == b' ' || *b == b'\t')
-        .then_some(i + 2)
-}
-
-/// The index of the CRLF before the next delimiter line at or after `from`.
-fn find_delimiter(body: &[u8], delim: &[u8], from: usize) -> Option<usize> {
-    let mut needle = b"\r\n".to_vec();
-    needle.extend_from_slice(delim);
-    find(body, &needle, from)
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > hay.len() {
-        return None;
-    }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    Ok(form)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn boundaries() {
-        assert_eq!(
-            boundary("multipart/form-data; boundary=abc").as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            boundary("multipart/form-data;boundary=\"a b\"").as_deref(),
-            Some("a b")
-        );
-        assert_eq!(boundary("multipart/form-data"), None);
+    fn parse(body: &[u8], boundary: &str) -> Result<Form, String> {
+        read_form(&mut &body[..], boundary, 1 << 20)
     }
 
     #[test]
@@ -154,7 +68,7 @@ mod tests {
             \r\n--XyZ--\r\n";
         let f = parse(body.as_bytes(), "XyZ").unwrap();
         assert_eq!(
-            f,
+            f.fields,
             vec![
                 FormField {
                     name: "payload".into(),
@@ -166,6 +80,9 @@ mod tests {
                 },
             ]
         );
+        assert_eq!(f.files, ["x.txt"]);
+        // Fields beyond the limit are refused.
+        assert!(read_form(&mut body.as_bytes(), "XyZ", 10).is_err());
     }
 
     #[test]
@@ -182,6 +99,6 @@ mod tests {
             "b"
         )
         .is_err());
-        assert_eq!(parse(b"--b--\r\n", "b").unwrap(), vec![]);
+        assert_eq!(parse(b"--b--\r\n", "b").unwrap(), Form::default());
     }
 }

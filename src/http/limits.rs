@@ -123,8 +123,7 @@ impl Decision {
             status: 429,
             headers,
             body: b"limit exceeded\n".to_vec(),
-            later: None,
-            upgrade: None,
+            ..Default::default()
         }
     }
 }

@@ -25,13 +25,31 @@ impl Listener {
     /// Binds `addr`. Each connection's own thread reads request bodies (bounded by
     /// `MaximumPayloadSizeBytes`) and writes answers, with the configured timeouts, so an HTTP
     /// worker never waits on a client (the patched tiny_http's `ServerOptions`).
-    pub fn bind(addr: std::net::SocketAddr, config: &Config) -> Result<Listener, String> {
+    pub fn bind(
+        addr: std::net::SocketAddr,
+        config: &Config,
+        spool: Option<Spool>,
+    ) -> Result<Listener, String> {
         let secs = |s: i64| Some(std::time::Duration::from_secs(s.max(1) as u64));
         let limit = body_limit(config);
         let options = tiny_http::ServerOptions {
             read_timeout: secs(config.service.read_timeout),
             write_timeout: secs(config.service.write_timeout),
-            body: Box::new(move |_| tiny_http::BodyPlan::Memory { limit }),
+            body: Box::new(move |r| {
+                let spooled = spool.as_ref().and_then(|s| {
+                    let content_type = r
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("Content-Type"))
+                        .map_or("", |h| h.value.as_str());
+                    let limit = (s.limit)(r.method().as_str(), r.url(), content_type)?;
+                    Some((s.dir.clone(), limit))
+                });
+                match spooled {
+                    Some((dir, limit)) => tiny_http::BodyPlan::Spool { dir, limit },
+                    None => tiny_http::BodyPlan::Memory { limit },
+                }
+            }),
             max_connections: config.perch.max_connections.max(0) as usize,
             max_connections_per_ip: config.perch.max_connections_per_ip.max(0) as usize,
         };
@@ -55,6 +73,16 @@ impl Listener {
     pub fn unblock(&self) {
         self.0.unblock();
     }
+}
+
+/// Which request bodies go to a file instead of memory (uploads), decided by the composition
+/// root: `limit(method, url, content type)` is the most such a body may be, `None` for bodies
+/// read into memory as usual.
+pub struct Spool {
+    /// Where the unlinked temporary files are made.
+    pub dir: std::path::PathBuf,
+    #[allow(clippy::type_complexity, reason = "one predicate, named by the field")]
+    pub limit: Box<dyn Fn(&str, &str, &str) -> Option<u64> + Send + Sync>,
 }
 
 /// The application behind the workers, implemented by the composition root (`server.rs`).
@@ -150,16 +178,27 @@ fn handle<S: Service>(app: &Arc<S>, db: &S::Local, mut raw: tiny_http::Request) 
             )
         })
         .collect();
-    // The connection's thread has read the body into memory (`Listener::bind`): this is a copy
-    // out of it, never a wait on the client.
-    let expected = raw
-        .body_length()
-        .unwrap_or(0)
-        .min(body_limit(app.config()) as usize);
-    let mut body = Vec::with_capacity(expected);
-    let read = std::io::Read::read_to_end(raw.as_reader(), &mut body);
+    // The connection's thread has read the body into memory or spooled it to a file
+    // (`Listener::bind`): this is a copy out of memory, or the file's handle, never a wait on
+    // the client.
+    let spooled = raw.take_spooled();
+    let mut body = Vec::new();
+    let read = if spooled.is_some() {
+        Ok(0)
+    } else {
+        let expected = raw
+            .body_length()
+            .unwrap_or(0)
+            .min(body_limit(app.config()) as usize);
+        body.reserve(expected);
+        std::io::Read::read_to_end(raw.as_reader(), &mut body)
+    };
     let truncated = raw.body_truncated();
     let mut req = Req::new(method, &url, headers, body);
+    req.spooled = spooled.map(|(file, len)| request::Spooled {
+        file: Arc::new(file),
+        len,
+    });
     req.remote = raw.remote_addr().copied();
 
     let mut resp = if read.is_err() {
@@ -223,7 +262,7 @@ fn handle<S: Service>(app: &Arc<S>, db: &S::Local, mut raw: tiny_http::Request) 
 }
 
 /// The most a request body may be (beyond it: 413, or 400 on the webhook endpoint).
-fn body_limit(config: &Config) -> u64 {
+pub fn body_limit(config: &Config) -> u64 {
     config.service.maximum_payload_size_bytes.max(0) as u64 + 512
 }
 
@@ -283,10 +322,11 @@ fn finish<S: Service>(
 fn respond<S: Service>(
     app: &Arc<S>,
     raw: tiny_http::Request,
-    resp: Resp,
+    mut resp: Resp,
     rid: &str,
     method: Method,
 ) {
+    let stream = resp.stream.take();
     let mut out = tiny_http::Response::from_data(resp.body).with_status_code(resp.status);
     let mut add = |k: &str, v: &str| {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
@@ -303,7 +343,21 @@ fn respond<S: Service>(
     if method == Method::Get {
         add("Expires", "0");
     }
-    if let Err(e) = raw.respond(out) {
+    // A file is streamed from disk by the connection's thread, never loaded into memory.
+    let sent = match stream {
+        Some(s) => {
+            let head = tiny_http::Response::new(
+                out.status_code(),
+                out.headers().to_vec(),
+                std::io::empty(),
+                None,
+                None,
+            );
+            raw.respond_streamed(head, s.reader, s.len)
+        }
+        None => raw.respond(out),
+    };
+    if let Err(e) = sent {
         log::debug!("[{rid}] client went away: {e}");
     }
 }

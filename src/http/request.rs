@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::form::{base_media_type, parse_query, percent_decode};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -57,9 +58,23 @@ pub struct Req {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
+    /// The body, when it was read into memory (empty when it was spooled).
     pub body: Vec<u8>,
+    /// The body, when it was spooled to a temporary file (uploads: `http::spools`).
+    pub spooled: Option<Spooled>,
     pub remote: Option<SocketAddr>,
 }
+
+/// A request body in an unlinked temporary file (it disappears with its last handle).
+#[derive(Debug, Clone)]
+pub struct Spooled {
+    pub file: Arc<std::fs::File>,
+    pub len: u64,
+}
+
+/// A body to stream: `Read` and `Seek` (a second pass over a multipart form).
+pub trait BodyReader: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> BodyReader for T {}
 
 impl Req {
     /// Builds a request from its parts (the server does this; tests may too).
@@ -79,7 +94,55 @@ impl Req {
             query: parse_query(qs),
             headers,
             body,
+            spooled: None,
             remote: None,
+        }
+    }
+
+    /// The body's length, wherever it is.
+    pub fn body_len(&self) -> u64 {
+        match &self.spooled {
+            Some(s) => s.len,
+            None => self.body.len() as u64,
+        }
+    }
+
+    /// A copy with its spooled body read into memory, if it is at most `limit` bytes (callers
+    /// that need the bytes themselves: signatures, small forms). `None` if it is longer.
+    pub fn with_body_in_memory(&self, limit: u64) -> std::io::Result<Option<Req>> {
+        if self.spooled.is_none() {
+            return Ok(Some(self.clone()));
+        }
+        if self.body_len() > limit {
+            return Ok(None);
+        }
+        let mut body = Vec::with_capacity(self.body_len() as usize);
+        std::io::Read::read_to_end(&mut self.body_reader()?, &mut body)?;
+        let mut copy = self.clone();
+        copy.spooled = None;
+        copy.body = body;
+        Ok(Some(copy))
+    }
+
+    /// The first `n` bytes of the body, wherever it is.
+    pub fn body_head(&self, n: usize) -> Vec<u8> {
+        let mut head = Vec::new();
+        if let Ok(r) = self.body_reader() {
+            let _ = std::io::Read::read_to_end(&mut std::io::Read::take(r, n as u64), &mut head);
+        }
+        head
+    }
+
+    /// The body as a stream from its start, wherever it is (a spooled body is read from its
+    /// file, never loaded into memory).
+    pub fn body_reader(&self) -> std::io::Result<Box<dyn BodyReader + '_>> {
+        match &self.spooled {
+            Some(s) => {
+                let mut f: &std::fs::File = &s.file;
+                std::io::Seek::rewind(&mut f)?;
+                Ok(Box::new(f))
+            }
+            None => Ok(Box::new(std::io::Cursor::new(&self.body[..]))),
         }
     }
 

@@ -15,6 +15,20 @@ pub struct Resp {
     pub later: Option<Later>,
     /// Set by `Resp::switch_protocols`: after the `101`, the socket goes here.
     pub upgrade: Option<Upgrade>,
+    /// A body streamed from a reader (a stored file) instead of `body`.
+    pub stream: Option<Stream>,
+}
+
+/// A response body read as it is sent, of a known length.
+pub struct Stream {
+    pub reader: Box<dyn std::io::Read + Send>,
+    pub len: u64,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stream({} bytes)", self.len)
+    }
 }
 
 /// The new owner of a connection after a `101 Switching Protocols`: it receives the blocking
@@ -134,8 +148,7 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body,
-            later: None,
-            upgrade: None,
+            ..Default::default()
         }
     }
 
@@ -175,8 +188,7 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: body.into(),
-            later: None,
-            upgrade: None,
+            ..Default::default()
         }
     }
 
@@ -185,8 +197,22 @@ impl Resp {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body,
-            later: None,
-            upgrade: None,
+            ..Default::default()
+        }
+    }
+
+    /// A body streamed from `reader` (`len` bytes), with `content_type`.
+    pub fn stream(
+        status: u16,
+        content_type: &str,
+        reader: Box<dyn std::io::Read + Send>,
+        len: u64,
+    ) -> Resp {
+        Resp {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            stream: Some(Stream { reader, len }),
+            ..Default::default()
         }
     }
 

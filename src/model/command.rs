@@ -142,6 +142,10 @@ pub struct CommandResponse {
     pub skip_slack_parsing: bool,
     pub attachments: Option<Vec<Value>>,
     pub extra_responses: Option<Vec<CommandResponse>>,
+    /// Perch extension: files the command's integration uploaded (as its owner or one of the
+    /// owner's bots) to attach to an `in_channel` post. Not serialized when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_ids: Vec<String>,
 }
 
 pub const RESPONSE_IN_CHANNEL: &str = "in_channel";

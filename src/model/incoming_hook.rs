@@ -115,6 +115,16 @@ pub struct Delivery {
     pub event: String,
     /// Why a successful call posted nothing (`ping`, an unsupported or filtered event).
     pub note: String,
+    /// The files the call carried (multipart calls), attached to its last post.
+    pub files: Vec<LoggedFile>,
+}
+
+/// A file in the delivery log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedFile {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod bot;
 pub mod channel;
 pub mod command;
 pub mod dialog;
+pub mod file_info;
 pub mod ids;
 pub mod incoming_hook;
 pub mod outgoing_hook;

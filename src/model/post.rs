@@ -17,7 +17,13 @@ pub struct NewPost {
     pub root_id: String,
     pub kind: String,
     pub props: Map<String, Value>,
+    /// Uploaded files to attach: only live, unattached files uploaded to this channel by one
+    /// of `file_creators` are attached; the others are left out of the post, as in
+    /// Mattermost.
     pub file_ids: Vec<String>,
+    /// Who may have uploaded the files (empty: the author). An integration's answer may
+    /// attach what its owner's bots uploaded.
+    pub file_creators: Vec<String>,
     pub pending_post_id: String,
     /// Honoured only for callers with `manage_system` (checked by the caller).
     pub create_at: Option<i64>,

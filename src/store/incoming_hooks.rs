@@ -187,6 +187,16 @@ fn trim_due(hook_id: &str) -> bool {
     })
 }
 
+/// A delivery's files as stored: a JSON array (`[]` for most calls, no allocation).
+fn files_json(files: &[crate::model::incoming_hook::LoggedFile]) -> std::borrow::Cow<'static, str> {
+    if files.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(files)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
+}
+
 /// Appends a delivery-log row. Every 256th row of a hook also drops its rows beyond the
 /// newest `keep`: trimming on every call cost about as much as the insert itself, and trimming
 /// often touches pages (the oldest leaves, the free list) that a commit must then write;
@@ -195,8 +205,8 @@ pub fn insert_delivery(c: &Conn, d: &Delivery, keep: i64) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO incoming_webhook_deliveries (hook_id, request_id, create_at, remote_addr, \
          status_code, error_id, post_id, content_type, body_size, body, body_truncated, \
-         idempotency_key, duplicate, source, event, note) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         idempotency_key, duplicate, source, event, note, files) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         d.hook_id,
@@ -214,7 +224,8 @@ pub fn insert_delivery(c: &Conn, d: &Delivery, keep: i64) -> Result<()> {
         d.duplicate,
         d.source,
         d.event,
-        d.note
+        d.note,
+        files_json(&d.files)
     ])?;
     if !trim_due(&d.hook_id) {
         return Ok(());
@@ -245,7 +256,7 @@ pub fn list_deliveries(
     let mut stmt = c.prepare_cached(
         "SELECT request_id, hook_id, create_at, remote_addr, status_code, error_id, post_id, \
          content_type, body_size, body, body_truncated, idempotency_key, duplicate, source, \
-         event, note FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
+         event, note, files FROM incoming_webhook_deliveries WHERE hook_id = ?1 \
          ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
     )?;
     let rows = stmt.query_map(params![hook_id, limit, offset], |r| {
@@ -266,6 +277,7 @@ pub fn list_deliveries(
             source: r.get(13)?,
             event: r.get(14)?,
             note: r.get(15)?,
+            files: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_outgoing_finished_index.sql"),
     include_str!("migrations/0009_reactions.sql"),
     include_str!("migrations/0010_actions.sql"),
+    include_str!("migrations/0011_files.sql"),
 ];
 
 /// The schema version this binary writes.

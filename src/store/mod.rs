@@ -13,6 +13,7 @@ mod changes;
 pub mod channels;
 pub mod commands;
 pub mod export;
+pub mod files;
 pub mod hook_threads;
 pub mod import;
 pub mod incoming_hooks;

@@ -275,6 +275,31 @@ impl Client {
         self.request("POST", path, Some((content_type, body.to_vec())), &[])
     }
 
+    /// A GET whose body is kept as bytes (file downloads): status, headers, body.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let url = format!("{}{}", self.base, path);
+        let mut b = ureq::http::Request::builder().method("GET").uri(&url);
+        if let Some(t) = &self.token {
+            b = b.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut resp = self
+            .agent
+            .run(b.body(()).unwrap())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap_or_default();
+        (resp.status().as_u16(), headers, body)
+    }
+
     /// Creates a team (open invite) and returns its JSON.
     pub fn create_team(&self, name: &str) -> Value {
         let r = self.post(

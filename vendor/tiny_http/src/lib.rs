@@ -299,6 +299,22 @@ fn serve_connection(
                     unread.linger();
                 }
             }
+            Ok(Answer::Streamed(mut writer, bytes, body)) => {
+                let sent = writer.write_all(&bytes).and_then(|_| match body {
+                    Some((mut body, len)) => std::io::copy(&mut body, &mut writer).and_then(|n| {
+                        if n == len {
+                            Ok(())
+                        } else {
+                            Err(IoError::new(IoErrorKind::UnexpectedEof, "the body ended early"))
+                        }
+                    }),
+                    None => Ok(()),
+                });
+                // A failed or short body: the answer is broken, the connection ends.
+                if sent.and_then(|_| writer.flush()).is_err() {
+                    return;
+                }
+            }
             Ok(Answer::Upgrade(mut writer, bytes, then)) => {
                 if writer.write_all(&bytes).and_then(|_| writer.flush()).is_err() {
                     return;

@@ -100,6 +100,14 @@ pub enum BodyPlan {
 pub(crate) enum Answer {
     /// The serialized response, and the writer to write it to.
     Response(Box<dyn Write + Send + 'static>, Vec<u8>),
+    /// The serialized head of a response whose body, of the length the head announces, is
+    /// copied from the reader (Perch patch: files are streamed, not loaded into memory). A
+    /// body that ends early closes the connection.
+    Streamed(
+        Box<dyn Write + Send + 'static>,
+        Vec<u8>,
+        Option<(Box<dyn Read + Send + 'static>, u64)>,
+    ),
     /// The serialized `101` response; then the socket goes to `then`.
     Upgrade(
         Box<dyn Write + Send + 'static>,
@@ -494,6 +502,58 @@ impl Request {
             None,
         ))?;
 
+        Self::ignore_client_closing_errors(writer.flush())
+    }
+
+    /// Perch patch: answers with `response`'s status and headers and a body of exactly `len`
+    /// bytes read from `body` as it is sent (`Content-Length`, never chunked), by the
+    /// connection's thread when there is one. A `HEAD` request gets the head only.
+    pub fn respond_streamed(
+        mut self,
+        response: Response<io::Empty>,
+        body: Box<dyn Read + Send + 'static>,
+        len: u64,
+    ) -> Result<(), IoError> {
+        let res = self.respond_streamed_impl(response, body, len);
+        if let Some(sender) = self.notify_when_responded.take() {
+            let _ = sender.send(());
+        }
+        res
+    }
+
+    fn respond_streamed_impl(
+        &mut self,
+        response: Response<io::Empty>,
+        body: Box<dyn Read + Send + 'static>,
+        len: u64,
+    ) -> Result<(), IoError> {
+        let mut writer = self.extract_writer_impl();
+        let head_only = self.method == Method::Head;
+        let head = Response::new(
+            response.status_code(),
+            response.headers().to_vec(),
+            io::empty(),
+            Some(len as usize),
+            None,
+        )
+        .with_chunked_threshold(usize::MAX);
+        let mut bytes = Vec::new();
+        // No request headers: a `TE` header must not turn the body into chunks here.
+        head.raw_print(&mut bytes, self.http_version.clone(), &[], head_only, None)?;
+        let body: Option<(Box<dyn Read + Send>, u64)> = if head_only {
+            None
+        } else {
+            Some((Box::new(body.take(len)), len))
+        };
+        if let Some(to) = self.answer_to.take() {
+            return to
+                .send(Answer::Streamed(writer, bytes, body))
+                .map_err(|_| IoError::new(ErrorKind::BrokenPipe, "connection closed"));
+        }
+        Self::ignore_client_closing_errors(writer.write_all(&bytes))?;
+        if let Some((mut body, _)) = body {
+            Self::ignore_client_closing_errors(io::copy(&mut body, &mut writer).map(|_| ()))?;
+        }
         Self::ignore_client_closing_errors(writer.flush())
     }
 
