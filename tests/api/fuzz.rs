@@ -73,6 +73,12 @@ fn world() -> World {
         &json!({"description": "t"}),
     );
     assert_eq!(token.status, 200, "{}", token.body);
+    let file = a.admin.post_raw(
+        &format!("/api/v4/files?channel_id={}&filename=f.txt", a.dev),
+        "text/plain",
+        b"fuzz",
+    );
+    assert_eq!(file.status, 201, "{}", file.body);
     let vars = vec![
         ("uid", victim.id()),
         ("tid", a.tid.clone()),
@@ -97,6 +103,7 @@ fn world() -> World {
         // An action that exists on the post with buttons, and one that does not.
         ("aid", "go".into()),
         ("aid", "abcdefghijklmnopqrstuvwxyz".into()),
+        ("fid", id_of(&file.json()["file_infos"][0])),
     ];
     World { a, vars, hook }
 }
