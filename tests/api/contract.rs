@@ -69,6 +69,16 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Findings that may turn up on any operation, depending on whether the generated data reached a
+/// real row: (check, detail) → why.
+const ANYWHERE: &[(&str, &str, &str)] = &[(
+    "ST108 Response violates schema",
+    "policy_id",
+    "Every team in an answer has policy_id null without a retention policy, as in Mattermost; \
+     whether an operation such as GET /users/{user_id}/teams reaches a real team depends on the \
+     generated ids.",
+)];
+
 /// The findings of a Schemathesis run, from its text report: (operation, check, detail), the
 /// detail being the status received or the schema property at fault.
 fn findings(out: &str) -> BTreeSet<(String, String, String)> {
@@ -145,7 +155,10 @@ fn the_openapi_description_holds_against_a_real_server() {
         .iter()
         .map(|(o, c, d, _)| (o.to_string(), c.to_string(), d.to_string()))
         .collect();
-    let new: Vec<_> = found.difference(&known).collect();
+    let new: Vec<_> = found
+        .difference(&known)
+        .filter(|(_, c, d)| !ANYWHERE.iter().any(|(ac, ad, _)| c == ac && d == ad))
+        .collect();
     let gone: Vec<_> = known.difference(&found).collect();
     let summary = text.split("SUMMARY").nth(1).unwrap_or("");
     assert!(new.is_empty(), "new findings {new:#?}\n{summary}");
