@@ -1,10 +1,12 @@
 // Slack message attachments as Mattermost shows them: a colour bar, pretext above the box, the
 // author (icon, name, link), the title (a link when title_link is set), Markdown text, short
 // fields side by side and long ones on their own row, an image and a thumbnail, and a footer
-// with its icon and time. Every string is text or sanitised Markdown; URLs only http(s).
+// with its icon and time, then the actions (buttons and menus, `interactive.js`). Every string
+// is text or sanitised Markdown; URLs only http(s).
 
 import { h, safeUrl, safeImage } from './dom.js';
 import { render } from './markdown.js';
+import { actionRow } from './interactive.js';
 
 const NAMED = { good: '#00c100', warning: '#dede01', danger: '#e40303' };
 
@@ -26,13 +28,13 @@ function img(url, attrs) {
   return src ? h('img', { src, loading: 'lazy', referrerpolicy: 'no-referrer', ...attrs }) : null;
 }
 
-/** The elements for a post's `props.attachments`. */
-export function attachments(list, ctx) {
+/** The elements for the `props.attachments` of post `p`. */
+export function attachments(list, ctx, p) {
   if (!Array.isArray(list)) return null;
-  return h('div', { class: 'attachments' }, list.slice(0, 100).filter((a) => a && typeof a === 'object').map((a) => one(a, ctx)));
+  return h('div', { class: 'attachments' }, list.slice(0, 100).filter((a) => a && typeof a === 'object').map((a) => one(a, ctx, p)));
 }
 
-function one(a, ctx) {
+function one(a, ctx, p) {
   const out = h('div', { class: 'attachment' });
   if (str(a.pretext)) out.append(h('div', { class: 'att-pretext' }, render(str(a.pretext), ctx)));
   const box = h('div', { class: 'att-box' });
@@ -67,10 +69,8 @@ function one(a, ctx) {
       str(a.footer) ? h('span', null, str(a.footer)) : null,
       ts ? h('time', { datetime: new Date(ts * 1000).toISOString() }, `${str(a.footer) ? ' · ' : ''}${new Date(ts * 1000).toLocaleString()}`) : null));
   }
-  if (Array.isArray(a.actions) && a.actions.length) {
-    body.append(h('div', { class: 'att-actions' }, a.actions.slice(0, 25).map((act) =>
-      h('button', { type: 'button', disabled: true, title: 'Interactive buttons are not supported' }, str(act && act.name)))));
-  }
+  const actions = p ? actionRow(a.actions, p) : null;
+  if (actions) body.append(actions);
   box.append(body);
   out.append(box);
   return out;

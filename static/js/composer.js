@@ -125,7 +125,7 @@ export function composer(opts) {
       if (r.username) props.override_username = r.username;
       if (r.icon_url) props.override_icon_url = r.icon_url;
       opts.onEphemeral && opts.onEphemeral({
-        id: `eph-${Date.now()}-${++seq}`, ephemeral: true, channel_id: ch.id, root_id: opts.rootId() || '',
+        id: `eph-${Date.now()}-${++seq}`, ephemeral: true, local: true, channel_id: ch.id, root_id: opts.rootId() || '',
         user_id: '', create_at: Date.now(), edit_at: 0, delete_at: 0, message: r.text || '', props,
       });
     }

@@ -10,6 +10,7 @@ import { MessageList } from './messages.js';
 import { composer } from './composer.js';
 import { Thread } from './thread.js';
 import { live, start as startLive, stop as stopLive, typing } from './live.js';
+import { openDialog } from './interactive.js';
 
 const app = document.getElementById('app');
 const view = { list: null, thread: null, channel: null, composer: null, screen: null };
@@ -209,6 +210,8 @@ function onEvent(msg) {
   const d = msg.data || {};
   const b = msg.broadcast || {};
   const parse = (v) => (typeof v === 'string' ? JSON.parse(v) : v);
+  // An integration opened a dialog for us (after a click or a slash command).
+  if (msg.event === 'open_dialog') { openDialog(d.dialog, view.channel); return; }
   if (view.screen !== 'chat') return;
   switch (msg.event) {
     case 'posted':

@@ -2,15 +2,17 @@
 // strings, so no input can become markup): paragraphs with hard line breaks, headings, fenced
 // and indented code, quotes, ordered and unordered lists (nested), tables, rules; inline code,
 // bold, italics, strikethrough, links (http, https and mailto only), autolinked URLs, images
-// (http(s) only), @mentions and ~channel links.
+// (http(s) only), @mentions, ~channel links and emoji shortcodes (`:smile:`, emoji.js).
 
 import { h, safeUrl, safeImage } from './dom.js';
+import { emoji } from './emoji.js';
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)[^`]*$/;
 const HEADING = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const RULE = /^ {0,3}([-*_])(\s*\1){2,}\s*$/;
 const QUOTE = /^ {0,3}>\s?(.*)$/;
 const ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
+const SHORTCODE = /^:([a-z0-9_+-]{1,64}):/;
 const TABLE_SEP = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 
 /**
@@ -291,6 +293,16 @@ export function inline(s, parent, ctx, depth = 0) {
       if (m && ctx.channelLink) {
         flush();
         parent.append(h('a', { href: ctx.channelLink(m[1].toLowerCase()), class: 'channel-link', 'data-internal': '' }, `~${m[1]}`));
+        i += m[0].length;
+        continue;
+      }
+    }
+    if (c === ':' && !wordBefore(i)) {
+      const m = rest.match(SHORTCODE);
+      const glyph = m && !/[\p{L}\p{N}]/u.test(s[i + m[0].length] || '') && emoji(m[1]);
+      if (glyph) {
+        flush();
+        parent.append(h('span', { class: 'emoji', title: m[0], role: 'img', 'aria-label': m[0] }, glyph));
         i += m[0].length;
         continue;
       }

@@ -209,8 +209,10 @@ export class MessageList {
   async push(p) {
     if (!this.channel || p.channel_id !== this.channel.id) return;
     if (this.byId.has(p.id)) { this.update(p); return; }
-    // A command's ephemeral answer comes both in its response and as a live event.
-    if (p.ephemeral && this.posts.some((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000)) return;
+    // A command's ephemeral answer comes both in its response and as a live event; the live
+    // one wins, as only it carries its actions' cookies.
+    const twin = p.ephemeral && this.posts.find((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000);
+    if (twin) { if (twin.local && !p.local) this.replaceLocal(twin, p); return; }
     await ensureUsers([p.user_id]);
     const stick = this.atBottom();
     const atEnd = this.hi === this.posts.length;
@@ -221,11 +223,25 @@ export class MessageList {
       this.paint();
       if (stick || (S.me && p.user_id === S.me.id)) this.toBottom();
     }
-    // A reply raises its root's count.
-    if (p.root_id && this.byId.has(p.root_id)) {
+    // A reply raises its root's count (an ephemeral answer is no reply).
+    if (p.root_id && !p.ephemeral && this.byId.has(p.root_id)) {
       const root = this.byId.get(p.root_id);
       root.reply_count = (root.reply_count || 0) + 1;
       this.update(root);
+    }
+  }
+
+  /** Puts the live copy `p` of an ephemeral answer in the place of the one built locally. */
+  replaceLocal(local, p) {
+    this.posts[this.posts.indexOf(local)] = p;
+    this.byId.delete(local.id);
+    this.byId.set(p.id, p);
+    const before = this.cache.get(local.id);
+    this.cache.delete(local.id);
+    if (before && before.isConnected) {
+      const a = this.articleFor(p);
+      a.className = before.className;
+      before.replaceWith(a);
     }
   }
 

@@ -5,14 +5,10 @@
 import { h, timeOf, safeImage, dialog, toast } from './dom.js';
 import { render } from './markdown.js';
 import { attachments } from './attachments.js';
+import { emoji as glyph } from './emoji.js';
 import { S, path, userName, isAdmin, changed } from './store.js';
 import { put, del, post as apiPost } from './api.js';
 
-export const EMOJI = {
-  '+1': '👍', thumbsup: '👍', '-1': '👎', heart: '❤️', smile: '😄', tada: '🎉', eyes: '👀',
-  white_check_mark: '✅', rocket: '🚀', laughing: '😆', cry: '😢', fire: '🔥', ok_hand: '👌',
-  thinking: '🤔', pray: '🙏', x: '❌', warning: '⚠️', wave: '👋',
-};
 const PICK = ['+1', 'heart', 'smile', 'tada', 'eyes', 'white_check_mark', 'rocket', '-1'];
 
 export const mdContext = () => ({
@@ -73,7 +69,7 @@ export function renderPost(p, opts = {}) {
   } else {
     const msg = h('div', { class: 'post-message' });
     if (p.message) msg.append(render(p.message, mdContext()));
-    const atts = attachments((p.props || {}).attachments, mdContext());
+    const atts = attachments((p.props || {}).attachments, mdContext(), p);
     if (atts) msg.append(atts);
     const files = (p.metadata && p.metadata.files) || [];
     if (files.length) msg.append(renderFiles(files));
@@ -120,7 +116,7 @@ function renderReactions(p) {
       'aria-label': `${emoji} reaction, ${users.length}`,
       title: users.map(userName).join(', '),
       onclick: () => toggleReaction(p, emoji, mine),
-    }, `${EMOJI[emoji] || `:${emoji}:`} ${users.length}`);
+    }, `${glyph(emoji) || `:${emoji}:`} ${users.length}`);
   }));
 }
 
@@ -154,7 +150,7 @@ function picker(anchor, p) {
         box.remove();
         try { await apiPost('/reactions', { user_id: S.me.id, post_id: p.id, emoji_name: e }); changed(p); } catch (err) { toast(`Reaction failed: ${err.message}`, 'error'); }
       },
-    }, EMOJI[e])));
+    }, glyph(e))));
   anchor.after(box);
   box.querySelector('button').focus();
 }

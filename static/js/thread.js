@@ -61,7 +61,14 @@ export class Thread {
 
   push(p) {
     if (!this.rootId || (p.root_id !== this.rootId && p.id !== this.rootId)) return;
-    if (p.ephemeral && this.posts.some((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000)) return;
+    const twin = !p.ephemeral ? -1 : this.posts.findIndex((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000);
+    if (twin >= 0) {
+      // The live copy of an ephemeral answer replaces the local one (it carries the cookies).
+      if (!this.posts[twin].local || p.local) return;
+      this.posts[twin] = p;
+      this.paint();
+      return;
+    }
     const k = this.posts.findIndex((x) => x.id === p.id);
     if (k >= 0) this.posts[k] = { ...this.posts[k], ...p }; else this.posts.push(p);
     ensureUsers([p.user_id]).then(() => this.paint()).catch((e) => toast(e.message, 'error'));

@@ -376,3 +376,27 @@ fn the_web_client_in_a_real_browser() {
     assert!(out.contains("all checks passed"), "{out}");
     assert!(control.0.join("restarted").exists(), "the restart step ran");
 }
+
+/// Interactive messages and emoji in headless Chromium (`tests/clients/web_interactive.mjs`):
+/// buttons and menus (static, users, channels) posted by a webhook are clicked and picked, a
+/// real integration in the script answers with updates (seen live) and ephemeral answers, a
+/// failing one's error is shown; a slash command opens a dialog by its trigger id that is
+/// filled, refused with field errors, submitted and cancelled; its ephemeral button works by
+/// its cookie; shortcodes render as emoji. Screenshots land in target/web-shots/.
+#[test]
+fn interactive_messages_and_emoji_in_a_real_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: install Debian's chromium package (.ci/run does) or set CHROMIUM"
+    );
+    let ts = TestServer::start_with(|c| {
+        c.service.allowed_untrusted_internal_connections = "127.0.0.1".into();
+        c.service.outgoing_integration_requests_timeout = 5;
+        c.service.enable_post_username_override = true;
+        c.perch.login_rate_limit_enable = false;
+    });
+    let shots = repo().join("target/web-shots").display().to_string();
+    let out = run_node("web_interactive.mjs", "puppeteer-core", &[&ts.url, &shots]);
+    assert!(out.contains("all checks passed"), "{out}");
+}
