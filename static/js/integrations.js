@@ -182,7 +182,7 @@ function templateEditor(getHook, setHook) {
         h('span', null, 'Outcome'), h('span', { class: r.outcome === 'post' ? 'ok' : 'bad' }, r.outcome || ''),
         r.reason ? [h('span', null, 'Why'), h('span', null, r.reason)] : null,
         r.thread_key ? [h('span', null, 'Thread'), h('span', null, r.thread_key)] : null),
-      r.post ? renderPost({ ...r.post, id: 'preview', create_at: Date.now(), edit_at: 0, delete_at: 0, metadata: {} }, { inThread: true }) : null);
+      r.post ? renderPost({ ...r.post, id: 'preview', preview: true, create_at: Date.now(), edit_at: 0, delete_at: 0, metadata: {} }, { inThread: true }) : null);
       out.querySelectorAll('.post-actions').forEach((e) => e.remove());
     } catch (e) {
       replace(out, h('p', { role: 'alert', class: 'error' }, e.message));

@@ -36,7 +36,7 @@ export function actionRow(list, p) {
   for (const act of list.slice(0, 25)) {
     if (!act || typeof act !== 'object') continue;
     const c = act.type === 'select' ? menu(act, run) : button(act, run);
-    if (!act.id || p.pending || (p.ephemeral && !act.cookie) || act.disabled) { c.disabled = true; c.dataset.off = '1'; }
+    if (!act.id || p.pending || p.preview || (p.ephemeral && !act.cookie) || act.disabled) { c.disabled = true; c.dataset.off = '1'; }
     controls.push(c);
     row.append(c);
   }
