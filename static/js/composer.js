@@ -1,10 +1,12 @@
 // The message box: Enter sends, Shift+Enter starts a new line; a leading `/` opens a listbox of
 // the team's slash commands (built-in and custom, with their hints) and runs the command
-// through `POST /commands/execute`, whose ephemeral answer is shown to the sender only.
+// through `POST /commands/execute`, whose ephemeral answer is shown to the sender only. Files
+// (chosen with the paperclip, dropped or pasted) are uploaded at once and sent with the post.
 
 import { h, toast } from './dom.js';
 import { S, loadCommands, changed } from './store.js';
 import { get, post } from './api.js';
+import { uploader } from './files.js';
 
 let seq = 0;
 
@@ -20,7 +22,15 @@ export function composer(opts) {
     'aria-controls': id, 'aria-autocomplete': 'list', autocomplete: 'off',
   });
   const send = h('button', { type: 'submit', class: 'send' }, 'Send');
-  const form = h('form', { class: 'composer' }, list, h('div', { class: 'composer-row' }, area, send));
+  const up = uploader(opts.channel);
+  const files = S.config.EnableFileAttachments !== 'false';
+  const form = h('form', { class: 'composer' }, list, files ? [up.list, up.input] : null,
+    h('div', { class: 'composer-row' }, files ? up.button : null, area, send));
+  if (files) {
+    form.addEventListener('dragover', (ev) => { if (ev.dataTransfer.types.includes('Files')) ev.preventDefault(); });
+    form.addEventListener('drop', (ev) => { if (ev.dataTransfer.files.length) { ev.preventDefault(); up.add(ev.dataTransfer.files); } });
+    area.addEventListener('paste', (ev) => { if (ev.clipboardData && ev.clipboardData.files.length) { ev.preventDefault(); up.add(ev.clipboardData.files); } });
+  }
   let items = [];
   let active = -1;
   let sending = false;
@@ -97,13 +107,15 @@ export function composer(opts) {
   async function submit() {
     const text = area.value.trim();
     const ch = opts.channel();
-    if (!text || !ch || sending) return;
+    if ((!text && !up.count()) || !ch || sending) return;
     sending = true;
     close();
     try {
       if (text.startsWith('/') && !text.startsWith('//')) await command(text, ch);
       else {
-        const p = await post('/posts', { channel_id: ch.id, message: area.value.replace(/\s+$/, ''), root_id: opts.rootId() || '' });
+        const fileIds = await up.ready();
+        const p = await post('/posts', { channel_id: ch.id, message: area.value.replace(/\s+$/, ''), root_id: opts.rootId() || '', file_ids: fileIds });
+        up.clear();
         opts.onSent && opts.onSent(p);
       }
       area.value = '';

@@ -214,6 +214,9 @@ export class MessageList {
     const twin = p.ephemeral && this.posts.find((x) => x.ephemeral && x.message === p.message && Math.abs(x.create_at - p.create_at) < 5000);
     if (twin) { if (twin.local && !p.local) this.replaceLocal(twin, p); return; }
     await ensureUsers([p.user_id]);
+    // The same post may have come meanwhile (our own send answers while its live event arrives).
+    if (this.channel.id !== p.channel_id) return;
+    if (this.byId.has(p.id)) { this.update(p); return; }
     const stick = this.atBottom();
     const atEnd = this.hi === this.posts.length;
     this.add(p);

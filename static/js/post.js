@@ -6,6 +6,7 @@ import { h, timeOf, safeImage, dialog, toast } from './dom.js';
 import { render } from './markdown.js';
 import { attachments } from './attachments.js';
 import { emoji as glyph } from './emoji.js';
+import { renderFiles } from './files.js';
 import { S, path, userName, isAdmin, changed } from './store.js';
 import { put, del, post as apiPost } from './api.js';
 
@@ -87,18 +88,6 @@ export function renderPost(p, opts = {}) {
   }
   art.append(avatar(name, icon), body);
   return art;
-}
-
-function renderFiles(files) {
-  return h('ul', { class: 'files' }, files.map((f) => {
-    const url = `/api/v4/files/${encodeURIComponent(f.id)}`;
-    const isImage = /^image\/(png|jpeg|gif|webp)$/.test(f.mime_type || '') && f.has_preview_image !== false;
-    return h('li', null,
-      isImage ? h('a', { href: `${url}?download=0`, target: '_blank', rel: 'noopener' },
-        h('img', { src: `${url}/thumbnail`, alt: f.name, class: 'file-thumb', loading: 'lazy' })) : null,
-      h('a', { href: `${url}?download=1`, download: f.name }, `${f.name}`),
-      h('span', { class: 'muted' }, ` ${Math.max(1, Math.round((f.size || 0) / 1024))} KB`));
-  }));
 }
 
 function renderReactions(p) {

@@ -400,3 +400,20 @@ fn interactive_messages_and_emoji_in_a_real_browser() {
     let out = run_node("web_interactive.mjs", "puppeteer-core", &[&ts.url, &shots]);
     assert!(out.contains("all checks passed"), "{out}");
 }
+
+/// Files in headless Chromium (`tests/clients/web_files.mjs`): the composer's file chooser
+/// uploads an image and a text file, the post shows the thumbnail and both files as download
+/// links with their sizes, the thumbnail opens the preview, a webhook's file arrives live.
+/// Screenshots land in target/web-shots/.
+#[test]
+fn files_in_the_web_client_in_a_real_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: install Debian's chromium package (.ci/run does) or set CHROMIUM"
+    );
+    let ts = TestServer::start_with(|c| c.perch.login_rate_limit_enable = false);
+    let shots = repo().join("target/web-shots").display().to_string();
+    let out = run_node("web_files.mjs", "puppeteer-core", &[&ts.url, &shots]);
+    assert!(out.contains("all checks passed"), "{out}");
+}
