@@ -63,6 +63,18 @@ fn read_headers(path: &Path) -> Result<Vec<(String, String)>, String> {
         .collect())
 }
 
+/// Attachments with their empty members (`""`, `null`, a zero `id`) left out, so the expected
+/// files show what each translator set.
+fn compact(attachments: &[perch::slack::Attachment]) -> Value {
+    let mut v = serde_json::to_value(attachments).unwrap_or_default();
+    for a in v.as_array_mut().into_iter().flatten() {
+        if let Some(m) = a.as_object_mut() {
+            m.retain(|k, x| !(x.is_null() || *x == "" || (k == "id" && *x == 0)));
+        }
+    }
+    v
+}
+
 fn outcome_json(result: Result<Outcome, perch::integrations::TranslateError>) -> Value {
     match result {
         Ok(Outcome::Post(t)) => {
@@ -70,7 +82,7 @@ fn outcome_json(result: Result<Outcome, perch::integrations::TranslateError>) ->
                 "outcome": "post",
                 "event": t.event,
                 "text": t.text,
-                "attachments": t.attachments,
+                "attachments": compact(&t.attachments),
                 "thread_key": t.thread_key,
             });
             if let Some(u) = t.username {

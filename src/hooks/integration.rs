@@ -16,9 +16,9 @@ use super::incoming::{self, Call, Payload, Rejection};
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
-use crate::integrations::{self, template, Headers, Outcome, SignatureError, Translated};
+use crate::integrations::template::{self, TemplateError};
+use crate::integrations::{self, Headers, Outcome, SignatureError, Translated};
 use crate::model::incoming_hook::IncomingHook;
-use crate::slack;
 use crate::store;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -276,10 +276,7 @@ fn run(ctx: &Ctx, req: &Req, hook: &IncomingHook, via: Via) -> Result<Resp, ApiE
             format!("event {event} is filtered out by the hook's event_include/event_exclude");
         return ignored(ctx, hook, call, event, why);
     }
-    let mut payload = match to_payload(via, &translated) {
-        Ok(p) => p,
-        Err(r) => return Err(refuse(ctx, hook, call, r)),
-    };
+    let mut payload = to_payload(&translated);
     if payload.text.trim().is_empty() && payload.attachments.is_empty() {
         return ignored(ctx, hook, call, event, "nothing to post".into());
     }
@@ -317,13 +314,19 @@ fn translate(
         }
         Via::Template => {
             let value = integrations::parse_body(body).map_err(|e| payload_rejection("JSON", e))?;
-            let mut t = template::render(&hook.template, &value).map_err(|e| {
-                rejection(
+            let mut t = template::render(&hook.template, &value).map_err(|e| match e {
+                TemplateError::Attachments(detail) => rejection(
+                    400,
+                    TEMPLATE,
+                    "The webhook's template produced unusable attachments.",
+                    Some(detail),
+                ),
+                e => rejection(
                     400,
                     TEMPLATE,
                     "The webhook's template failed on this payload.",
                     Some(e.to_string()),
-                )
+                ),
             })?;
             t.event = tool
                 .and_then(integrations::find)
@@ -344,25 +347,15 @@ fn translate(
 /// The translated post as a Slack payload. Translators write Markdown with mentions defused,
 /// and templates write what their author wants, so neither goes through Slack markup
 /// translation (which would turn a title's `<!channel>` into a mention).
-fn to_payload(via: Via, t: &Translated) -> Result<Payload, Rejection> {
-    let attachments = slack::parse_attachments(&Value::Array(t.attachments.clone()));
-    let attachments = attachments.map_err(|e| match via {
-        Via::Template => rejection(
-            400,
-            TEMPLATE,
-            "The webhook's template produced unusable attachments.",
-            Some(e),
-        ),
-        Via::Tool(name) => payload_rejection(name, e),
-    })?;
-    Ok(Payload {
+fn to_payload(t: &Translated) -> Payload {
+    Payload {
         text: t.text.clone(),
         username: t.username.clone().unwrap_or_default(),
         icon_url: t.icon_url.clone().unwrap_or_default(),
-        attachments,
+        attachments: t.attachments.clone(),
         skip_slack_parsing: true,
         ..Payload::default()
-    })
+    }
 }
 
 /// The root of the thread for `key` when it is still a live root post in the hook's
@@ -531,7 +524,7 @@ pub fn preview(
         ));
         return Ok(Resp::ok(&out));
     }
-    let payload = to_payload(via, &t).map_err(preview_error)?;
+    let payload = to_payload(&t);
     if payload.text.trim().is_empty() && payload.attachments.is_empty() {
         out["outcome"] = json!("ignored");
         out["reason"] = json!("nothing to post");

@@ -15,9 +15,10 @@
 use serde_json::Value;
 
 use super::{
-    at, escape_md, excerpt, link, link_raw, parse_body, str_at, Attachment, Headers, Outcome,
-    TranslateError, Translated, DANGER, GOOD,
+    at, escape_md, excerpt, link, link_raw, parse_body, str_at, Headers, Outcome, TranslateError,
+    Translated, DANGER, GOOD,
 };
+use crate::slack::Attachment;
 
 /// How many alerts get their own attachment.
 const MAX_ALERTS: usize = 5;
@@ -223,7 +224,7 @@ mod tests {
             Some("alertmanager:{}:{alertname=\"Up\"}")
         );
         assert_eq!(
-            p.attachments[0]["fields"][1]["value"],
+            p.attachments[0].fields.as_ref().unwrap()[1].value,
             "2024-05-01 10:00:00 +02:00"
         );
     }
@@ -249,7 +250,7 @@ mod tests {
         assert!(p.text.contains("… and 2 more alerts"));
         assert!(p.text.contains("(3 alerts were truncated by Alertmanager)"));
         assert_eq!(p.attachments.len(), 5);
-        assert_eq!(p.attachments[0]["color"], GOOD);
-        assert_eq!(p.attachments[2]["color"], DANGER);
+        assert_eq!(p.attachments[0].color, GOOD);
+        assert_eq!(p.attachments[2].color, DANGER);
     }
 }

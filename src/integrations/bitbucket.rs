@@ -18,9 +18,10 @@ use serde_json::Value;
 use super::github::plain;
 use super::{
     array_at, at, bold, bool_at, code, commit_list, escape_md, excerpt, link, link_raw, list,
-    parse_body, plural, require_object, require_str, short_sha, str_at, text_at, Attachment,
-    CommitLine, Headers, Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
+    parse_body, plural, require_object, require_str, short_sha, str_at, text_at, CommitLine,
+    Headers, Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
 };
+use crate::slack::Attachment;
 
 /// Translates one Bitbucket Cloud webhook.
 pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {

@@ -175,7 +175,7 @@ mod tests {
         );
         assert!(p.text.contains("published release [Two]"), "{}", p.text);
         assert_eq!(
-            p.attachments[0]["fields"][0]["value"],
+            p.attachments[0].fields.as_ref().unwrap()[0].value,
             "[`v2`](https://git.example.com/o/r/src/tag/v2)"
         );
         let d = post(

@@ -23,9 +23,10 @@ use serde_json::Value;
 use super::{
     array_at, at, bold, bool_at, code, commit_list, escape_md, excerpt, first_line, i64_at,
     is_zero_sha, link, link_raw, list, parse_body, plural, require_object, require_str, short_sha,
-    split_ref, str_at, strings_in, text_at, Attachment, CommitLine, Headers, Outcome,
-    TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
+    split_ref, str_at, strings_in, text_at, CommitLine, Headers, Outcome, TranslateError,
+    Translated, DANGER, GOOD, NEUTRAL, WARNING,
 };
+use crate::slack::Attachment;
 
 /// What differs between GitHub-shaped forges.
 pub(crate) struct Forge {

@@ -21,9 +21,10 @@ use super::github::plain;
 use super::{
     array_at, at, bold, code, commit_list, escape_md, excerpt, first_line, format_duration, i64_at,
     is_zero_sha, link, link_raw, list, parse_body, plural, require_object, short_sha, split_ref,
-    str_at, strings_in, text_at, Attachment, CommitLine, Headers, Outcome, TranslateError,
-    Translated, DANGER, GOOD, NEUTRAL,
+    str_at, strings_in, text_at, CommitLine, Headers, Outcome, TranslateError, Translated, DANGER,
+    GOOD, NEUTRAL,
 };
+use crate::slack::Attachment;
 
 /// Translates one GitLab webhook.
 pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {

@@ -17,10 +17,10 @@ use serde_json::Value;
 use super::alertmanager::{group_post, Style};
 use super::github::plain;
 use super::{
-    array_at, at, code, escape_md, excerpt, i64_at, link, link_raw, parse_body, single_line,
-    str_at, text_at, Attachment, Headers, Outcome, TranslateError, Translated, DANGER, GOOD,
-    NEUTRAL, WARNING,
+    array_at, at, code, escape_md, excerpt, i64_at, link, link_raw, parse_body, str_at, text_at,
+    Headers, Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
 };
+use crate::slack::{single_line, Attachment};
 
 const GRAFANA: Style = Style {
     product: "Grafana",

@@ -16,9 +16,10 @@ use serde_json::Value;
 use super::github::plain;
 use super::{
     array_at, at, code, escape_md, format_duration, i64_at, link, link_raw, list, ms_to_s,
-    parse_body, require_object, require_str, short_sha, str_at, text_at, Attachment, Headers,
-    Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
+    parse_body, require_object, require_str, short_sha, str_at, text_at, Headers, Outcome,
+    TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
 };
+use crate::slack::Attachment;
 
 /// Translates one Notification-plugin request.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {

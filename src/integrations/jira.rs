@@ -20,9 +20,9 @@ use serde_json::Value;
 use super::github::plain;
 use super::{
     array_at, bold, escape_md, excerpt, i64_at, link, list, ms_to_s, parse_body, require_object,
-    require_str, str_at, text_at, Attachment, Headers, Outcome, TranslateError, Translated, GOOD,
-    NEUTRAL,
+    require_str, str_at, text_at, Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
 };
+use crate::slack::Attachment;
 
 /// Translates one Jira webhook.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {

@@ -22,9 +22,10 @@ pub mod trac;
 use std::fmt;
 
 use crate::form::form_value;
+use crate::slack::{safe_url, single_line, Attachment};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -58,8 +59,8 @@ pub struct Translated {
     pub event: String,
     /// Post message (Markdown).
     pub text: String,
-    /// Slack-style attachments (see `docs/spec/incoming-webhooks.md` §6).
-    pub attachments: Vec<Value>,
+    /// Slack attachments (see `docs/spec/incoming-webhooks.md` §6).
+    pub attachments: Vec<Attachment>,
     /// Later events about the same object (PR, issue, alert group, build) reply in the thread
     /// started by the first post with this key, e.g. `github:owner/repo#12`.
     pub thread_key: Option<String>,
@@ -84,7 +85,7 @@ impl Translated {
 
     /// Appends one attachment.
     pub fn attach(mut self, attachment: Attachment) -> Self {
-        self.attachments.push(attachment.build());
+        self.attachments.push(attachment);
         self
     }
 
@@ -698,132 +699,6 @@ pub const WARNING: &str = "#DAA038";
 /// Anything else: opened, commented, pushed, in progress.
 pub const NEUTRAL: &str = "#A0A0A0";
 
-/// A Slack-style message attachment; empty parts are left out of the JSON.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attachment {
-    pub fallback: String,
-    pub color: String,
-    pub pretext: String,
-    pub author_name: String,
-    pub author_link: String,
-    pub author_icon: String,
-    pub title: String,
-    pub title_link: String,
-    pub text: String,
-    pub fields: Vec<(String, String, bool)>,
-    pub image_url: String,
-    pub footer: String,
-    pub ts: Option<i64>,
-}
-
-impl Attachment {
-    /// An attachment with a plain-text `fallback` (shown in notifications) and a colour.
-    pub fn new(fallback: impl Into<String>, color: &str) -> Self {
-        Attachment {
-            fallback: fallback.into(),
-            color: color.to_owned(),
-            ..Attachment::default()
-        }
-    }
-
-    /// Title and its link (the link may be absent).
-    pub fn title(mut self, title: impl Into<String>, link: Option<&str>) -> Self {
-        self.title = single_line(&title.into());
-        self.title_link = safe_url(link.unwrap_or("")).unwrap_or_default();
-        self
-    }
-
-    /// Author line: name, profile link and avatar (links may be absent).
-    pub fn author(mut self, name: &str, link: Option<&str>, icon: Option<&str>) -> Self {
-        self.author_name = single_line(name);
-        self.author_link = safe_url(link.unwrap_or("")).unwrap_or_default();
-        self.author_icon = safe_url(icon.unwrap_or("")).unwrap_or_default();
-        self
-    }
-
-    /// Markdown body.
-    pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.text = text.into();
-        self
-    }
-
-    /// Markdown shown above the attachment.
-    pub fn pretext(mut self, text: impl Into<String>) -> Self {
-        self.pretext = text.into();
-        self
-    }
-
-    /// A field; blank values are skipped. `short` fields sit two to a row.
-    pub fn field(mut self, title: &str, value: impl Into<String>, short: bool) -> Self {
-        let value = value.into();
-        if !value.trim().is_empty() {
-            self.fields.push((title.to_owned(), value, short));
-        }
-        self
-    }
-
-    /// A field from an optional value.
-    pub fn field_opt(self, title: &str, value: Option<String>, short: bool) -> Self {
-        match value {
-            Some(v) => self.field(title, v, short),
-            None => self,
-        }
-    }
-
-    /// Image shown below the body.
-    pub fn image(mut self, url: Option<&str>) -> Self {
-        self.image_url = safe_url(url.unwrap_or("")).unwrap_or_default();
-        self
-    }
-
-    /// Footer line (plain text), usually the repository or project.
-    pub fn footer(mut self, footer: impl Into<String>) -> Self {
-        self.footer = single_line(&footer.into());
-        self
-    }
-
-    /// Timestamp in Unix seconds.
-    pub fn ts(mut self, seconds: Option<i64>) -> Self {
-        self.ts = seconds;
-        self
-    }
-
-    /// The attachment as Slack JSON.
-    pub fn build(self) -> Value {
-        let mut m = Map::new();
-        let mut put = |k: &str, v: String| {
-            if !v.is_empty() {
-                m.insert(k.to_owned(), Value::String(v));
-            }
-        };
-        put("fallback", self.fallback);
-        put("color", self.color);
-        put("pretext", self.pretext);
-        put("author_name", self.author_name);
-        put("author_link", self.author_link);
-        put("author_icon", self.author_icon);
-        put("title", self.title);
-        put("title_link", self.title_link);
-        put("text", self.text);
-        put("image_url", self.image_url);
-        put("footer", self.footer);
-        if !self.fields.is_empty() {
-            let fields = self
-                .fields
-                .into_iter()
-                .map(|(title, value, short)| {
-                    serde_json::json!({ "title": title, "value": value, "short": short })
-                })
-                .collect();
-            m.insert("fields".to_owned(), Value::Array(fields));
-        }
-        if let Some(ts) = self.ts {
-            m.insert("ts".to_owned(), Value::from(ts));
-        }
-        Value::Object(m)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Markdown helpers
 // ---------------------------------------------------------------------------------------------
@@ -896,37 +771,9 @@ pub fn link_raw(label_md: &str, url: Option<&str>) -> String {
     }
 }
 
-/// An http(s) URL made safe inside `(...)` of a Markdown link; `None` for other schemes.
-pub fn safe_url(url: &str) -> Option<String> {
-    let url = url.trim();
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return None;
-    }
-    let mut out = String::with_capacity(url.len());
-    for c in url.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
-            '"' => out.push_str("%22"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    Some(out)
-}
-
 /// The first line, trimmed.
 pub fn first_line(s: &str) -> &str {
     s.trim().lines().next().unwrap_or("").trim()
-}
-
-/// Newlines and runs of blanks collapsed to one space.
-pub fn single_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// At most `max` characters, with `…` when cut.
@@ -1069,17 +916,19 @@ pub(crate) mod testutil {
     }
 
     /// The first attachment's `key` as a string.
-    pub(crate) fn att<'a>(p: &'a Translated, key: &str) -> &'a str {
-        p.attachments[0][key].as_str().unwrap_or("")
+    pub(crate) fn att(p: &Translated, key: &str) -> String {
+        let v = serde_json::to_value(&p.attachments[0]).unwrap();
+        v[key].as_str().unwrap_or("").to_owned()
     }
 
     /// The first attachment's field titled `title`.
     pub(crate) fn field<'a>(p: &'a Translated, title: &str) -> Option<&'a str> {
-        p.attachments[0]["fields"]
-            .as_array()?
+        p.attachments[0]
+            .fields
+            .as_ref()?
             .iter()
-            .find(|f| f["title"] == title)
-            .and_then(|f| f["value"].as_str())
+            .find(|f| f.title == title)
+            .map(|f| f.value.as_str())
     }
 }
 
@@ -1678,20 +1527,5 @@ mod tests {
         assert!(list.starts_with("- [`0234567`](https://e.com/c/0) commit 0 — dev"));
         assert!(list.ends_with("- … and 25 more"));
         assert_eq!(commit_list(&commits[..2], 2).lines().count(), 2);
-    }
-
-    #[test]
-    fn attachment_builder_omits_empty_parts() {
-        let a = Attachment::new("fb", GOOD)
-            .title("T", Some("ftp://nope"))
-            .field("Empty", "", true)
-            .field("F", "v", false)
-            .ts(Some(5))
-            .build();
-        assert_eq!(
-            a,
-            json!({"fallback": "fb", "color": GOOD, "title": "T",
-                   "fields": [{"title": "F", "value": "v", "short": false}], "ts": 5})
-        );
     }
 }

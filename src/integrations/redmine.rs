@@ -14,8 +14,9 @@ use serde_json::Value;
 use super::github::plain;
 use super::{
     array_at, at, bold, escape_md, excerpt, link, parse_body, require_object, str_at, text_at,
-    Attachment, Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
+    Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
 };
+use crate::slack::Attachment;
 
 /// Models of native Redmine webhooks.
 const NATIVE_MODELS: &[&str] = &["issue", "wiki_page", "time_entry", "news", "version"];

@@ -46,6 +46,8 @@ pub enum TemplateError {
     Syntax(String),
     /// Rendering failed (bad filter use, fuel exhausted, output cap, bad JSON payload shape).
     Render(String),
+    /// The rendered attachments are not Slack attachments (a field of the wrong JSON type).
+    Attachments(String),
 }
 
 impl fmt::Display for TemplateError {
@@ -54,6 +56,7 @@ impl fmt::Display for TemplateError {
             TemplateError::TooLarge(m) => write!(f, "template too large: {m}"),
             TemplateError::Syntax(m) => write!(f, "template syntax error: {m}"),
             TemplateError::Render(m) => write!(f, "template render error: {m}"),
+            TemplateError::Attachments(m) => f.write_str(m),
         }
     }
 }
@@ -154,6 +157,8 @@ fn interpret(rendered: String) -> Result<Translated, TemplateError> {
             "every attachment in the rendered JSON must be an object".to_owned(),
         ));
     }
+    let attachments = crate::slack::parse_attachments(&Value::Array(attachments))
+        .map_err(TemplateError::Attachments)?;
     let mut t = Translated::new("template", text("text").unwrap_or_default());
     t.attachments = attachments;
     t.username = text("username");
@@ -187,6 +192,7 @@ impl io::Write for CappedWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::slack::Attachment;
     use serde_json::json;
 
     fn payload() -> Value {
@@ -236,7 +242,11 @@ mod tests {
         assert_eq!(t.thread_key.as_deref(), Some("k1"));
         assert_eq!(
             t.attachments,
-            vec![json!({"color": "#2EB886", "title": "octo/hello"})]
+            vec![Attachment {
+                color: "#2EB886".into(),
+                title: "octo/hello".into(),
+                ..Attachment::default()
+            }]
         );
         // Not an object, or not valid JSON: taken as text.
         assert_eq!(render("[1, 2]", &payload()).unwrap().text, "[1, 2]");

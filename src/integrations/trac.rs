@@ -16,9 +16,10 @@ use serde_json::Value;
 
 use super::github::plain;
 use super::{
-    at, bold, escape_md, excerpt, link, parse_body, require_object, sanitize_md, single_line,
-    str_at, text_at, Attachment, Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
+    at, bold, escape_md, excerpt, link, parse_body, require_object, sanitize_md, str_at, text_at,
+    Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
 };
+use crate::slack::{single_line, Attachment};
 
 /// Translates one trac-webhook-plugin request.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {

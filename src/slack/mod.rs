@@ -1,13 +1,20 @@
 //! Slack compatibility for webhook payloads: the markup translation (`<!here>`, `<@user>`,
-//! `<url|label>`, `&amp;`) and message attachments (decoding, normalizing, translating their
-//! text fields) — `docs/spec/incoming-webhooks.md` §5 and §6. Slash-command and outgoing-webhook
+//! `<url|label>`, `&amp;`) and message attachments (`attachment.rs`: the one `Attachment` type,
+//! decoded from payloads or built by translators; here, translating their text fields) —
+//! `docs/spec/incoming-webhooks.md` §5 and §6. Slash-command and outgoing-webhook
 //! responses use the same translator in its `Dialect::Response` flavour.
 //!
 //! Everything here is pure: user lookups come in as a function, so it is tested without a
 //! database.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+mod attachment;
+
+pub use attachment::{
+    member, parse_attachment, parse_attachments, safe_url, single_line, string_field, value_text,
+    Attachment, Field,
+};
+
+use serde_json::Value;
 
 /// Looks a Slack user reference up: a user id or a username in, the username out.
 pub type UserLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -241,197 +248,6 @@ pub fn unescape_entities(text: &str) -> String {
     out
 }
 
-/// A Slack message attachment, normalized as Mattermost stores it in `props.attachments`:
-/// every field present, in Mattermost's order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Attachment {
-    pub id: i64,
-    pub fallback: String,
-    pub color: String,
-    pub pretext: String,
-    pub author_name: String,
-    pub author_link: String,
-    pub author_icon: String,
-    pub title: String,
-    pub title_link: String,
-    pub text: String,
-    /// `null` when the payload had none.
-    pub fields: Option<Vec<Field>>,
-    pub image_url: String,
-    pub thumb_url: String,
-    pub footer: String,
-    pub footer_icon: String,
-    /// A string or a number, stored as sent; `null` when absent.
-    pub ts: Value,
-    /// Interactive buttons and menus, passed through with an `id` on each.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<Value>,
-}
-
-/// One attachment field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Field {
-    pub title: String,
-    /// Any JSON value in the payload, turned into text.
-    pub value: String,
-    pub short: bool,
-}
-
-/// Decodes a payload's `attachments` value: `null` entries are dropped, a wrong JSON type
-/// anywhere is an error (Mattermost answers such payloads with a decode error).
-pub fn parse_attachments(v: &Value) -> Result<Vec<Attachment>, String> {
-    match v {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .iter()
-            .filter(|i| !i.is_null())
-            .map(|i| match i {
-                Value::Object(m) => parse_attachment(m),
-                _ => Err("attachments: each attachment must be an object".to_string()),
-            })
-            .collect(),
-        _ => Err("attachments: expected an array".to_string()),
-    }
-}
-
-/// Decodes one attachment object.
-pub fn parse_attachment(m: &Map<String, Value>) -> Result<Attachment, String> {
-    let s = |name: &str| string_field(m, name);
-    let id = match get_field(m, "id") {
-        None | Some(Value::Null) => 0,
-        Some(v) => v
-            .as_i64()
-            .ok_or_else(|| "attachments.id: expected an integer".to_string())?,
-    };
-    let fields = match get_field(m, "fields") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .iter()
-                .filter(|i| !i.is_null())
-                .map(parse_field)
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Some(_) => return Err("attachments.fields: expected an array".to_string()),
-    };
-    let actions = match get_field(m, "actions") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter(|i| !i.is_null())
-            .map(parse_action)
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err("attachments.actions: expected an array".to_string()),
-    };
-    Ok(Attachment {
-        id,
-        fallback: s("fallback")?,
-        color: s("color")?,
-        pretext: s("pretext")?,
-        author_name: s("author_name")?,
-        author_link: s("author_link")?,
-        author_icon: s("author_icon")?,
-        title: s("title")?,
-        title_link: s("title_link")?,
-        text: s("text")?,
-        fields,
-        image_url: s("image_url")?,
-        thumb_url: s("thumb_url")?,
-        footer: s("footer")?,
-        footer_icon: s("footer_icon")?,
-        ts: get_field(m, "ts").cloned().unwrap_or(Value::Null),
-        actions,
-    })
-}
-
-fn parse_field(v: &Value) -> Result<Field, String> {
-    let Value::Object(m) = v else {
-        return Err("attachments.fields: each field must be an object".to_string());
-    };
-    let short = match get_field(m, "short") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
-        Some(other) => return Err(format!("attachments.fields.short: not a boolean: {other}")),
-    };
-    Ok(Field {
-        title: string_field(m, "title")?,
-        value: get_field(m, "value").map(value_text).unwrap_or_default(),
-        short,
-    })
-}
-
-/// An interactive action, kept as sent but given an id when it has none (Mattermost generates
-/// them so that clicks can name the action).
-fn parse_action(v: &Value) -> Result<Value, String> {
-    let Value::Object(m) = v else {
-        return Err("attachments.actions: each action must be an object".to_string());
-    };
-    let mut m = m.clone();
-    let has_id = matches!(m.get("id"), Some(Value::String(s)) if !s.is_empty());
-    if !has_id {
-        m.insert("id".into(), Value::from(crate::model::new_id()));
-    }
-    Ok(Value::Object(m))
-}
-
-/// A JSON object member, matched exactly or else case-insensitively (as Go's decoder does).
-fn get_field<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    m.get(name).or_else(|| {
-        m.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
-}
-
-/// A string member: absent or `null` is `""`, another JSON type is an error.
-pub(crate) fn string_field(m: &Map<String, Value>, name: &str) -> Result<String, String> {
-    match get_field(m, name) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(format!("{name}: expected a string")),
-    }
-}
-
-/// A member looked up like Go's decoder does, for the payload decoder.
-pub(crate) fn member<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    get_field(m, name)
-}
-
-/// Text for an attachment field value of any JSON type: strings as they are, numbers and
-/// booleans as written, `null` as nothing, arrays and objects in Go's `%v` style
-/// (`[a b]`, `map[k:v]`) as Mattermost shows them.
-pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(go_text).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{k}:{}", m.get(*k).map(go_text).unwrap_or_default()))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
-}
-
-/// Nested values inside `%v` output show `null` as Go's `<nil>`.
-fn go_text(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".to_string(),
-        other => value_text(other),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,52 +324,6 @@ mod tests {
         assert_eq!(t("AT&T & co &copy;"), "AT&T & co &copy;");
         assert_eq!(t("<https://x?a=1&amp;b=2|q>"), "[q](https://x?a=1&b=2)");
         assert_eq!(t("héllo ☃ &gt;"), "héllo ☃ >");
-    }
-
-    #[test]
-    fn attachments_are_normalized() {
-        let v = json!([null, {
-            "title": "T", "text": "x", "ts": 123, "mrkdwn_in": ["text"],
-            "fields": [null, {"title": "n", "value": 5, "short": "TRUE"},
-                       {"title": "f", "value": 1.5}, {"value": true, "short": false},
-                       {"value": {"b": 1, "a": [1, null]}}],
-            "actions": [{"name": "Go", "integration": {"url": "http://x"}}, {"id": "keep", "name": "k"}]
-        }, {"Color": "good"}]);
-        let a = parse_attachments(&v).unwrap();
-        assert_eq!(a.len(), 2);
-        let f = a[0].fields.as_ref().unwrap();
-        assert_eq!(f.len(), 4);
-        assert_eq!((f[0].value.as_str(), f[0].short), ("5", true));
-        assert_eq!(f[1].value, "1.5");
-        assert_eq!(f[2].value, "true");
-        assert_eq!(f[3].value, "map[a:[1 <nil>] b:1]");
-        assert_eq!(a[0].ts, json!(123));
-        assert_eq!(a[0].actions[0]["id"].as_str().unwrap().len(), 26);
-        assert_eq!(a[0].actions[1]["id"], "keep");
-        assert_eq!(a[1].color, "good");
-        let stored = serde_json::to_value(&a[1]).unwrap();
-        assert_eq!(stored["fields"], Value::Null);
-        assert_eq!(stored["ts"], Value::Null);
-        assert_eq!(stored["pretext"], "");
-        assert!(stored.get("actions").is_none());
-        assert!(stored.get("mrkdwn_in").is_none());
-        assert!(parse_attachments(&json!([])).unwrap().is_empty());
-    }
-
-    #[test]
-    fn attachment_type_errors() {
-        for bad in [
-            json!({}),
-            json!([1]),
-            json!([{"color": 5}]),
-            json!([{"id": 1.5}]),
-            json!([{"fields": {}}]),
-            json!([{"fields": [{"short": "maybe"}]}]),
-            json!([{"fields": [{"title": 3}]}]),
-            json!([{"actions": ["x"]}]),
-        ] {
-            assert!(parse_attachments(&bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
