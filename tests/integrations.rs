@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use perch::integrations::{find, Headers, Outcome, SOURCES};
+use perch::integrations::{find, names, Headers, Outcome};
 use serde_json::{json, Value};
 
 fn fixtures_root() -> PathBuf {
@@ -106,7 +106,7 @@ fn golden_translations() {
     let root = fixtures_root();
     let mut failures = Vec::new();
     let mut checked = 0;
-    for source in SOURCES {
+    for source in names() {
         let translator = find(source).unwrap_or_else(|| panic!("no translator for {source}"));
         let files = payloads(&root.join(source));
         assert!(!files.is_empty(), "no fixtures for {source}");

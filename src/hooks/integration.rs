@@ -43,18 +43,6 @@ const INVALID_HOOK: &str = "web.incoming_webhook.invalid.app_error";
 /// Idempotency keys and thread keys longer than this are replaced by their SHA-256.
 const MAX_KEY: usize = 255;
 
-/// Event headers that mark a tool's native payload on the plain `/hooks/{id}`, whatever the
-/// body looks like. Tools without one (Jira, Jenkins, Alertmanager, …) are detected only when
-/// their body is not a Slack payload.
-const EVENT_HEADERS: &[&str] = &[
-    "X-GitHub-Event",
-    "X-Gitea-Event",
-    "X-Forgejo-Event",
-    "X-Gogs-Event",
-    "X-Gitlab-Event",
-    "X-Event-Key",
-];
-
 /// What a tool's call adds to an incoming-webhook call: the delivery log's source, event and
 /// note, and the thread key whose root the new post becomes.
 #[derive(Debug, Clone, Default)]
@@ -85,16 +73,13 @@ impl Via {
 
 /// The built-in tool called `name` (ASCII case-insensitive).
 fn tool_name(name: &str) -> Option<&'static str> {
-    integrations::SOURCES
-        .iter()
-        .copied()
-        .chain(["forgejo"])
-        .find(|t| t.eq_ignore_ascii_case(name))
+    integrations::spelled(name)
 }
 
-/// Whether the request carries a tool's event header (`X-GitHub-Event`, …).
+/// Whether the request carries a tool's event header (`X-GitHub-Event`, …): tools without one
+/// (Jira, Jenkins, Alertmanager, …) are detected only when their body is not a Slack payload.
 pub fn has_event_header(req: &Req) -> bool {
-    EVENT_HEADERS.iter().any(|h| req.header(h).is_some())
+    integrations::has_event_header(&Headers(&req.headers))
 }
 
 /// `POST /hooks/{hook_id}/{source}`: a tool's native payload, or (`template`) any JSON payload
@@ -313,7 +298,8 @@ fn translate(
             translator(headers, body).map_err(|e| payload_rejection(name, e))
         }
         Via::Template => {
-            let value = integrations::parse_body(body).map_err(|e| payload_rejection("JSON", e))?;
+            let value =
+                integrations::json::parse_body(body).map_err(|e| payload_rejection("JSON", e))?;
             let mut t = template::render(&hook.template, &value).map_err(|e| match e {
                 TemplateError::Attachments(detail) => rejection(
                     400,
@@ -483,7 +469,7 @@ pub fn preview(
                 SOURCE,
                 format!(
                     "Unknown source {s:?}: use template or one of {}.",
-                    integrations::SOURCES.join(", ")
+                    integrations::names().collect::<Vec<_>>().join(", ")
                 ),
             )
         })?),

@@ -14,14 +14,27 @@
 
 use serde_json::Value;
 
-use super::{
-    at, escape_md, excerpt, link, link_raw, parse_body, str_at, Headers, Outcome, TranslateError,
-    Translated, DANGER, GOOD,
-};
+use super::json::{at, parse_body, str_at};
+use super::render::{escape_md, excerpt, link, link_raw, DANGER, GOOD};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
 
 /// How many alerts get their own attachment.
 const MAX_ALERTS: usize = 5;
+
+/// Prometheus Alertmanager: an `alerts` array with a `groupKey`; the token fallback.
+pub const SOURCE: Source = Source {
+    name: "alertmanager",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &[],
+    shape: Some(|v| at(v, "alerts").is_some_and(Value::is_array) && at(v, "groupKey").is_some()),
+    agents: &["Alertmanager/"],
+    shadows: &[],
+    delivery_id_headers: &[],
+    signature: &[Check::Token],
+    translate,
+};
 
 /// Translates one Alertmanager notification.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -55,7 +68,7 @@ pub(crate) fn group_post(
 ) -> Result<Outcome, TranslateError> {
     let alerts = at(v, "alerts")
         .and_then(Value::as_array)
-        .ok_or_else(|| super::missing("alerts"))?;
+        .ok_or_else(|| super::json::missing("alerts"))?;
     let group_status = str_at(v, "status").unwrap_or("firing").to_ascii_lowercase();
     let status_of = |a: &Value| {
         str_at(a, "status")
@@ -199,8 +212,8 @@ fn timestamp(ts: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::{DANGER, GOOD};
     use super::super::testutil::{att, post};
-    use super::super::{DANGER, GOOD};
     use super::translate;
     use serde_json::{json, Value};
 

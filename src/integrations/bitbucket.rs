@@ -16,12 +16,29 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    array_at, at, bold, bool_at, code, commit_list, escape_md, excerpt, link, link_raw, list,
-    parse_body, plural, require_object, require_str, short_sha, str_at, text_at, CommitLine,
-    Headers, Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
+use super::json::{
+    array_at, at, bool_at, parse_body, require_object, require_str, str_at, text_at,
 };
+use super::render::{
+    bold, code, commit_list, escape_md, excerpt, link, link_raw, list, plural, short_sha,
+    CommitLine, DANGER, GOOD, NEUTRAL, WARNING,
+};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
+
+/// Bitbucket Cloud: `X-Event-Key`; signed with `X-Hub-Signature`.
+pub const SOURCE: Source = Source {
+    name: "bitbucket",
+    aliases: &[],
+    event_headers: &["X-Event-Key"],
+    marker_headers: &[],
+    shape: None,
+    agents: &["Bitbucket-Webhooks/"],
+    shadows: &[],
+    delivery_id_headers: &["X-Request-UUID"],
+    signature: &[Check::Prefixed("X-Hub-Signature")],
+    translate,
+};
 
 /// Translates one Bitbucket Cloud webhook.
 pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -40,10 +57,7 @@ pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateErr
         "issue:created" | "issue:updated" => issue(&c, event),
         "issue:comment_created" => issue_comment(&c),
         e if e.starts_with("pullrequest:") => pull_request(&c, e),
-        other => Ok(Outcome::ignored(
-            other,
-            format!("Bitbucket event `{other}` is not posted"),
-        )),
+        other => Ok(Outcome::not_posted(other, "Bitbucket event", other)),
     }
 }
 
@@ -279,7 +293,7 @@ fn commit_status(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
     };
     let text = format!("{} **{word}**{on} in {}", link(name, url), c.repo_link());
     let commit_field = commit_md.map(|cm| match str_at(s, "commit.message") {
-        Some(m) => format!("{cm} {}", escape_md(super::first_line(m))),
+        Some(m) => format!("{cm} {}", escape_md(super::render::first_line(m))),
         None => cm,
     });
     let author =
@@ -300,7 +314,7 @@ fn commit_status(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
 
 fn pull_request(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
     let pr = require_object(c.v, "pullrequest")?;
-    let id = text_at(pr, "id").ok_or_else(|| super::missing("pullrequest.id"))?;
+    let id = text_at(pr, "id").ok_or_else(|| super::json::missing("pullrequest.id"))?;
     let (verb, color, details) = match event {
         "pullrequest:created" => ("opened", NEUTRAL, true),
         "pullrequest:updated" => ("updated", NEUTRAL, false),
@@ -309,12 +323,7 @@ fn pull_request(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
         "pullrequest:changes_request_created" => ("requested changes on", WARNING, false),
         "pullrequest:fulfilled" => ("merged", GOOD, false),
         "pullrequest:rejected" => ("declined", NEUTRAL, false),
-        other => {
-            return Ok(Outcome::ignored(
-                other,
-                format!("Bitbucket event `{other}` is not posted"),
-            ))
-        }
+        other => return Ok(Outcome::not_posted(other, "Bitbucket event", other)),
     };
     let url = str_at(pr, "links.html.href");
     let title = str_at(pr, "title").unwrap_or("");
@@ -368,7 +377,7 @@ fn pull_request(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
 
 fn pr_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
     let pr = require_object(c.v, "pullrequest")?;
-    let id = text_at(pr, "id").ok_or_else(|| super::missing("pullrequest.id"))?;
+    let id = text_at(pr, "id").ok_or_else(|| super::json::missing("pullrequest.id"))?;
     let title = str_at(pr, "title").unwrap_or("");
     let url = str_at(c.v, "comment.links.html.href").or_else(|| str_at(pr, "links.html.href"));
     let author = person(c.v, "comment.user").unwrap_or(c.actor);
@@ -394,7 +403,7 @@ fn pr_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
 
 fn issue(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
     let issue = require_object(c.v, "issue")?;
-    let id = text_at(issue, "id").ok_or_else(|| super::missing("issue.id"))?;
+    let id = text_at(issue, "id").ok_or_else(|| super::json::missing("issue.id"))?;
     let title = str_at(issue, "title").unwrap_or("");
     let url = str_at(issue, "links.html.href");
     let state = str_at(issue, "state").unwrap_or("");
@@ -453,7 +462,7 @@ fn issue(c: &Ctx, event: &str) -> Result<Outcome, TranslateError> {
 
 fn issue_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
     let issue = require_object(c.v, "issue")?;
-    let id = text_at(issue, "id").ok_or_else(|| super::missing("issue.id"))?;
+    let id = text_at(issue, "id").ok_or_else(|| super::json::missing("issue.id"))?;
     let title = str_at(issue, "title").unwrap_or("");
     let url = str_at(c.v, "comment.links.html.href").or_else(|| str_at(issue, "links.html.href"));
     let text = format!(
@@ -477,8 +486,8 @@ fn issue_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::DANGER;
     use super::super::testutil::{att, field, post};
-    use super::super::DANGER;
     use super::translate;
     use serde_json::{json, Value};
 

@@ -19,10 +19,9 @@
 use serde_json::Value;
 
 use super::github::{self, Ctx, Forge};
-use super::{
-    bold, code, excerpt, link, link_raw, parse_body, require_object, require_str, str_at, text_at,
-    Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL, WARNING,
-};
+use super::json::{parse_body, require_object, require_str, str_at, text_at};
+use super::render::{bold, code, excerpt, link, link_raw, GOOD, NEUTRAL, WARNING};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 
 const GITEA: Forge = Forge {
     source: "gitea",
@@ -31,6 +30,28 @@ const GITEA: Forge = Forge {
     branch_path: "src/branch/",
     tag_path: "src/tag/",
     commit_path: "commit/",
+};
+
+/// Gitea and Forgejo (and Gogs' headers): they also send `X-GitHub-Event`, so their own
+/// headers win over GitHub's.
+pub const SOURCE: Source = Source {
+    name: "gitea",
+    aliases: &["forgejo"],
+    event_headers: &["X-Gitea-Event", "X-Forgejo-Event", "X-Gogs-Event"],
+    marker_headers: &[],
+    shape: None,
+    agents: &[],
+    shadows: &["github"],
+    delivery_id_headers: &["X-Gitea-Delivery", "X-Forgejo-Delivery", "X-Gogs-Delivery"],
+    signature: &[
+        Check::BareHex("X-Gitea-Signature"),
+        Check::BareHex("X-Forgejo-Signature"),
+        Check::BareHex("X-Gogs-Signature"),
+        Check::Prefixed("X-Hub-Signature-256"),
+        // Gitea's free-form `Authorization` header.
+        Check::Token,
+    ],
+    translate,
 };
 
 /// Translates one Gitea / Forgejo webhook.
@@ -55,7 +76,8 @@ pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateErr
 }
 
 fn at_review(v: &Value) -> bool {
-    super::at(v, "review").is_some_and(Value::is_object) && super::at(v, "comment").is_none()
+    super::json::at(v, "review").is_some_and(Value::is_object)
+        && super::json::at(v, "comment").is_none()
 }
 
 fn create_delete(event: &str, v: &Value) -> Result<Outcome, TranslateError> {
@@ -92,7 +114,7 @@ fn create_delete(event: &str, v: &Value) -> Result<Outcome, TranslateError> {
     );
     if let Some(sha) = str_at(v, "sha") {
         let commit = link_raw(
-            &code(super::short_sha(sha)),
+            &code(super::render::short_sha(sha)),
             c.url_below(GITEA.commit_path, sha).as_deref(),
         );
         att = att.field("Commit", commit, true);
@@ -117,7 +139,7 @@ fn review(event: &str, v: &Value) -> Result<Outcome, TranslateError> {
     let pr = require_object(v, "pull_request")?;
     let number = text_at(v, "number")
         .or_else(|| text_at(pr, "number"))
-        .ok_or_else(|| super::missing("number"))?;
+        .ok_or_else(|| super::json::missing("number"))?;
     let (verb, state, color) = match event {
         "pull_request_approved" => ("approved", "approved", GOOD),
         "pull_request_rejected" => ("requested changes on", "changes_requested", WARNING),
@@ -145,8 +167,8 @@ fn review(event: &str, v: &Value) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::GOOD;
     use super::super::testutil::{att, post};
-    use super::super::GOOD;
     use super::translate;
     use serde_json::{json, Value};
 

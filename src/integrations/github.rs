@@ -20,12 +20,15 @@
 
 use serde_json::Value;
 
-use super::{
-    array_at, at, bold, bool_at, code, commit_list, escape_md, excerpt, first_line, i64_at,
-    is_zero_sha, link, link_raw, list, parse_body, plural, require_object, require_str, short_sha,
-    split_ref, str_at, strings_in, text_at, CommitLine, Headers, Outcome, TranslateError,
-    Translated, DANGER, GOOD, NEUTRAL, WARNING,
+use super::json::{
+    array_at, at, bool_at, i64_at, parse_body, require_object, require_str, str_at, strings_in,
+    text_at,
 };
+use super::render::{
+    bold, code, commit_list, escape_md, excerpt, first_line, is_zero_sha, link, link_raw, list,
+    plural, short_sha, split_ref, CommitLine, DANGER, GOOD, NEUTRAL, WARNING,
+};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
 
 /// What differs between GitHub-shaped forges.
@@ -51,6 +54,23 @@ pub(crate) const GITHUB: Forge = Forge {
     branch_path: "tree/",
     tag_path: "releases/tag/",
     commit_path: "commit/",
+};
+
+/// GitHub: its event header names the event; signed with `X-Hub-Signature-256`.
+pub const SOURCE: Source = Source {
+    name: "github",
+    aliases: &[],
+    event_headers: &["X-GitHub-Event"],
+    marker_headers: &[],
+    shape: None,
+    agents: &["GitHub-Hookshot/"],
+    shadows: &[],
+    delivery_id_headers: &["X-GitHub-Delivery"],
+    signature: &[
+        Check::Prefixed("X-Hub-Signature-256"),
+        Check::PrefixedUnless("X-Hub-Signature", "X-Hub-Signature-256"),
+    ],
+    translate,
 };
 
 /// Translates one GitHub webhook.
@@ -99,9 +119,10 @@ pub(crate) fn translate_event(
         "status" => status(&c),
         "fork" => fork(&c),
         "star" => star(&c),
-        _ => Ok(Outcome::ignored(
+        _ => Ok(Outcome::not_posted(
             with_action(event, v),
-            format!("{} event `{event}` is not posted", forge.name),
+            &format!("{} event", forge.name),
+            event,
         )),
     }
 }
@@ -310,7 +331,7 @@ fn pull_request(c: &Ctx) -> Result<Outcome, TranslateError> {
     let pr = require_object(v, "pull_request")?;
     let number = text_at(v, "number")
         .or_else(|| text_at(pr, "number"))
-        .ok_or_else(|| super::missing("number"))?;
+        .ok_or_else(|| super::json::missing("number"))?;
     let action = str_at(v, "action").unwrap_or("");
     let merged = bool_at(pr, "merged");
     let title = str_at(pr, "title").unwrap_or("");
@@ -349,9 +370,10 @@ fn pull_request(c: &Ctx) -> Result<Outcome, TranslateError> {
             ("review_requested", "requested a review on", NEUTRAL, false)
         }
         _ => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("pull_request.{action}"),
-                format!("pull request action `{action}` is not posted"),
+                "pull request action",
+                action,
             ))
         }
     };
@@ -405,13 +427,15 @@ fn review(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let action = str_at(v, "action").unwrap_or("");
     if action != "submitted" {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted(
             format!("pull_request_review.{action}"),
-            format!("review action `{action}` is not posted"),
+            "review action",
+            action,
         ));
     }
     let pr = require_object(v, "pull_request")?;
-    let number = text_at(pr, "number").ok_or_else(|| super::missing("pull_request.number"))?;
+    let number =
+        text_at(pr, "number").ok_or_else(|| super::json::missing("pull_request.number"))?;
     let state = str_at(v, "review.state").unwrap_or("commented");
     let (verb, color) = match state.to_ascii_lowercase().as_str() {
         "approved" => ("approved", GOOD),
@@ -440,13 +464,15 @@ fn review_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let action = str_at(v, "action").unwrap_or("");
     if action != "created" {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted(
             format!("pull_request_review_comment.{action}"),
-            format!("review comment action `{action}` is not posted"),
+            "review comment action",
+            action,
         ));
     }
     let pr = require_object(v, "pull_request")?;
-    let number = text_at(pr, "number").ok_or_else(|| super::missing("pull_request.number"))?;
+    let number =
+        text_at(pr, "number").ok_or_else(|| super::json::missing("pull_request.number"))?;
     let title = str_at(pr, "title").unwrap_or("");
     let url = str_at(v, "comment.html_url");
     let text = format!(
@@ -469,7 +495,7 @@ fn review_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
 fn issues(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let issue = require_object(v, "issue")?;
-    let number = text_at(issue, "number").ok_or_else(|| super::missing("issue.number"))?;
+    let number = text_at(issue, "number").ok_or_else(|| super::json::missing("issue.number"))?;
     let action = str_at(v, "action").unwrap_or("");
     let mut suffix = String::new();
     let (verb, color, show_body) = match action {
@@ -485,9 +511,10 @@ fn issues(c: &Ctx) -> Result<Outcome, TranslateError> {
             ("assigned", NEUTRAL, false)
         }
         _ => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("issues.{action}"),
-                format!("issue action `{action}` is not posted"),
+                "issue action",
+                action,
             ))
         }
     };
@@ -523,13 +550,14 @@ fn issue_comment(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let action = str_at(v, "action").unwrap_or("");
     if action != "created" {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted(
             format!("issue_comment.{action}"),
-            format!("comment action `{action}` is not posted"),
+            "comment action",
+            action,
         ));
     }
     let issue = require_object(v, "issue")?;
-    let number = text_at(issue, "number").ok_or_else(|| super::missing("issue.number"))?;
+    let number = text_at(issue, "number").ok_or_else(|| super::json::missing("issue.number"))?;
     let is_pull = at(issue, "pull_request").is_some_and(Value::is_object) || bool_at(v, "is_pull");
     let what = if is_pull { "pull request" } else { "issue" };
     let title = str_at(issue, "title").unwrap_or("");
@@ -554,9 +582,11 @@ fn release(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let action = str_at(v, "action").unwrap_or("");
     if action != "published" {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted_but(
             format!("release.{action}"),
-            format!("release action `{action}` is not posted (only `published`)"),
+            "release action",
+            action,
+            "only `published`",
         ));
     }
     let rel = require_object(v, "release")?;
@@ -836,8 +866,9 @@ fn star(c: &Ctx) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::{DANGER, GOOD, NEUTRAL};
     use super::super::testutil::{att, field, outcome, post};
-    use super::super::{Outcome, TranslateError, DANGER, GOOD, NEUTRAL};
+    use super::super::{Outcome, TranslateError};
     use super::translate;
     use serde_json::{json, Value};
 

@@ -18,13 +18,29 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    array_at, at, bold, code, commit_list, escape_md, excerpt, first_line, format_duration, i64_at,
-    is_zero_sha, link, link_raw, list, parse_body, plural, require_object, short_sha, split_ref,
-    str_at, strings_in, text_at, CommitLine, Headers, Outcome, TranslateError, Translated, DANGER,
-    GOOD, NEUTRAL,
+use super::json::{array_at, at, i64_at, parse_body, require_object, str_at, strings_in, text_at};
+use super::render::{
+    bold, code, commit_list, escape_md, excerpt, first_line, format_duration, is_zero_sha, link,
+    link_raw, list, plural, short_sha, split_ref, CommitLine, DANGER, GOOD, NEUTRAL,
 };
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
+
+/// GitLab: `X-Gitlab-Event` (or its token header), or an `object_kind` body.
+pub const SOURCE: Source = Source {
+    name: "gitlab",
+    aliases: &[],
+    event_headers: &["X-Gitlab-Event"],
+    marker_headers: &["X-Gitlab-Token"],
+    shape: Some(|v| str_at(v, "object_kind").is_some()),
+    agents: &["GitLab/"],
+    shadows: &[],
+    // Idempotency-Key is per delivery and stable across retries (newer GitLab); the event
+    // UUID is shared by all hooks fired for one event, which is still fine per hook.
+    delivery_id_headers: &["Idempotency-Key", "X-Gitlab-Event-UUID"],
+    signature: &[Check::Secret("X-Gitlab-Token"), Check::StandardWebhooks],
+    translate,
+};
 
 /// Translates one GitLab webhook.
 pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -34,7 +50,7 @@ pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateErr
         None => headers
             .get("X-Gitlab-Event")
             .and_then(kind_from_header)
-            .ok_or_else(|| super::missing("object_kind"))?
+            .ok_or_else(|| super::json::missing("object_kind"))?
             .to_owned(),
     };
     let c = Ctx::new(&v);
@@ -49,10 +65,7 @@ pub fn translate(headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateErr
         "release" => release(&c),
         "deployment" => deployment(&c),
         "wiki_page" => wiki_page(&c),
-        other => Ok(Outcome::ignored(
-            other,
-            format!("GitLab event `{other}` is not posted"),
-        )),
+        other => Ok(Outcome::not_posted(other, "GitLab event", other)),
     }
 }
 
@@ -137,7 +150,7 @@ impl<'a> Ctx<'a> {
 
 fn push(c: &Ctx, tag_event: bool) -> Result<Outcome, TranslateError> {
     let v = c.v;
-    let git_ref = str_at(v, "ref").ok_or_else(|| super::missing("ref"))?;
+    let git_ref = str_at(v, "ref").ok_or_else(|| super::json::missing("ref"))?;
     let (kind, name) = split_ref(git_ref);
     let kind = if tag_event { "tag" } else { kind };
     let event = if tag_event { "tag_push" } else { "push" };
@@ -225,7 +238,7 @@ fn push(c: &Ctx, tag_event: bool) -> Result<Outcome, TranslateError> {
 fn merge_request(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let mr = require_object(v, "object_attributes")?;
-    let iid = text_at(mr, "iid").ok_or_else(|| super::missing("object_attributes.iid"))?;
+    let iid = text_at(mr, "iid").ok_or_else(|| super::json::missing("object_attributes.iid"))?;
     let action = str_at(mr, "action").unwrap_or("");
     let (verb, color, details) = match action {
         "open" => ("opened", NEUTRAL, true),
@@ -236,9 +249,10 @@ fn merge_request(c: &Ctx) -> Result<Outcome, TranslateError> {
         "unapproved" => ("unapproved", NEUTRAL, false),
         "update" if at(mr, "oldrev").is_some() => ("pushed new commits to", NEUTRAL, false),
         _ => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("merge_request.{action}"),
-                format!("merge request action `{action}` is not posted"),
+                "merge request action",
+                action,
             ))
         }
     };
@@ -289,16 +303,17 @@ fn labels(v: &Value, attrs: &Value) -> Option<String> {
 fn issue(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let issue = require_object(v, "object_attributes")?;
-    let iid = text_at(issue, "iid").ok_or_else(|| super::missing("object_attributes.iid"))?;
+    let iid = text_at(issue, "iid").ok_or_else(|| super::json::missing("object_attributes.iid"))?;
     let action = str_at(issue, "action").unwrap_or("");
     let (verb, color, details) = match action {
         "open" => ("opened", NEUTRAL, true),
         "reopen" => ("reopened", NEUTRAL, false),
         "close" => ("closed", GOOD, false),
         _ => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("issue.{action}"),
-                format!("issue action `{action}` is not posted"),
+                "issue action",
+                action,
             ))
         }
     };
@@ -417,12 +432,14 @@ fn pipeline(c: &Ctx) -> Result<Outcome, TranslateError> {
     let p = require_object(v, "object_attributes")?;
     let status = str_at(p, "status").unwrap_or("");
     let Some((word, color)) = ci_status(status) else {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted_but(
             format!("pipeline.{status}"),
-            format!("pipeline status `{status}` is not posted (only finished pipelines)"),
+            "pipeline status",
+            status,
+            "only finished pipelines",
         ));
     };
-    let id = text_at(p, "id").ok_or_else(|| super::missing("object_attributes.id"))?;
+    let id = text_at(p, "id").ok_or_else(|| super::json::missing("object_attributes.id"))?;
     // Pipeline URLs only exist in newer payloads.
     let url = str_at(p, "url")
         .map(str::to_owned)
@@ -493,9 +510,11 @@ fn job(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let status = str_at(v, "build_status").unwrap_or("");
     let Some((word, color)) = ci_status(status) else {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted_but(
             format!("build.{status}"),
-            format!("job status `{status}` is not posted (only finished jobs)"),
+            "job status",
+            status,
+            "only finished jobs",
         ));
     };
     let name = str_at(v, "build_name").unwrap_or("job");
@@ -551,9 +570,10 @@ fn release(c: &Ctx) -> Result<Outcome, TranslateError> {
         "update" => "updated",
         "delete" => "deleted",
         other => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("release.{other}"),
-                format!("release action `{other}` is not posted"),
+                "release action",
+                other,
             ))
         }
     };
@@ -583,9 +603,11 @@ fn deployment(c: &Ctx) -> Result<Outcome, TranslateError> {
     let v = c.v;
     let status = str_at(v, "status").unwrap_or("");
     let Some((word, color)) = ci_status(status) else {
-        return Ok(Outcome::ignored(
+        return Ok(Outcome::not_posted_but(
             format!("deployment.{status}"),
-            format!("deployment status `{status}` is not posted (only finished deployments)"),
+            "deployment status",
+            status,
+            "only finished deployments",
         ));
     };
     let env = str_at(v, "environment").unwrap_or("an environment");
@@ -645,8 +667,9 @@ fn wiki_page(c: &Ctx) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::DANGER;
     use super::super::testutil::{att, field, outcome, post};
-    use super::super::{Outcome, DANGER};
+    use super::super::Outcome;
     use super::translate;
     use serde_json::{json, Value};
 

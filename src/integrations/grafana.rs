@@ -16,15 +16,34 @@ use serde_json::Value;
 
 use super::alertmanager::{group_post, Style};
 use super::github::plain;
-use super::{
-    array_at, at, code, escape_md, excerpt, i64_at, link, link_raw, parse_body, str_at, text_at,
-    Headers, Outcome, TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
-};
+use super::json::{array_at, at, i64_at, parse_body, str_at, text_at};
+use super::render::{code, escape_md, excerpt, link, link_raw, DANGER, GOOD, NEUTRAL, WARNING};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::{single_line, Attachment};
 
 const GRAFANA: Style = Style {
     product: "Grafana",
     source: "grafana",
+};
+
+/// Grafana: unified alerting (an Alertmanager payload with Grafana's keys, so it shadows
+/// Alertmanager) and the legacy payload (`evalMatches`, `ruleName`).
+pub const SOURCE: Source = Source {
+    name: "grafana",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &["X-Grafana-Alerting-Signature"],
+    shape: Some(|v| {
+        let has_alerts = at(v, "alerts").is_some_and(Value::is_array);
+        (has_alerts && (at(v, "orgId").is_some() || at(v, "title").is_some()))
+            || at(v, "evalMatches").is_some()
+            || (str_at(v, "ruleName").is_some() && str_at(v, "state").is_some())
+    }),
+    agents: &["Grafana"],
+    shadows: &["alertmanager"],
+    delivery_id_headers: &[],
+    signature: &[Check::Grafana, Check::Token],
+    translate,
 };
 
 /// Translates one Grafana webhook notification.
@@ -111,8 +130,8 @@ fn legacy(v: &Value) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::GOOD;
     use super::super::testutil::{att, field, post};
-    use super::super::GOOD;
     use super::translate;
     use serde_json::json;
 

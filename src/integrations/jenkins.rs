@@ -14,12 +14,27 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    array_at, at, code, escape_md, format_duration, i64_at, link, link_raw, list, ms_to_s,
-    parse_body, require_object, require_str, short_sha, str_at, text_at, Headers, Outcome,
-    TranslateError, Translated, DANGER, GOOD, NEUTRAL, WARNING,
+use super::json::{array_at, at, i64_at, parse_body, require_object, require_str, str_at, text_at};
+use super::render::{
+    code, escape_md, format_duration, link, link_raw, list, ms_to_s, short_sha, DANGER, GOOD,
+    NEUTRAL, WARNING,
 };
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
+
+/// Jenkins (Notification plugin): a `build.phase` body; no signature, the token fallback.
+pub const SOURCE: Source = Source {
+    name: "jenkins",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &[],
+    shape: Some(|v| str_at(v, "build.phase").is_some()),
+    agents: &[],
+    shadows: &[],
+    delivery_id_headers: &[],
+    signature: &[Check::Token],
+    translate,
+};
 
 /// Translates one Notification-plugin request.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -42,7 +57,7 @@ pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateEr
 fn finalized(v: &Value, build: &Value) -> Result<Outcome, TranslateError> {
     let name = require_str(v, "name")?;
     let display = str_at(v, "display_name").unwrap_or(name);
-    let number = text_at(build, "number").ok_or_else(|| super::missing("build.number"))?;
+    let number = text_at(build, "number").ok_or_else(|| super::json::missing("build.number"))?;
     let status = str_at(build, "status")
         .unwrap_or("UNKNOWN")
         .to_ascii_uppercase();
@@ -147,7 +162,7 @@ fn finalized(v: &Value, build: &Value) -> Result<Outcome, TranslateError> {
         .field_opt("Artifacts", artifacts, false)
         .field_opt(
             "Notes",
-            str_at(build, "notes").map(super::sanitize_md),
+            str_at(build, "notes").map(super::render::sanitize_md),
             false,
         )
         .footer(format!("Jenkins · {name}"))
@@ -162,8 +177,9 @@ fn finalized(v: &Value, build: &Value) -> Result<Outcome, TranslateError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::{DANGER, WARNING};
     use super::super::testutil::{att, field, outcome, post};
-    use super::super::{Outcome, DANGER, WARNING};
+    use super::super::Outcome;
     use super::translate;
     use serde_json::Value;
 

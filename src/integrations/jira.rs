@@ -18,11 +18,24 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    array_at, bold, escape_md, excerpt, i64_at, link, list, ms_to_s, parse_body, require_object,
-    require_str, str_at, text_at, Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
-};
+use super::json::{array_at, i64_at, parse_body, require_object, require_str, str_at, text_at};
+use super::render::{bold, escape_md, excerpt, link, list, ms_to_s, GOOD, NEUTRAL};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
+
+/// Jira: a `webhookEvent` body; Cloud signs with `X-Hub-Signature`, Server cannot sign.
+pub const SOURCE: Source = Source {
+    name: "jira",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &["X-Atlassian-Webhook-Identifier"],
+    shape: Some(|v| str_at(v, "webhookEvent").is_some()),
+    agents: &[],
+    shadows: &[],
+    delivery_id_headers: &["X-Atlassian-Webhook-Identifier"],
+    signature: &[Check::Prefixed("X-Hub-Signature"), Check::Token],
+    translate,
+};
 
 /// Translates one Jira webhook.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -47,10 +60,7 @@ pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateEr
             }
         }
         "comment_created" => comment(&v, "comment_created".to_owned()),
-        other => Ok(Outcome::ignored(
-            other,
-            format!("Jira event `{webhook_event}` is not posted"),
-        )),
+        other => Ok(Outcome::not_posted(other, "Jira event", webhook_event)),
     }
 }
 
@@ -86,7 +96,7 @@ impl<'a> Issue<'a> {
                 .as_ref()
                 .zip(project_key)
                 .map(|(b, k)| format!("{b}/browse/{k}")),
-            fields: super::at(issue, "fields").unwrap_or(&Value::Null),
+            fields: super::json::at(issue, "fields").unwrap_or(&Value::Null),
         })
     }
 
@@ -106,7 +116,7 @@ impl<'a> Issue<'a> {
     }
 
     fn is_done(&self) -> bool {
-        super::at(self.fields, "resolution").is_some_and(Value::is_object)
+        super::json::at(self.fields, "resolution").is_some_and(Value::is_object)
             || str_at(self.fields, "status.statusCategory.key") == Some("done")
     }
 }
@@ -252,8 +262,8 @@ fn changelog(v: &Value) -> Vec<String> {
             Some(format!(
                 "- {}: {} → {}",
                 escape_md(field),
-                escape_md(&super::truncate(&from, 80)),
-                escape_md(&super::truncate(&to, 80))
+                escape_md(&super::render::truncate(&from, 80)),
+                escape_md(&super::render::truncate(&to, 80))
             ))
         })
         .collect();

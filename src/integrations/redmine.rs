@@ -12,10 +12,9 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    array_at, at, bold, escape_md, excerpt, link, parse_body, require_object, str_at, text_at,
-    Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
-};
+use super::json::{array_at, at, parse_body, require_object, str_at, text_at};
+use super::render::{bold, escape_md, excerpt, link, GOOD, NEUTRAL};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::Attachment;
 
 /// Models of native Redmine webhooks.
@@ -28,6 +27,24 @@ pub(crate) fn is_native_type(kind: &str) -> bool {
     })
 }
 
+/// Redmine: native hooks (signed) and the plugin's payloads (the token fallback).
+pub const SOURCE: Source = Source {
+    name: "redmine",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &["X-Redmine-Signature-256"],
+    shape: Some(|v| {
+        (str_at(v, "payload.action").is_some() && at(v, "payload.issue").is_some())
+            || (str_at(v, "type").is_some_and(is_native_type)
+                && at(v, "data").is_some_and(Value::is_object))
+    }),
+    agents: &[],
+    shadows: &[],
+    delivery_id_headers: &[],
+    signature: &[Check::Prefixed("X-Redmine-Signature-256"), Check::Token],
+    translate,
+};
+
 /// Translates one Redmine webhook (plugin or native format).
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
     let v = parse_body(body)?;
@@ -36,10 +53,7 @@ pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateEr
     }
     match str_at(&v, "type") {
         Some(kind) if is_native_type(kind) => native(&v, kind),
-        Some(kind) => Ok(Outcome::ignored(
-            kind,
-            format!("Redmine event `{kind}` is not posted"),
-        )),
+        Some(kind) => Ok(Outcome::not_posted(kind, "Redmine event", kind)),
         None => Err(TranslateError::BadPayload(
             "neither a `payload` object (plugin) nor a `type` (native webhook)".to_owned(),
         )),
@@ -79,9 +93,10 @@ fn plugin(p: &Value) -> Result<Outcome, TranslateError> {
             ("updated", actor, journal)
         }
         other => {
-            return Ok(Outcome::ignored(
+            return Ok(Outcome::not_posted(
                 format!("issue.{other}"),
-                format!("Redmine plugin action `{other}` is not posted"),
+                "Redmine plugin action",
+                other,
             ))
         }
     };
@@ -240,8 +255,9 @@ fn detail_lines(issue: &Value, journal: &Value) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::GOOD;
     use super::super::testutil::{att, field, outcome, post};
-    use super::super::{Outcome, GOOD};
+    use super::super::Outcome;
     use super::translate;
     use serde_json::json;
 

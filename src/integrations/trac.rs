@@ -15,11 +15,27 @@
 use serde_json::Value;
 
 use super::github::plain;
-use super::{
-    at, bold, escape_md, excerpt, link, parse_body, require_object, sanitize_md, str_at, text_at,
-    Headers, Outcome, TranslateError, Translated, GOOD, NEUTRAL,
-};
+use super::json::{at, parse_body, require_object, str_at, text_at};
+use super::render::{bold, escape_md, excerpt, link, sanitize_md, GOOD, NEUTRAL};
+use super::{Check, Headers, Outcome, Source, TranslateError, Translated};
 use crate::slack::{single_line, Attachment};
+
+/// Trac: the TracWebHook plugin (`realm`) or its XMPP-style payload (`mucs`, `jids`).
+pub const SOURCE: Source = Source {
+    name: "trac",
+    aliases: &[],
+    event_headers: &[],
+    marker_headers: &["X-WebHook-Signature"],
+    shape: Some(|v| {
+        (str_at(v, "realm").is_some() && str_at(v, "action").is_some())
+            || (at(v, "mucs").is_some() && at(v, "jids").is_some() && str_at(v, "text").is_some())
+    }),
+    agents: &[],
+    shadows: &[],
+    delivery_id_headers: &[],
+    signature: &[Check::Prefixed("X-WebHook-Signature"), Check::Token],
+    translate,
+};
 
 /// Translates one trac-webhook-plugin request.
 pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateError> {
@@ -27,16 +43,13 @@ pub fn translate(_headers: &Headers, body: &[u8]) -> Result<Outcome, TranslateEr
     if at(&v, "realm").is_none() && str_at(&v, "text").is_some() {
         return pre_rendered(&v);
     }
-    let realm = str_at(&v, "realm").ok_or_else(|| super::missing("realm"))?;
+    let realm = str_at(&v, "realm").ok_or_else(|| super::json::missing("realm"))?;
     let action = str_at(&v, "action").unwrap_or("changed");
     let event = format!("{realm}.{}", action.replace(' ', "_"));
     match realm {
         "ticket" => ticket(&v, action, event),
         "wiki" => wiki(&v, action, event),
-        other => Ok(Outcome::ignored(
-            event,
-            format!("Trac realm `{other}` is not posted"),
-        )),
+        other => Ok(Outcome::not_posted(event, "Trac realm", other)),
     }
 }
 
@@ -61,7 +74,7 @@ fn footer(v: &Value) -> String {
 
 fn ticket(v: &Value, action: &str, event: String) -> Result<Outcome, TranslateError> {
     let t = require_object(v, "data.ticket")?;
-    let id = text_at(t, "id").ok_or_else(|| super::missing("data.ticket.id"))?;
+    let id = text_at(t, "id").ok_or_else(|| super::json::missing("data.ticket.id"))?;
     let summary = str_at(t, "summary").unwrap_or("");
     let kind = str_at(t, "type").unwrap_or("ticket");
     let url = str_at(v, "resource_url");
@@ -129,7 +142,7 @@ fn ticket(v: &Value, action: &str, event: String) -> Result<Outcome, TranslateEr
                         if s.is_empty() {
                             "—".to_owned()
                         } else {
-                            escape_md(&super::truncate(s, 80))
+                            escape_md(&super::render::truncate(s, 80))
                         }
                     };
                     format!(

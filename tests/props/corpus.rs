@@ -1,7 +1,7 @@
 //! The real payloads the generators start from: every request recorded under
 //! `tests/fixtures/integrations/<source>/`, with its headers.
 
-use perch::integrations::SOURCES;
+use perch::integrations::names;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -18,7 +18,7 @@ pub fn fixtures() -> &'static [Fixture] {
     ALL.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/integrations");
         let mut out = Vec::new();
-        for source in SOURCES {
+        for source in names() {
             let mut stack = vec![root.join(source)];
             while let Some(dir) = stack.pop() {
                 for entry in std::fs::read_dir(&dir).unwrap() {
