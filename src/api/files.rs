@@ -463,7 +463,7 @@ pub fn public(ctx: &Ctx, req: &Req, fid: &str) -> Result<Resp, ApiError> {
         .ok_or_else(invalid)?;
     let salt = files::public_link_salt(&ctx.app.config.files, ctx.db)?;
     let expected = files::public_link_hash(&salt, &f.id);
-    if !crate::integrations::ct_eq(given.as_bytes(), expected.as_bytes()) {
+    if !crate::integrations::signature::ct_eq(given.as_bytes(), expected.as_bytes()) {
         return Err(invalid());
     }
     serve(ctx, &f.path, &f.name, &f.mime_type, false)

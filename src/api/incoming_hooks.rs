@@ -330,7 +330,7 @@ pub fn delete(ctx: &Ctx, s: &Session, hid: &str) -> Result<Resp, ApiError> {
 pub fn list_deliveries(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
     let hook = load_managed(ctx, s, hid)?;
     let (page, per_page) = req.paging();
-    let keep = crate::hooks::incoming::LOG_ROWS_PER_HOOK;
+    let keep = crate::hooks::call::LOG_ROWS_PER_HOOK;
     Ok(Resp::ok(&store::incoming_hooks::list_deliveries(
         ctx.db, &hook.id, page, per_page, keep,
     )?))
@@ -344,5 +344,5 @@ pub fn list_deliveries(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<R
 /// without posting. Same permissions as reading the hook; signatures are not checked.
 pub fn preview(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
     let hook = load_managed(ctx, s, hid)?;
-    crate::hooks::integration::preview(ctx, &hook, req, req.query("source"))
+    crate::hooks::translate::preview(ctx, &hook, req, req.query("source"))
 }

@@ -1,12 +1,25 @@
 //! The public webhook endpoints under `/hooks/` (no session: the id in the URL is the
-//! credential): incoming webhooks (`incoming.rs`, with the Slack translation of `crate::slack`),
-//! other tools' native payloads (`integration.rs`) and a multipart reader (`multipart.rs`).
-//! Hooks are found through `cache::HookCache`, which keeps the hot path free of a database
-//! read.
+//! credential), Slack-compatible incoming webhooks as Mattermost accepts them
+//! (`docs/spec/incoming-webhooks.md` §3–§7) plus other tools' native payloads, Perch's
+//! idempotency keys and delivery log.
+//!
+//! A call to `POST /hooks/{id}` (or `/hooks/{id}/{tool}`) walks one line, in `endpoint.rs`:
+//! identify the source and the hook → verify the hook's secret → decode (`decode.rs`, a Slack
+//! payload) or translate (`translate.rs`, a tool's or the hook's template) into one `Payload`
+//! → plan (`plan.rs`: checks, Slack translation, channel, splitting) → one write (posts,
+//! delivery-log row, idempotency key, thread root) → the answer, from the write's
+//! continuation. `call.rs` holds what every step shares: the call, its refusals and its log
+//! rows; `multipart.rs` reads multipart bodies; `files.rs` takes a multipart call's file parts
+//! (Perch's extension), delivered off the worker. Hooks are found through `cache::HookCache`,
+//! which keeps the hot path free of a database read.
 
-pub mod incoming;
-pub mod integration;
+pub mod call;
+pub mod decode;
+mod endpoint;
+mod files;
 pub mod multipart;
+pub mod plan;
+pub mod translate;
 
 use crate::app::Ctx;
 use crate::error::ApiError;
@@ -23,10 +36,10 @@ pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
             crate::commands::response_url(ctx, id, &req.media_type(), &req.body)?;
             Ok(Resp::text(200, "ok"))
         }
-        (Method::Post, [id]) if is_hook_id(id) => incoming::handle(ctx, req, id),
+        (Method::Post, [id]) if is_hook_id(id) => endpoint::handle(ctx, req, id, None),
         // A tool's native payload (`/hooks/{id}/github`, …, `/hooks/{id}/template`).
         (Method::Post, [id, source]) if is_hook_id(id) => {
-            integration::handle_named(ctx, req, id, source)
+            endpoint::handle(ctx, req, id, Some(source))
         }
         _ => Err(ApiError::not_found(
             "api.context.404.app_error",

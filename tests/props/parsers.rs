@@ -4,7 +4,7 @@
 
 use crate::budget::bounded;
 use crate::gen::{bytes, config, json, text};
-use perch::hooks::incoming::{decode, decode_json, media_type};
+use perch::hooks::decode::{decode, decode_json, media_type};
 use perch::hooks::multipart;
 use perch::http::{Method, Req};
 use perch::slack;

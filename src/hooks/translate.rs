@@ -1,18 +1,13 @@
-//! Hosted integrations, the network-facing half: `POST /hooks/{id}/{source}` (GitHub, GitLab,
-//! Gitea/Forgejo, Bitbucket, Jira, Jenkins, Redmine, Trac, Alertmanager, Grafana, `template`)
-//! and native payloads detected on the plain `POST /hooks/{id}`; the preview of a payload.
-//!
-//! One path for every tool: look the hook up; verify the hook's secret (signature or token)
-//! **before** reading the payload; translate with the pure translator of
-//! `crate::integrations` (or render the hook's template); apply the hook's event filters; find
-//! the thread of the object the event is about; then hand a Slack-style [`Payload`] to
-//! `incoming::deliver`, which does overrides, channel checks, splitting, idempotency (keyed by
-//! the tool's delivery id) and the one durable write — posts, delivery-log row and the new
-//! thread root together. Ignored and filtered events answer `200 ok`, post nothing and leave a
-//! delivery-log row saying why; a bad signature is a 401, a malformed payload a 400; a failure
-//! never becomes a 500 unless the store fails.
+//! Translating a tool's call into the one `Payload`: the built-in translator of
+//! `crate::integrations` for `/hooks/{id}/{tool}` and tools detected on `/hooks/{id}` (GitHub,
+//! GitLab, Gitea/Forgejo, Bitbucket, Jira, Jenkins, Redmine, Trac, Alertmanager, Grafana), or
+//! the hook's template; then the hook's event filters and the thread of the object the event
+//! is about. Ignored and filtered events post nothing and leave a delivery-log row saying why;
+//! a malformed payload is a 400. Also the preview of a payload
+//! (`POST /api/v4/hooks/incoming/{id}/preview`), which walks the same steps without posting.
 
-use super::incoming::{self, Call, Payload, Rejection};
+use super::call::{rejection, Call, Meta, Rejection};
+use super::decode::Payload;
 use crate::app::Ctx;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
@@ -22,7 +17,6 @@ use crate::model::incoming_hook::IncomingHook;
 use crate::store;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 
 /// 401: the hook has a secret and the call's signature or token is missing or wrong.
 pub const SIGNATURE: &str = "api.webhook.integration.signature.app_error";
@@ -35,27 +29,12 @@ pub const NO_TEMPLATE: &str = "api.webhook.integration.no_template.app_error";
 /// 400 (preview): unknown `source`, or a payload whose tool cannot be told.
 pub const SOURCE: &str = "api.webhook.integration.source.app_error";
 
-// incoming.rs's ids for the switch and an unknown hook, so both paths answer alike.
-const GENERAL: &str = "web.incoming_webhook.general.app_error";
-const DISABLED: &str = "web.incoming_webhook.disabled.app_error";
-const INVALID_HOOK: &str = "web.incoming_webhook.invalid.app_error";
-
 /// Idempotency keys and thread keys longer than this are replaced by their SHA-256.
 const MAX_KEY: usize = 255;
 
-/// What a tool's call adds to an incoming-webhook call: the delivery log's source, event and
-/// note, and the thread key whose root the new post becomes.
-#[derive(Debug, Clone, Default)]
-pub struct Meta {
-    pub source: String,
-    pub event: String,
-    pub note: String,
-    pub thread_key: Option<String>,
-}
-
 /// How a call becomes a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Via {
+pub(super) enum Via {
     /// A built-in translator (`github`, …; `forgejo` is Gitea's).
     Tool(&'static str),
     /// The hook's template.
@@ -76,135 +55,25 @@ fn tool_name(name: &str) -> Option<&'static str> {
     integrations::spelled(name)
 }
 
-/// Whether the request carries a tool's event header (`X-GitHub-Event`, …): tools without one
-/// (Jira, Jenkins, Alertmanager, …) are detected only when their body is not a Slack payload.
-pub fn has_event_header(req: &Req) -> bool {
-    integrations::has_event_header(&Headers(&req.headers))
-}
-
-/// `POST /hooks/{hook_id}/{source}`: a tool's native payload, or (`template`) any JSON payload
-/// rendered through the hook's template. Answers `200 ok` with `X-Post-Id` when it posted,
-/// `200 ok` without when the event is ignored or filtered out.
-pub fn handle_named(ctx: &Ctx, req: &Req, hook_id: &str, source: &str) -> Result<Resp, ApiError> {
-    let via = if source.eq_ignore_ascii_case("template") {
-        Via::Template
-    } else {
-        match tool_name(source) {
-            Some(t) => Via::Tool(t),
-            None => {
-                return Err(ApiError::not_found(
-                    "api.context.404.app_error",
-                    "This webhook URL has no such sender type.",
-                ))
-            }
-        }
-    };
-    let hook = lookup(ctx, hook_id)?;
-    if via == Via::Template && hook.template.is_empty() {
-        let call = call_for(req, ctx, via, None);
-        let r = rejection(
-            400,
-            NO_TEMPLATE,
-            "This webhook has no template; set `template` on the hook first.",
-            None,
-        );
-        return Err(refuse(ctx, &hook, call, r));
+/// How `/hooks/{id}/{name}` becomes a post: `template`, or a built-in tool.
+pub(super) fn via_named(name: &str) -> Option<Via> {
+    if name.eq_ignore_ascii_case("template") {
+        return Some(Via::Template);
     }
-    run(ctx, req, &hook, via)
-}
-
-/// The plain `POST /hooks/{hook_id}` with a tool's event header: the hook's template when it
-/// has one, else the tool the headers name.
-pub fn handle_detected(ctx: &Ctx, req: &Req, hook_id: &str) -> Result<Resp, ApiError> {
-    let hook = lookup(ctx, hook_id)?;
-    match choose(&hook, &Headers(&req.headers), &req.body) {
-        Some(via) => run(ctx, req, &hook, via),
-        // Unreachable with an event header (each one names a tool); answer like a bad body.
-        None => {
-            let call = call_for(req, ctx, Via::Template, None);
-            let r = rejection(400, PAYLOAD, "Unable to tell which tool sent this.", None);
-            Err(refuse(ctx, &hook, call, r))
-        }
-    }
-}
-
-/// The plain `POST /hooks/{hook_id}` with a body the Slack decoder refused: a detected tool's
-/// payload, or any JSON for a hook with a template. `None` when neither applies (then the
-/// Slack error stands, exactly as without integrations).
-pub fn handle_fallback(ctx: &Ctx, req: &Req, hook_id: &str) -> Option<Result<Resp, ApiError>> {
-    let hook = ctx.app.incoming_hooks.get(ctx.db, hook_id).ok().flatten()?;
-    let via = choose(&hook, &Headers(&req.headers), &req.body)?;
-    Some(run(ctx, req, &hook, via))
-}
-
-/// A hook with a secret refuses Slack payloads that do not carry it (`?token=<secret>`, or
-/// `Authorization: Bearer <secret>`), with the same 401 as a bad signature.
-pub fn check_slack_secret(
-    ctx: &Ctx,
-    req: &Req,
-    hook: &IncomingHook,
-    call: &Call,
-) -> Result<(), ApiError> {
-    if hook.secret.is_empty() {
-        return Ok(());
-    }
-    let headers = Headers(&req.headers);
-    let checked = integrations::verify_signature(
-        "slack",
-        &headers,
-        &req.body,
-        &hook.secret,
-        &token_query(req),
-    );
-    match checked {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let mut call = call.clone();
-            call.integration = Some(Meta {
-                source: "slack".into(),
-                ..Meta::default()
-            });
-            Err(refuse(ctx, hook, call, signature_rejection(e)))
-        }
-    }
+    tool_name(name).map(Via::Tool)
 }
 
 /// The template when the hook has one, else the tool detected from headers and body.
-fn choose(hook: &IncomingHook, headers: &Headers, body: &[u8]) -> Option<Via> {
+pub(super) fn choose(hook: &IncomingHook, headers: &Headers, body: &[u8]) -> Option<Via> {
     if !hook.template.is_empty() {
         return Some(Via::Template);
     }
     integrations::detect(headers, body).map(Via::Tool)
 }
 
-/// The live hook, after the feature switch; errors as the Slack path gives them.
-fn lookup(ctx: &Ctx, hook_id: &str) -> Result<Arc<IncomingHook>, ApiError> {
-    if !ctx.app.config.service.enable_incoming_webhooks {
-        let r = rejection(
-            501,
-            GENERAL,
-            "Incoming webhooks have been disabled by the system admin.",
-            None,
-        );
-        return Err(Rejection {
-            reason: DISABLED.into(),
-            ..r
-        }
-        .into());
-    }
-    let hook = ctx.app.incoming_hooks.get(ctx.db, hook_id)?;
-    hook.ok_or_else(|| {
-        Rejection {
-            reason: INVALID_HOOK.into(),
-            ..rejection(400, GENERAL, "Invalid webhook.", None)
-        }
-        .into()
-    })
-}
-
 /// The incoming-webhook call for a tool's request: its idempotency key is the
 /// `Idempotency-Key` header, else the tool's delivery id (`X-GitHub-Delivery`, …).
-fn call_for<'a>(req: &'a Req, ctx: &'a Ctx, via: Via, tool: Option<&str>) -> Call<'a> {
+pub(super) fn call_for<'a>(req: &'a Req, ctx: &'a Ctx, via: Via, tool: Option<&str>) -> Call<'a> {
     let headers = Headers(&req.headers);
     let key = req
         .header("Idempotency-Key")
@@ -228,29 +97,30 @@ fn call_for<'a>(req: &'a Req, ctx: &'a Ctx, via: Via, tool: Option<&str>) -> Cal
     }
 }
 
-/// One tool call, from signature check to post.
-fn run(ctx: &Ctx, req: &Req, hook: &IncomingHook, via: Via) -> Result<Resp, ApiError> {
+/// What a tool's call comes to before planning: a payload, or an event not posted.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once per call; boxing would cost an allocation"
+)]
+pub(super) enum Read {
+    Post(Payload),
+    Ignored { event: String, why: String },
+}
+
+/// Translates the call (or renders the hook's template), names its event in `call`, applies
+/// the hook's event filters and finds the thread the post belongs in.
+pub(super) fn read(
+    ctx: &Ctx,
+    req: &Req,
+    hook: &IncomingHook,
+    via: Via,
+    tool: Option<&'static str>,
+    call: &mut Call,
+) -> Result<Read, Rejection> {
     let headers = Headers(&req.headers);
-    // Whose signature scheme and delivery id apply: the URL's tool; for a template, the tool
-    // the request looks like (so GitHub can sign calls to a template hook).
-    let tool = match via {
-        Via::Tool(t) => Some(t),
-        Via::Template => integrations::detect(&headers, &req.body),
-    };
-    let mut call = call_for(req, ctx, via, tool);
-    if !hook.secret.is_empty() {
-        let scheme = tool.unwrap_or("template");
-        let query = token_query(req);
-        let checked =
-            integrations::verify_signature(scheme, &headers, &req.body, &hook.secret, &query);
-        if let Err(e) = checked {
-            return Err(refuse(ctx, hook, call, signature_rejection(e)));
-        }
-    }
-    let translated = match translate(hook, via, tool, &headers, &req.body) {
-        Ok(Outcome::Post(t)) => t,
-        Ok(Outcome::Ignored { event, reason }) => return ignored(ctx, hook, call, event, reason),
-        Err(r) => return Err(refuse(ctx, hook, call, r)),
+    let translated = match translate(hook, via, tool, &headers, &req.body)? {
+        Outcome::Post(t) => t,
+        Outcome::Ignored { event, reason } => return Ok(Read::Ignored { event, why: reason }),
     };
     let event = translated.event.clone();
     if let Some(m) = call.integration.as_mut() {
@@ -259,25 +129,21 @@ fn run(ctx: &Ctx, req: &Req, hook: &IncomingHook, via: Via) -> Result<Resp, ApiE
     if !integrations::event_allowed(&hook.event_include, &hook.event_exclude, &event) {
         let why =
             format!("event {event} is filtered out by the hook's event_include/event_exclude");
-        return ignored(ctx, hook, call, event, why);
+        return Ok(Read::Ignored { event, why });
     }
     let mut payload = to_payload(&translated);
     if payload.text.trim().is_empty() && payload.attachments.is_empty() {
-        return ignored(ctx, hook, call, event, "nothing to post".into());
+        let why = "nothing to post".into();
+        return Ok(Read::Ignored { event, why });
     }
     if let Some(key) = translated.thread_key.as_deref().filter(|k| !k.is_empty()) {
         let key = bounded_key(key);
-        payload.root_id = match live_root(ctx, hook, &key) {
-            Ok(root) => root,
-            Err(r) => return Err(refuse(ctx, hook, call, r)),
-        };
+        payload.root_id = live_root(ctx, hook, &key)?;
         if let Some(m) = call.integration.as_mut() {
             m.thread_key = Some(key);
         }
     }
-    // `deliver` logs its own failures.
-    let delivered = incoming::deliver(ctx, hook, payload, &call)?;
-    Ok(Resp::text(200, "ok").header("X-Post-Id", delivered.post_id()))
+    Ok(Read::Post(payload))
 }
 
 /// The translator's (or template's) outcome. A template's event is the one the detected
@@ -358,51 +224,7 @@ fn live_root(ctx: &Ctx, hook: &IncomingHook, key: &str) -> Result<String, Reject
     })
 }
 
-/// An event deliberately not posted: `200 ok`, and a delivery-log row saying why.
-fn ignored(
-    ctx: &Ctx,
-    hook: &IncomingHook,
-    mut call: Call,
-    event: String,
-    why: String,
-) -> Result<Resp, ApiError> {
-    if let Some(m) = call.integration.as_mut() {
-        m.event = event;
-        m.note = why;
-    }
-    let row = call.log_entry(&hook.id, 200, "", "");
-    let written = ctx.app.store.write(move |c| {
-        store::incoming_hooks::insert_delivery(c, &row, incoming::LOG_ROWS_PER_HOOK)
-    });
-    if let Err(e) = written {
-        log::warn!(
-            "[{}] cannot record an ignored webhook call: {e}",
-            ctx.request_id
-        );
-    }
-    Ok(Resp::text(200, "ok"))
-}
-
-/// Logs a refused call (with the reason's detail as its note) and turns it into the answer.
-fn refuse(ctx: &Ctx, hook: &IncomingHook, mut call: Call, r: Rejection) -> ApiError {
-    if let Some(m) = call.integration.as_mut() {
-        m.note = r.cause.clone().unwrap_or_else(|| r.message.clone());
-    }
-    incoming::record_failure(ctx, &hook.id, &call, &r);
-    r.into()
-}
-
-fn rejection(status: u16, id: &'static str, message: &str, cause: Option<String>) -> Rejection {
-    Rejection {
-        status,
-        outer: id,
-        reason: id.into(),
-        message: message.to_string(),
-        cause,
-    }
-}
-
-fn signature_rejection(e: SignatureError) -> Rejection {
+pub(super) fn signature_rejection(e: SignatureError) -> Rejection {
     let message = match e {
         SignatureError::Missing => {
             "This webhook has a secret, and the request carries no signature or token."
@@ -431,7 +253,7 @@ fn bounded_key(key: &str) -> String {
 
 /// The request's `token` query parameter as a query string for `verify_signature` (the
 /// request keeps only the decoded query).
-fn token_query(req: &Req) -> String {
+pub(super) fn token_query(req: &Req) -> String {
     let Some(token) = req.query("token") else {
         return String::new();
     };
