@@ -104,6 +104,24 @@ fn layer_boundaries_hold() {
     assert!(bad.is_empty(), "{bad:?}");
 }
 
+/// The longest a source file may be. Translators (a provider's `Source` and its events) are
+/// excepted: each is one provider's whole vocabulary, read top to bottom.
+const MAX_FILE_LINES: usize = 800;
+
+#[test]
+fn no_source_file_is_over_the_limit() {
+    let mut long = Vec::new();
+    for (path, text) in program_files() {
+        let translator =
+            path.starts_with("src/integrations/") && text.contains("pub const SOURCE: Source");
+        let lines = text.lines().count();
+        if lines > MAX_FILE_LINES && !translator {
+            long.push(format!("{path}: {lines} lines"));
+        }
+    }
+    assert!(long.is_empty(), "split these along their seams: {long:?}");
+}
+
 #[test]
 fn tests_are_never_ignored() {
     let mut files = Vec::new();
