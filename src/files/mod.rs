@@ -1,6 +1,6 @@
 //! Uploaded files: receiving them (streamed to disk, never held in memory), their rows,
 //! attaching them to posts, the image queue, and public-link hashes. The HTTP side is
-//! `api/files.rs` (and `hooks/incoming.rs` for files sent to a webhook); the SQL is
+//! `api/files.rs` (and `hooks/files.rs` for files sent to a webhook); the SQL is
 //! `store/files.rs`; the `files-images` thread that makes thumbnails and previews off the
 //! request path and sweeps orphans is `file_jobs.rs` (above `App`, which holds `Files`).
 //!

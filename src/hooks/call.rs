@@ -67,7 +67,7 @@ pub struct Call<'a> {
     pub form: Option<&'a Req>,
     /// The `Idempotency-Key` header, or a sender's delivery id.
     pub idempotency_key: Option<String>,
-    /// A tool's native payload (`integration.rs`): source, event, thread; `None` for Slack.
+    /// A tool's native payload (`translate.rs`): source, event, thread; `None` for Slack.
     pub integration: Option<Meta>,
 }
 

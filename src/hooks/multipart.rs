@@ -1,6 +1,6 @@
 //! The text side of a `multipart/form-data` webhook call: its form fields (read through the
 //! streaming reader, `files::multipart`) and the names of its file parts, whose contents are
-//! skipped here and stored later (`incoming.rs`, once the call is accepted).
+//! skipped here and stored later (`files.rs`, once the call is accepted).
 
 use crate::files::multipart::Multipart;
 use std::io::Read;

@@ -93,7 +93,7 @@ impl DeliveryWrite {
         for f in files {
             store::files::insert(c, f, !f.thumbnail_path.is_empty())?;
         }
-        // Perch: the first post about a provider object roots its thread (`integration.rs`).
+        // Perch: the first post about a provider object roots its thread (`translate.rs`).
         if let (Some(tk), Some(first)) = (thread_key, posts.first()) {
             if first.root_id.is_empty() {
                 store::hook_threads::insert_root(
