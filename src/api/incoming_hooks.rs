@@ -346,3 +346,29 @@ pub fn preview(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, Api
     let hook = load_managed(ctx, s, hid)?;
     crate::hooks::translate::preview(ctx, &hook, req, req.query("source"))
 }
+
+/// A template being edited and the sample to try it on.
+#[derive(Deserialize)]
+struct Draft {
+    template: String,
+    payload: String,
+}
+
+/// `POST /api/v4/hooks/incoming/{hook_id}/preview/template` (Perch extension): the preview of
+/// `{"template": …, "payload": "<the sample, as text>"}` through that template instead of the
+/// hook's saved one, which is left alone (the web client's live preview while editing). The
+/// template is checked as on saving; the request's headers stand in for the sample's.
+pub fn preview_draft(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Resp, ApiError> {
+    let mut hook = load_managed(ctx, s, hid)?;
+    let draft: Draft = serde_json::from_slice(&req.body)
+        .map_err(|e| ApiError::invalid_body("template").with_detail(e.to_string()))?;
+    hook.template = draft.template;
+    check_fields(&hook)?;
+    crate::hooks::integration::preview_of(
+        ctx,
+        &hook,
+        &req.headers,
+        draft.payload.as_bytes(),
+        Some("template"),
+    )
+}

@@ -194,6 +194,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/hooks/incoming/{hid}/actions",         |c, s, r, p| actions::list_for_incoming(c, s, r, p[0])),
     (Get,    "/hooks/incoming/{hid}/deliveries",      |c, s, r, p| incoming_hooks::list_deliveries(c, s, r, p[0])),
     (Post,   "/hooks/incoming/{hid}/preview",         |c, s, r, p| incoming_hooks::preview(c, s, r, p[0])),
+    (Post,   "/hooks/incoming/{hid}/preview/template", |c, s, r, p| incoming_hooks::preview_draft(c, s, r, p[0])),
     (Get,    "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::get(c, s, p[0])),
     (Put,    "/hooks/incoming/{hid}",                 |c, s, r, p| incoming_hooks::update(c, s, r, p[0])),
     (Delete, "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::delete(c, s, p[0])),

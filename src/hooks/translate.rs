@@ -271,8 +271,18 @@ pub fn preview(
     req: &Req,
     source: Option<&str>,
 ) -> Result<Resp, ApiError> {
-    let headers: Vec<(String, String)> = req
-        .headers
+    preview_of(ctx, hook, &req.headers, &req.body, source)
+}
+
+/// `preview` of the sample `body` sent with `headers`.
+pub fn preview_of(
+    ctx: &Ctx,
+    hook: &IncomingHook,
+    headers: &[(String, String)],
+    body: &[u8],
+    source: Option<&str>,
+) -> Result<Resp, ApiError> {
+    let headers: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| {
             !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")
@@ -280,7 +290,6 @@ pub fn preview(
         .cloned()
         .collect();
     let headers = Headers(&headers);
-    let body = &req.body;
     let source = source
         .map(str::trim)
         .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("auto"));

@@ -1,6 +1,6 @@
 // The integrations console: incoming webhooks (create for a channel, the URL to copy, setup lines
-// for each built-in translator, secret, event filters, the template editor with a preview of a
-// pasted sample payload, the delivery log), outgoing webhooks (create, edit, delivery log with
+// for each built-in translator, secret, event filters, the template editor with a live preview
+// of a pasted sample payload through the template as typed, the delivery log), outgoing webhooks (create, edit, delivery log with
 // attempts, retry one), slash commands (create, edit, regenerate the token), bot accounts and
 // personal access tokens (create, a new token shown once, revoke).
 
@@ -166,17 +166,27 @@ function templateEditor(getHook, setHook) {
   const sample = h('textarea', { class: 'code', spellcheck: 'false', placeholder: '{"status": "failed", "app": "shop"}' });
   const source = h('select', null, SOURCES.map((s) => h('option', { value: s }, s)));
   const header = h('input', { placeholder: 'X-GitHub-Event: push' });
-  const out = h('div', { class: 'preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The preview shows what the sample would post.'));
+  const state = h('span', { class: 'muted small', role: 'status' });
+  const out = h('div', { class: 'preview', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'The preview shows what the sample would post, as you type.'));
+  const dirty = () => tpl.value !== (getHook().template || '');
+  const showState = () => { state.textContent = dirty() ? 'Unsaved changes: the preview uses the template as typed.' : ''; };
+  let asked = 0;
+  // The template as typed is previewed without saving it (…/preview/template) whenever it
+  // decides; the saved hook's translators otherwise.
   const run = async () => {
+    showState();
+    if (!sample.value.trim()) return;
+    const n = ++asked;
     try {
-      if (tpl.value !== (getHook().template || '')) {
-        setHook(await put(`/hooks/incoming/${getHook().id}`, { ...getHook(), template: tpl.value }));
-      }
-      const headers = { 'Content-Type': 'application/json' };
+      const headers = {};
       const m = header.value.match(/^\s*([A-Za-z0-9-]+)\s*:\s*(.+)$/);
       if (m) headers[m[1]] = m[2].trim();
-      const q = source.value === 'auto' ? '' : `?source=${encodeURIComponent(source.value)}`;
-      const r = await api('POST', `/hooks/incoming/${getHook().id}/preview${q}`, sample.value, { raw: true, headers });
+      const draft = source.value === 'template' || (source.value === 'auto' && tpl.value.trim());
+      const r = draft
+        ? await api('POST', `/hooks/incoming/${getHook().id}/preview/template`, { template: tpl.value, payload: sample.value }, { headers })
+        : await api('POST', `/hooks/incoming/${getHook().id}/preview${source.value === 'auto' ? '' : `?source=${encodeURIComponent(source.value)}`}`,
+          sample.value, { raw: true, headers: { 'Content-Type': 'application/json', ...headers } });
+      if (n !== asked) return;
       replace(out, h('div', { class: 'kv' },
         h('span', null, 'Source'), h('span', null, r.source || ''), h('span', null, 'Event'), h('span', null, r.event || ''),
         h('span', null, 'Outcome'), h('span', { class: r.outcome === 'post' ? 'ok' : 'bad' }, r.outcome || ''),
@@ -185,14 +195,27 @@ function templateEditor(getHook, setHook) {
       r.post ? renderPost({ ...r.post, id: 'preview', preview: true, create_at: Date.now(), edit_at: 0, delete_at: 0, metadata: {} }, { inThread: true }) : null);
       out.querySelectorAll('.post-actions').forEach((e) => e.remove());
     } catch (e) {
-      replace(out, h('p', { role: 'alert', class: 'error' }, e.message));
+      if (n === asked) replace(out, h('p', { role: 'alert', class: 'error' }, e.message));
     }
+  };
+  let timer = null;
+  const soon = () => { showState(); clearTimeout(timer); timer = setTimeout(run, 350); };
+  for (const el of [tpl, sample, header]) el.addEventListener('input', soon);
+  source.addEventListener('change', run);
+  const save = async () => {
+    try {
+      setHook(await put(`/hooks/incoming/${getHook().id}`, { ...getHook(), template: tpl.value }));
+      showState();
+      state.textContent = 'Saved.';
+    } catch (e) { state.textContent = ''; err(e); }
   };
   return h('details', null, h('summary', null, 'Template and preview'),
     h('div', { class: 'form-grid' },
       ...field('Template', tpl, 'Jinja; the payload’s keys are variables. Empty: the tool’s translator or Slack format.'),
       ...field('Sample payload', sample), ...field('Source', source), ...field('Event header', header, 'Sent with the sample, e.g. X-GitHub-Event: push'),
-      h('div', { class: 'full' }, h('button', { type: 'button', onclick: run }, 'Save and preview')), h('div', { class: 'full' }, out)));
+      h('div', { class: 'full row' }, h('button', { type: 'button', onclick: save }, 'Save template'),
+        h('button', { type: 'button', class: 'secondary', onclick: run }, 'Preview'), state),
+      h('div', { class: 'full' }, out)));
 }
 
 function deliveryLog(url, rows) {

@@ -349,8 +349,15 @@ try {
   await page.type(`${item} ${aria('textbox', 'Template')}`, '{{ app }} failed on {{ env }}');
   await page.type(`${item} ${aria('textbox', 'Sample payload')}`, '{"app": "shop", "env": "prod"}');
   await (await page.$(`${item} ${aria('combobox', 'Source')}`)).select('template');
-  await page.click(`${item} ${aria('button', 'Save and preview')}`);
+  // The preview follows the template as typed, before it is saved.
   await page.waitForFunction((sel) => document.querySelector(`${sel} .preview`).textContent.includes('shop failed on prod'), {}, item);
+  const hookId = hookUrl.split('/').pop();
+  if ((await rest('GET', `/hooks/incoming/${hookId}`, admin)).template !== '') fail('the previewed template was saved');
+  await page.type(`${item} ${aria('textbox', 'Template')}`, ' (again)');
+  await page.waitForFunction((sel) => document.querySelector(`${sel} .preview`).textContent.includes('shop failed on prod (again)'), {}, item);
+  await page.click(`${item} ${aria('button', 'Save template')}`);
+  await page.waitForFunction((sel) => document.querySelector(`${sel} [role="status"]`).textContent === 'Saved.', {}, item);
+  if ((await rest('GET', `/hooks/incoming/${hookId}`, admin)).template !== '{{ app }} failed on {{ env }} (again)') fail('the template was not saved');
   await page.click(`${item} details:nth-of-type(4) summary`);
   await page.waitForFunction((sel) => document.querySelector(`${sel} table.deliveries tbody tr`), {}, item);
   await both('07-integrations');

@@ -1,6 +1,7 @@
 //! Template hooks (`integrations/template.rs`): any JSON rendered by the hook's template,
-//! broken templates refused when saved, and the preview endpoint
-//! (`POST /api/v4/hooks/incoming/{id}/preview`), which posts nothing.
+//! broken templates refused when saved, and the preview endpoints
+//! (`POST /api/v4/hooks/incoming/{id}/preview`, and `…/preview/template` for a template being
+//! edited), which post nothing.
 
 use super::*;
 
@@ -203,4 +204,59 @@ fn preview_renders_without_posting() {
     );
     r.assert_error(403, "api.context.permissions.app_error");
     assert_eq!(e.posts().len(), 1);
+}
+
+#[test]
+fn a_draft_template_previews_without_being_saved() {
+    let e = Acme::new();
+    let hook = e.hook(json!({"template": "saved: {{ app }}"}));
+    let draft = |c: &Client, template: &str, payload: &str| {
+        c.post(
+            &format!("/api/v4/hooks/incoming/{hook}/preview/template"),
+            &json!({"template": template, "payload": payload}),
+        )
+    };
+    let r = draft(
+        &e.admin,
+        r#"{"text": {{ (app ~ " failed on " ~ env)|tojson }}, "thread_key": {{ app|tojson }}}"#,
+        r#"{"app": "shop", "env": "prod"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["source"], "template");
+    assert_eq!(v["outcome"], "post");
+    assert_eq!(v["thread_key"], "shop");
+    assert_eq!(v["post"]["message"], "shop failed on prod");
+    // Nothing saved, nothing posted.
+    let saved = e
+        .admin
+        .get(&format!("/api/v4/hooks/incoming/{hook}"))
+        .json();
+    assert_eq!(saved["template"], "saved: {{ app }}");
+    assert!(e.posts().is_empty());
+    // An empty render posts nothing; a broken template is refused as on saving, naming the line;
+    // a payload the template cannot read, an empty template and a bad body are errors.
+    let quiet = draft(&e.admin, "{% if false %}x{% endif %}", "{}").json();
+    assert_eq!(quiet["outcome"], "ignored");
+    let broken = draft(&e.admin, "line one\n{% if %}", "{}");
+    broken.assert_error(400, "api.incoming_webhook.template.app_error");
+    assert!(
+        broken.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{}",
+        broken.body
+    );
+    draft(&e.admin, "{{ app }}", "{nope").assert_error(400, PAYLOAD);
+    draft(&e.admin, "", "{}").assert_error(400, "api.webhook.integration.no_template.app_error");
+    e.admin
+        .post_raw(
+            &format!("/api/v4/hooks/incoming/{hook}/preview/template"),
+            "application/json",
+            b"{\"template\": 1}",
+        )
+        .assert_error(400, "api.context.invalid_body_param.app_error");
+    // Hook managers only.
+    draft(&e.bob, "{{ app }}", "{}").assert_error(403, "api.context.permissions.app_error");
 }
