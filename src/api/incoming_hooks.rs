@@ -364,7 +364,7 @@ pub fn preview_draft(ctx: &Ctx, s: &Session, req: &Req, hid: &str) -> Result<Res
         .map_err(|e| ApiError::invalid_body("template").with_detail(e.to_string()))?;
     hook.template = draft.template;
     check_fields(&hook)?;
-    crate::hooks::integration::preview_of(
+    crate::hooks::translate::preview_of(
         ctx,
         &hook,
         &req.headers,
