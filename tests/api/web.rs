@@ -417,3 +417,35 @@ fn files_in_the_web_client_in_a_real_browser() {
     let out = run_node("web_files.mjs", "puppeteer-core", &[&ts.url, &shots]);
     assert!(out.contains("all checks passed"), "{out}");
 }
+
+/// Every module main.js loads at start (its static imports, transitively) is named in
+/// index.html's `modulepreload` links, so the browser fetches them all at once instead of one
+/// level of imports after another (first paint).
+#[test]
+fn index_preloads_every_module_loaded_at_start() {
+    let js = repo().join("static/js");
+    let html = std::fs::read_to_string(repo().join("static/index.html")).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec!["main.js".to_string()];
+    while let Some(name) = todo.pop() {
+        let text = std::fs::read_to_string(js.join(&name)).unwrap();
+        for line in text.lines().filter(|l| l.starts_with("import ")) {
+            let Some(dep) = line.split("from './").nth(1) else {
+                continue;
+            };
+            let dep = dep.split('\'').next().unwrap().to_string();
+            if seen.insert(dep.clone()) {
+                todo.push(dep);
+            }
+        }
+    }
+    assert!(seen.len() > 5, "{seen:?}");
+    for dep in &seen {
+        assert!(
+            html.contains(&format!(
+                "<link rel=\"modulepreload\" href=\"/perch/js/{dep}\">"
+            )),
+            "index.html does not preload {dep}"
+        );
+    }
+}
