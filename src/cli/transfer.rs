@@ -10,10 +10,10 @@ use std::time::Instant;
 /// `perch export --to FILE`: the summary to print, or why it failed.
 pub fn export(config: &Config, to: &Path, opts: export::Options) -> Result<String, String> {
     let t0 = Instant::now();
-    let s = export::export(&config.db_path(), to, opts).map_err(|e| e.0)?;
+    let s = export::export(&config.db_path(), &config.files_dir(), to, opts).map_err(|e| e.0)?;
     let mut out = format!(
         "wrote {} in {:.1} s: {} teams, {} channels, {} users, {} bots, {} posts with {} replies, \
-         {} direct channels with {} posts; {} webhooks and slash commands in {}\n",
+         {} direct channels with {} posts, {} attached files; {} webhooks and slash commands in {}\n",
         to.display(),
         t0.elapsed().as_secs_f64(),
         s.teams,
@@ -24,6 +24,7 @@ pub fn export(config: &Config, to: &Path, opts: export::Options) -> Result<Strin
         s.replies,
         s.direct_channels,
         s.direct_posts,
+        s.attachments,
         s.hooks_and_commands,
         crate::transfer::archive::MANIFEST,
     );
@@ -78,6 +79,9 @@ pub fn import(config: &Config, path: &Path, dry_run: bool) -> (u8, String, Strin
             count(&mut out, "direct posts", r.direct_posts);
             if r.reactions > 0 {
                 let _ = writeln!(out, "  reactions: {} added", r.reactions);
+            }
+            if r.files > 0 {
+                let _ = writeln!(out, "  attached files: {} stored", r.files);
             }
             if r.manifest_items > 0 {
                 let _ = writeln!(

@@ -7,6 +7,7 @@ use super::{migrate, Result, StoreError};
 use crate::model::bot::Bot;
 use crate::model::channel::{Channel, ChannelMember};
 use crate::model::command::Command;
+use crate::model::file_info::FileInfo;
 use crate::model::incoming_hook::IncomingHook;
 use crate::model::outgoing_hook::OutgoingWebhook;
 use crate::model::post::Post;
@@ -189,6 +190,13 @@ impl Snapshot {
     pub fn replies(&self, root_id: &str) -> Result<Vec<Post>> {
         let mut stmt = self.conn.prepare_cached(&replies_sql())?;
         let rows = stmt.query_map([root_id], super::posts::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A post's live files, oldest first.
+    pub fn post_files(&self, post_id: &str) -> Result<Vec<FileInfo>> {
+        let mut stmt = self.conn.prepare_cached(super::files::LIVE_FOR_POST)?;
+        let rows = stmt.query_map([post_id], super::files::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

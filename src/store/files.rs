@@ -13,7 +13,7 @@ macro_rules! cols {
     };
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<FileInfo> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<FileInfo> {
     Ok(FileInfo {
         id: r.get(0)?,
         creator_id: r.get(1)?,
@@ -90,6 +90,13 @@ pub fn exists(c: &Conn, id: &str) -> Result<bool> {
 }
 
 /// The files of a post, oldest first (`include_deleted` for admins).
+/// A post's live files, oldest first.
+pub(super) const LIVE_FOR_POST: &str = concat!(
+    "SELECT ",
+    cols!(),
+    " FROM file_info WHERE post_id = ?1 AND delete_at = 0 ORDER BY create_at, id"
+);
+
 pub fn for_post(c: &Conn, post_id: &str, include_deleted: bool) -> Result<Vec<FileInfo>> {
     let sql = if include_deleted {
         concat!(
@@ -98,11 +105,7 @@ pub fn for_post(c: &Conn, post_id: &str, include_deleted: bool) -> Result<Vec<Fi
             " FROM file_info WHERE post_id = ?1 ORDER BY create_at, id"
         )
     } else {
-        concat!(
-            "SELECT ",
-            cols!(),
-            " FROM file_info WHERE post_id = ?1 AND delete_at = 0 ORDER BY create_at, id"
-        )
+        LIVE_FOR_POST
     };
     let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query_map([post_id], from_row)?;

@@ -317,6 +317,14 @@ fn props_text(props: &serde_json::Map<String, serde_json::Value>) -> String {
     serde_json::to_string(props).unwrap_or_else(|_| "{}".into())
 }
 
+/// Sets a post's `file_ids` (the files an import attached to it).
+pub fn set_file_ids(c: &Conn, post_id: &str, ids: &[String]) -> Result<()> {
+    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached("UPDATE posts SET file_ids = ?2 WHERE id = ?1")?
+        .execute(params![post_id, json])?;
+    Ok(())
+}
+
 /// Overwrites what an import line says about an existing post.
 pub fn update_post(c: &Conn, p: &Post) -> Result<()> {
     c.prepare_cached(

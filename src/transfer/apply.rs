@@ -3,6 +3,7 @@
 //! or created. Then the manifest (`perch-integrations.json`), and the counters of the threads
 //! and channels that got posts.
 
+use super::attach::{Attacher, Owner};
 use super::format::*;
 use super::import::{lower, Count, Report};
 use super::manifest::Manifest;
@@ -31,6 +32,7 @@ fn api(e: crate::error::ApiError) -> Problem {
 pub(super) struct Applier<'a> {
     c: &'a Conn,
     report: &'a mut Report,
+    attacher: &'a mut Attacher,
     now: i64,
     hashes: HashMap<String, String>,
     team_ids: HashMap<String, String>,
@@ -52,6 +54,7 @@ impl<'a> Applier<'a> {
         c: &'a Conn,
         hashes: HashMap<String, String>,
         report: &'a mut Report,
+        attacher: &'a mut Attacher,
     ) -> Result<Applier<'a>, StoreError> {
         let marker = sql::max_post_id(c)?;
         // If an existing id is not older than a fresh one, ids cannot tell old from new: then
@@ -60,6 +63,7 @@ impl<'a> Applier<'a> {
         Ok(Applier {
             c,
             report,
+            attacher,
             now: now_ms(),
             hashes,
             team_ids: HashMap::new(),
@@ -616,7 +620,16 @@ impl<'a> Applier<'a> {
         } else {
             |r| &mut r.posts
         };
+        let author = root.user_id.clone();
         let root_id = self.put_post(root, count)?;
+        let owner = Owner {
+            id: &root_id,
+            channel_id: &channel_id,
+            user_id: &author,
+            create_at: at,
+        };
+        self.attacher
+            .attach(self.c, &owner, line.attachments.as_deref(), self.report)?;
         self.flag(&root_id, line.flagged_by.as_deref())?;
         self.react(&root_id, &channel_id, line.reactions.as_deref())?;
         let replies = line.replies.unwrap_or_default();
@@ -637,7 +650,16 @@ impl<'a> Applier<'a> {
                 props: r.props.clone().unwrap_or_default(),
                 ..Default::default()
             };
+            let author = reply.user_id.clone();
             let id = self.put_post(reply, |r| &mut r.replies)?;
+            let owner = Owner {
+                id: &id,
+                channel_id: &channel_id,
+                user_id: &author,
+                create_at: r_at,
+            };
+            self.attacher
+                .attach(self.c, &owner, r.attachments.as_deref(), self.report)?;
             self.flag(&id, r.flagged_by.as_deref())?;
             self.react(&id, &channel_id, r.reactions.as_deref())?;
         }

@@ -127,6 +127,14 @@ impl Source {
         }
     }
 
+    /// The zip itself, to read attached files from (`None` for a bare JSONL).
+    pub fn archive(&self) -> Result<Option<zip::ZipArchive<File>>, String> {
+        match self {
+            Source::Zip { path, .. } => open_zip(path).map(Some),
+            Source::Jsonl(_) => Ok(None),
+        }
+    }
+
     /// Whether a file the JSONL names (`data/<path>`) is in the archive.
     pub fn has_file(&self, path: &str) -> bool {
         match self {

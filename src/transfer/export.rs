@@ -33,7 +33,11 @@ pub struct Summary {
     pub direct_channels: usize,
     pub direct_posts: usize,
     pub hooks_and_commands: usize,
+    /// Attached files written under `data/`.
+    pub attachments: usize,
     pub warnings: Vec<String>,
+    /// The attached files to copy into the zip, as paths under the file store.
+    files: Vec<String>,
 }
 
 /// Why an export failed.
@@ -81,9 +85,10 @@ impl Options {
     }
 }
 
-/// Writes the export of the database at `db` to `to` (first under a temporary name beside it,
-/// renamed when complete, so `to` is never a partial archive).
-pub fn export(db: &Path, to: &Path, opts: Options) -> Result<Summary, Failure> {
+/// Writes the export of the database at `db`, with the attached files found under `files`
+/// (`FileSettings.Directory`), to `to` (first under a temporary name beside it, renamed when
+/// complete, so `to` is never a partial archive).
+pub fn export(db: &Path, files: &Path, to: &Path, opts: Options) -> Result<Summary, Failure> {
     if !db.exists() {
         return Err(Failure(format!("there is no database at {}", db.display())));
     }
@@ -101,7 +106,7 @@ pub fn export(db: &Path, to: &Path, opts: Options) -> Result<Summary, Failure> {
     let partial = to.with_file_name(format!(".{name}.partial"));
     let result = (|| {
         let mut zip = Writer::create(&partial)?;
-        let summary = write_all(&snap, &mut zip, opts)?;
+        let summary = write_all(&snap, files, &mut zip, opts)?;
         zip.finish()?;
         std::fs::rename(&partial, to)?;
         Ok(summary)
@@ -143,7 +148,12 @@ fn some(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn write_all(snap: &Snapshot, zip: &mut Writer, opts: Options) -> Result<Summary, Failure> {
+fn write_all(
+    snap: &Snapshot,
+    files: &Path,
+    zip: &mut Writer,
+    opts: Options,
+) -> Result<Summary, Failure> {
     let mut sum = Summary::default();
     let users = snap.users()?;
     let mut names = Names {
@@ -305,7 +315,7 @@ fn write_all(snap: &Snapshot, zip: &mut Writer, opts: Options) -> Result<Summary
             continue;
         };
         let target = Target::Team { team, channel };
-        left_out += write_posts(snap, &names, c, &target, &mut out, &mut sum)?;
+        left_out += write_posts(snap, &names, c, &target, files, &mut out, &mut sum)?;
     }
     let directs = direct_channels(snap, &names, &members, &mut sum)?;
     for (c, member_names) in &directs {
@@ -332,7 +342,7 @@ fn write_all(snap: &Snapshot, zip: &mut Writer, opts: Options) -> Result<Summary
     }
     for (c, member_names) in &directs {
         let target = Target::Direct(member_names.clone());
-        left_out += write_posts(snap, &names, c, &target, &mut out, &mut sum)?;
+        left_out += write_posts(snap, &names, c, &target, files, &mut out, &mut sum)?;
     }
     if left_out > 0 {
         sum.warnings.push(format!(
@@ -341,6 +351,7 @@ fn write_all(snap: &Snapshot, zip: &mut Writer, opts: Options) -> Result<Summary
     }
     out.flush()?;
     drop(out);
+    copy_files(files, zip, &mut sum)?;
     let manifest = manifest::build(snap, &names, &members, &bots, &users, now, &mut sum)?;
     let m = zip.start(MANIFEST)?;
     serde_json::to_writer_pretty(&mut *m, &manifest)?;
@@ -617,6 +628,7 @@ fn write_posts(
     names: &Names,
     channel: &Channel,
     target: &Target,
+    files: &Path,
     out: &mut dyn Write,
     sum: &mut Summary,
 ) -> Result<usize, Failure> {
@@ -630,6 +642,7 @@ fn write_posts(
         let at = roots.take(root.create_at, 1, &root.message);
         let mut thread = Unique::new();
         let mut replies = Vec::new();
+        let mut attached = Vec::new();
         for r in snap.replies(&root.id)? {
             let Some(user) = names.user(&r.user_id) else {
                 left_out += 1;
@@ -647,7 +660,7 @@ fn write_posts(
                 is_pinned: r.is_pinned.then_some(true),
                 flagged_by: flagged(names, &r.id, target),
                 reactions: r_reactions,
-                attachments: None,
+                attachments: attachments(snap, files, &r, &mut attached, sum)?,
             });
         }
         let (team, channel_name, channel_members) = match target {
@@ -669,7 +682,7 @@ fn write_posts(
             flagged_by: flagged(names, &root.id, target),
             reactions: reactions(snap, names, &root.id, at)?,
             replies: (!replies.is_empty()).then_some(replies),
-            attachments: None,
+            attachments: attachments(snap, files, &root, &mut attached, sum)?,
             thread_followers: None,
         };
         let direct = matches!(target, Target::Direct(_));
@@ -694,9 +707,57 @@ fn write_posts(
             sum.posts += 1;
         }
         sum.replies += n_replies;
+        sum.attachments += attached.len();
+        sum.files.append(&mut attached);
         write_line(out, &l)
     })?;
     Ok(left_out)
+}
+
+/// A post's live files that are in the store, as `attachments` (their paths under `data/`,
+/// which are where they are in the store, as in Mattermost's own export); each is added to
+/// `attached`. One missing from the store is left out with a warning.
+fn attachments(
+    snap: &Snapshot,
+    files: &Path,
+    post: &Post,
+    attached: &mut Vec<String>,
+    sum: &mut Summary,
+) -> Result<Option<Vec<Attachment>>, Failure> {
+    if post.file_ids.is_empty() {
+        return Ok(None);
+    }
+    let mut list = Vec::new();
+    for f in snap.post_files(&post.id)? {
+        if !crate::transfer::archive::is_safe_path(&f.path) || !files.join(&f.path).is_file() {
+            sum.warnings.push(format!(
+                "file {} ({}) of post {}: not in the file store: left out",
+                f.id, f.name, post.id
+            ));
+            continue;
+        }
+        attached.push(f.path.clone());
+        list.push(Attachment { path: Some(f.path) });
+    }
+    Ok((!list.is_empty()).then_some(list))
+}
+
+/// Copies the attached files into the zip under `data/`, after the JSONL. A file that
+/// cannot be read any more is reported (the importer leaves such an attachment out).
+fn copy_files(files: &Path, zip: &mut Writer, sum: &mut Summary) -> Result<(), Failure> {
+    for path in std::mem::take(&mut sum.files) {
+        let mut f = match std::fs::File::open(files.join(&path)) {
+            Ok(f) => f,
+            Err(e) => {
+                sum.warnings
+                    .push(format!("file {path}: cannot be read ({e}): not in the zip"));
+                continue;
+            }
+        };
+        let w = zip.start(&format!("data/{path}"))?;
+        std::io::copy(&mut f, w)?;
+    }
+    Ok(())
 }
 
 /// A post's reactions by users that are in the file, never older than the post as written

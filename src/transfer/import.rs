@@ -14,6 +14,7 @@
 
 use super::apply::Applier;
 use super::archive::{Next, Source};
+use super::attach::Attacher;
 use super::format::{Line, PostLine, UserLine};
 use super::manifest::Manifest;
 use super::validate::{self, Problem};
@@ -76,6 +77,8 @@ pub struct Report {
     pub direct_posts: Count,
     /// Reactions added (a second run adds none).
     pub reactions: usize,
+    /// Attached files stored (with `--dry-run`: found in the zip).
+    pub files: usize,
     /// Hooks, commands, tokens and password hashes restored from the manifest.
     pub manifest_items: usize,
     /// Imported accounts that have no password: they cannot log in until one is set.
@@ -155,10 +158,11 @@ pub fn run(config: &Config, path: &Path, dry_run: bool) -> Result<Report, Failur
     report.lines = check.lines;
     let hashes = std::mem::take(&mut check.hashes);
     drop(check);
+    let mut attacher = Attacher::new(&source, config, dry_run).map_err(Failure::Other)?;
     db.begin()
         .map_err(|e| Failure::Other(format!("database: {e}")))?;
     let applied = (|| {
-        let mut apply = Applier::new(db.conn(), hashes, &mut report)
+        let mut apply = Applier::new(db.conn(), hashes, &mut report, &mut attacher)
             .map_err(|e| Failure::Other(format!("database: {e}")))?;
         source.with_lines(Failure::Other, |lines| loop {
             match lines.next_line() {
@@ -181,14 +185,16 @@ pub fn run(config: &Config, path: &Path, dry_run: bool) -> Result<Report, Failur
             .map_err(|e| Failure::Other(format!("database: {e}")))
     })();
     match applied {
-        Ok(()) if !dry_run => db
-            .commit()
-            .map_err(|e| Failure::Other(format!("database: {e}")))?,
+        Ok(()) if !dry_run => db.commit().map_err(|e| {
+            attacher.discard();
+            Failure::Other(format!("database: {e}"))
+        })?,
         Ok(()) => db
             .rollback()
             .map_err(|e| Failure::Other(format!("database: {e}")))?,
         Err(e) => {
             let _ = db.rollback();
+            attacher.discard();
             return Err(e);
         }
     }
@@ -477,15 +483,6 @@ impl<'a> Checker<'a> {
     /// What the import will leave out of a post line (reported, not fatal).
     fn notes_for(&mut self, p: &PostLine) {
         let replies = p.replies.as_deref().unwrap_or(&[]);
-        let files = p.attachments.as_ref().map_or(0, Vec::len)
-            + replies
-                .iter()
-                .map(|r| r.attachments.as_ref().map_or(0, Vec::len))
-                .sum::<usize>();
-        self.report.note_n(
-            "attached files skipped (this Perch has no file storage)",
-            files,
-        );
         if p.thread_followers.as_ref().is_some_and(|f| !f.is_empty()) {
             self.report
                 .note("thread followers skipped (Perch keeps no thread memberships)");

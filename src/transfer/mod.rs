@@ -7,12 +7,14 @@
 //!   `archive.rs`: the zip or JSONL container, streamed line by line;
 //! - `export.rs`: one snapshot → the archive; `manifest.rs`: the integrations file;
 //! - `import.rs`: pass 1 (check every line) and the driver; `apply.rs`: pass 2 (write, one
-//!   transaction); `restore.rs`: the manifest's part of pass 2.
+//!   transaction); `attach.rs`: the posts' attached files; `restore.rs`: the manifest's part
+//!   of pass 2.
 //!
 //! SQL lives in `store/export.rs` and `store/import.rs`.
 
 pub mod apply;
 pub mod archive;
+mod attach;
 pub mod export;
 pub mod format;
 pub mod import;

@@ -32,6 +32,7 @@ mod system;
 mod teams;
 mod tokens;
 mod transfer;
+mod transfer_attachments;
 mod transfer_files;
 mod users;
 mod web;

@@ -1,0 +1,129 @@
+//! Attached files in an import, as Mattermost's importer takes them: each `attachments[].path`
+//! of a post or reply is read from the zip's `data/` folder and stored as if the post's author
+//! had uploaded it to the post's channel at the post's time; the file's row is written in the
+//! import's transaction and the post lists it in `file_ids`. A file missing from the zip or
+//! refused (too large, a bad name, an image over the resolution limit) is left out and
+//! reported, the post is still imported. A post that has files already keeps them, so a second
+//! run adds none. Files stored by an import that does not commit are removed again.
+
+use super::archive::Source;
+use super::format::Attachment;
+use super::import::Report;
+use super::validate::Problem;
+use crate::config::Config;
+use crate::files::{self, Files, Incoming};
+use crate::model::file_info::FileInfo;
+use crate::store::{self, import as sql, Conn};
+use std::fs::File;
+
+/// The post a list of attachments belongs to.
+pub(super) struct Owner<'a> {
+    pub id: &'a str,
+    pub channel_id: &'a str,
+    pub user_id: &'a str,
+    pub create_at: i64,
+}
+
+/// Where an import's files come from and go to.
+pub(super) struct Attacher {
+    archive: Option<zip::ZipArchive<File>>,
+    files: Files,
+    dry_run: bool,
+    /// Files this import stored (removed again when it does not commit).
+    placed: Vec<FileInfo>,
+}
+
+impl Attacher {
+    pub(super) fn new(source: &Source, config: &Config, dry_run: bool) -> Result<Attacher, String> {
+        Ok(Attacher {
+            archive: source.archive()?,
+            files: Files::new(config),
+            dry_run,
+            placed: Vec::new(),
+        })
+    }
+
+    /// Stores the files of one post and attaches them to it.
+    pub(super) fn attach(
+        &mut self,
+        c: &Conn,
+        post: &Owner,
+        list: Option<&[Attachment]>,
+        report: &mut Report,
+    ) -> Result<(), Problem> {
+        let list = match list {
+            Some(l) if !l.is_empty() => l,
+            _ => return Ok(()),
+        };
+        let have = store::files::for_post(c, post.id, false).map_err(db)?;
+        if !have.is_empty() {
+            report.note_n(
+                "attached files kept: the post has its files already",
+                list.len(),
+            );
+            return Ok(());
+        }
+        let Some(archive) = self.archive.as_mut() else {
+            report.note_n(
+                "attached files skipped: a bare JSONL carries no files",
+                list.len(),
+            );
+            return Ok(());
+        };
+        let mut ids = Vec::new();
+        for a in list {
+            let path = a.path.as_deref().unwrap_or("").trim_start_matches('/');
+            let Ok(mut entry) = archive.by_name(&format!("data/{path}")) else {
+                report.note("attached files missing from the zip: left out");
+                continue;
+            };
+            if self.dry_run {
+                report.files += 1;
+                continue;
+            }
+            let to = Incoming {
+                channel_id: post.channel_id,
+                creator_id: post.user_id,
+                raw_name: path,
+            };
+            let mut info =
+                match self
+                    .files
+                    .receive(to, files::Source::Stream(&mut entry), post.create_at)
+                {
+                    Ok(placed) => placed.info,
+                    Err(e) if e.status < 500 => {
+                        report.note(format!("attached files refused ({}): left out", e.id));
+                        continue;
+                    }
+                    Err(e) => {
+                        return Err(Problem::new(
+                            "app.import.attachment.file_upload.error",
+                            format!(
+                                "storing {path}: {}",
+                                e.cause.as_deref().unwrap_or(&e.message)
+                            ),
+                        ))
+                    }
+                };
+            info.post_id = post.id.to_string();
+            self.placed.push(info.clone());
+            store::files::insert(c, &info, !info.thumbnail_path.is_empty()).map_err(db)?;
+            ids.push(info.id);
+            report.files += 1;
+        }
+        if !ids.is_empty() {
+            sql::set_file_ids(c, post.id, &ids).map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the files this import stored: its transaction did not commit.
+    pub(super) fn discard(&self) {
+        self.files.discard_infos(&self.placed);
+    }
+}
+
+fn db(e: store::StoreError) -> Problem {
+    Problem::new("app.import.bulk_import.db.error", format!("database: {e}"))
+}
