@@ -1,4 +1,8 @@
-//! Attached files in an import, as Mattermost's importer takes them: each `attachments[].path`
+//! Attached files both ways. An export names each post's live files in its `attachments` (the
+//! path each has in the file store, under `data/` in the zip, as Mattermost's own exports lay
+//! them out) and copies them into the zip after the JSONL.
+//!
+//! An import takes them as Mattermost's importer does: each `attachments[].path`
 //! of a post or reply is read from the zip's `data/` folder and stored as if the post's author
 //! had uploaded it to the post's channel at the post's time; the file's row is written in the
 //! import's transaction and the post lists it in `file_ids`. A file missing from the zip or
@@ -6,15 +10,19 @@
 //! reported, the post is still imported. A post that has files already keeps them, so a second
 //! run adds none. Files stored by an import that does not commit are removed again.
 
-use super::archive::Source;
+use super::archive::{Source, Writer};
+use super::export::{Failure, Summary};
 use super::format::Attachment;
 use super::import::Report;
 use super::validate::Problem;
 use crate::config::Config;
 use crate::files::{self, Files, Incoming};
 use crate::model::file_info::FileInfo;
+use crate::model::post::Post;
+use crate::store::export::Snapshot;
 use crate::store::{self, import as sql, Conn};
 use std::fs::File;
+use std::path::Path;
 
 /// The post a list of attachments belongs to.
 pub(super) struct Owner<'a> {
@@ -122,6 +130,52 @@ impl Attacher {
     pub(super) fn discard(&self) {
         self.files.discard_infos(&self.placed);
     }
+}
+
+/// A post's live files that are in the store, as `attachments` (their paths under `data/`,
+/// which are where they are in the store, as in Mattermost's own export); each is added to
+/// `attached`. One missing from the store is left out with a warning.
+pub(super) fn attachments(
+    snap: &Snapshot,
+    files: &Path,
+    post: &Post,
+    attached: &mut Vec<String>,
+    sum: &mut Summary,
+) -> Result<Option<Vec<Attachment>>, Failure> {
+    if post.file_ids.is_empty() {
+        return Ok(None);
+    }
+    let mut list = Vec::new();
+    for f in snap.post_files(&post.id)? {
+        if !crate::transfer::archive::is_safe_path(&f.path) || !files.join(&f.path).is_file() {
+            sum.warnings.push(format!(
+                "file {} ({}) of post {}: not in the file store: left out",
+                f.id, f.name, post.id
+            ));
+            continue;
+        }
+        attached.push(f.path.clone());
+        list.push(Attachment { path: Some(f.path) });
+    }
+    Ok((!list.is_empty()).then_some(list))
+}
+
+/// Copies the attached files into the zip under `data/`, after the JSONL. A file that
+/// cannot be read any more is reported (the importer leaves such an attachment out).
+pub(super) fn copy_files(files: &Path, zip: &mut Writer, sum: &mut Summary) -> Result<(), Failure> {
+    for path in std::mem::take(&mut sum.files) {
+        let mut f = match std::fs::File::open(files.join(&path)) {
+            Ok(f) => f,
+            Err(e) => {
+                sum.warnings
+                    .push(format!("file {path}: cannot be read ({e}): not in the zip"));
+                continue;
+            }
+        };
+        let w = zip.start(&format!("data/{path}"))?;
+        std::io::copy(&mut f, w)?;
+    }
+    Ok(())
 }
 
 fn db(e: store::StoreError) -> Problem {

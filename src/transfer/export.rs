@@ -7,6 +7,7 @@
 //! and reported, never written and never dropped silently.
 
 use super::archive::{Writer, JSONL, MANIFEST};
+use super::attach;
 use super::format::*;
 use super::manifest;
 use super::validate;
@@ -37,7 +38,7 @@ pub struct Summary {
     pub attachments: usize,
     pub warnings: Vec<String>,
     /// The attached files to copy into the zip, as paths under the file store.
-    files: Vec<String>,
+    pub(super) files: Vec<String>,
 }
 
 /// Why an export failed.
@@ -351,7 +352,7 @@ fn write_all(
     }
     out.flush()?;
     drop(out);
-    copy_files(files, zip, &mut sum)?;
+    attach::copy_files(files, zip, &mut sum)?;
     let manifest = manifest::build(snap, &names, &members, &bots, &users, now, &mut sum)?;
     let m = zip.start(MANIFEST)?;
     serde_json::to_writer_pretty(&mut *m, &manifest)?;
@@ -660,7 +661,7 @@ fn write_posts(
                 is_pinned: r.is_pinned.then_some(true),
                 flagged_by: flagged(names, &r.id, target),
                 reactions: r_reactions,
-                attachments: attachments(snap, files, &r, &mut attached, sum)?,
+                attachments: attach::attachments(snap, files, &r, &mut attached, sum)?,
             });
         }
         let (team, channel_name, channel_members) = match target {
@@ -682,7 +683,7 @@ fn write_posts(
             flagged_by: flagged(names, &root.id, target),
             reactions: reactions(snap, names, &root.id, at)?,
             replies: (!replies.is_empty()).then_some(replies),
-            attachments: attachments(snap, files, &root, &mut attached, sum)?,
+            attachments: attach::attachments(snap, files, &root, &mut attached, sum)?,
             thread_followers: None,
         };
         let direct = matches!(target, Target::Direct(_));
@@ -712,52 +713,6 @@ fn write_posts(
         write_line(out, &l)
     })?;
     Ok(left_out)
-}
-
-/// A post's live files that are in the store, as `attachments` (their paths under `data/`,
-/// which are where they are in the store, as in Mattermost's own export); each is added to
-/// `attached`. One missing from the store is left out with a warning.
-fn attachments(
-    snap: &Snapshot,
-    files: &Path,
-    post: &Post,
-    attached: &mut Vec<String>,
-    sum: &mut Summary,
-) -> Result<Option<Vec<Attachment>>, Failure> {
-    if post.file_ids.is_empty() {
-        return Ok(None);
-    }
-    let mut list = Vec::new();
-    for f in snap.post_files(&post.id)? {
-        if !crate::transfer::archive::is_safe_path(&f.path) || !files.join(&f.path).is_file() {
-            sum.warnings.push(format!(
-                "file {} ({}) of post {}: not in the file store: left out",
-                f.id, f.name, post.id
-            ));
-            continue;
-        }
-        attached.push(f.path.clone());
-        list.push(Attachment { path: Some(f.path) });
-    }
-    Ok((!list.is_empty()).then_some(list))
-}
-
-/// Copies the attached files into the zip under `data/`, after the JSONL. A file that
-/// cannot be read any more is reported (the importer leaves such an attachment out).
-fn copy_files(files: &Path, zip: &mut Writer, sum: &mut Summary) -> Result<(), Failure> {
-    for path in std::mem::take(&mut sum.files) {
-        let mut f = match std::fs::File::open(files.join(&path)) {
-            Ok(f) => f,
-            Err(e) => {
-                sum.warnings
-                    .push(format!("file {path}: cannot be read ({e}): not in the zip"));
-                continue;
-            }
-        };
-        let w = zip.start(&format!("data/{path}"))?;
-        std::io::copy(&mut f, w)?;
-    }
-    Ok(())
 }
 
 /// A post's reactions by users that are in the file, never older than the post as written

@@ -215,7 +215,7 @@ fn the_same_sample_in_a_zip_with_files() {
     let data = TempDir::new();
     let out = ok(&perch(&data.0, &["import", zip.to_str().unwrap()]));
     assert!(out.contains("posts: 6 created"), "{out}");
-    assert!(out.contains("1 × attached files skipped"), "{out}");
+    assert!(out.contains("attached files: 1 stored"), "{out}");
 }
 
 /// Imports `text` into `dir` and returns stderr, asserting the exit status 1.
