@@ -214,15 +214,25 @@ function field(el, k) {
     return finish(h('div', { class: 'field' }, h('span', { class: 'label', id: `${id}-label` }, label, optional ? h('span', { class: 'muted' }, ' (optional)') : null), group), group.querySelector('input') || group);
   }
   if (type === 'select') {
-    input = h('select', { id, 'aria-describedby': describe });
-    input.append(h('option', { value: '' }, str(el.placeholder) || 'Select an option'));
+    // A multiselect sends the list of values chosen (its default: values separated by commas).
+    const multi = !!el.multiselect;
+    input = h('select', { id, 'aria-describedby': describe, multiple: multi });
+    if (!multi) input.append(h('option', { value: '' }, str(el.placeholder) || 'Select an option'));
+    const wanted = multi ? str(el.default).split(',').map((v) => v.trim()).filter(Boolean) : [str(el.default)];
     const fill = (options) => {
-      for (const o of options) input.append(h('option', { value: o.value }, o.text));
-      if (str(el.default) && options.some((o) => o.value === str(el.default))) input.value = str(el.default);
+      for (const o of options) {
+        const opt = h('option', { value: o.value }, o.text);
+        if (wanted.includes(o.value)) opt.selected = true;
+        input.append(opt);
+      }
     };
     if (el.data_source === 'users' || el.data_source === 'channels') choices(el.data_source).then(fill).catch(() => {});
     else fill((Array.isArray(el.options) ? el.options : []).filter((o) => o && typeof o === 'object').map((o) => ({ text: str(o.text), value: str(o.value) })));
-    read = () => (input.value ? [input.value, ''] : [undefined, optional ? '' : 'This field is required.']);
+    read = () => {
+      const values = [...input.selectedOptions].map((o) => o.value).filter(Boolean);
+      if (!values.length) return [undefined, optional ? '' : 'This field is required.'];
+      return [multi ? values : values[0], ''];
+    };
   } else {
     const sub = str(el.subtype);
     if (type === 'textarea') input = h('textarea', { id, rows: 4, 'aria-describedby': describe });

@@ -101,6 +101,7 @@ const DIALOG = {
     { display_name: 'Environment', name: 'env', type: 'select', options: [{ text: 'Staging', value: 'staging' }, { text: 'Production', value: 'prod' }] },
     { display_name: 'Approver', name: 'approver', type: 'select', data_source: 'users' },
     { display_name: 'Announce in', name: 'announce', type: 'select', data_source: 'channels', optional: true },
+    { display_name: 'Regions', name: 'regions', type: 'select', multiselect: true, default: 'eu', options: [{ text: 'Europe', value: 'eu' }, { text: 'America', value: 'us' }, { text: 'Asia', value: 'ap' }] },
     { display_name: 'Strategy', name: 'strategy', type: 'radio', options: [{ text: 'Rolling', value: 'rolling' }, { text: 'All at once', value: 'all' }], default: 'rolling' },
     { display_name: 'Confirm', name: 'confirm', type: 'bool', placeholder: 'I have checked the change log' },
   ],
@@ -238,6 +239,8 @@ try {
   if (!envCall || envCall.body.context.selected_option !== 'prod' || envCall.body.user_name !== 'admin' || envCall.body.post_id !== postId) fail(`menu call: ${JSON.stringify(envCall)}`);
   const bobSees = await rest('GET', `/posts/${postId}`, bobToken);
   if (bobSees.message !== 'Deploy build 42 to prod? :rocket:') fail(`bob sees ${bobSees.message}`);
+  const thumbs = await page.$eval(`${sel} .att-text`, (t) => [...t.querySelectorAll('.emoji')].map((e) => e.textContent).join(''));
+  if (thumbs !== '👍') fail(`emoji in the attachment's text: ${thumbs}`);
   const rocket = await page.$eval(`${sel} .post-message`, (m) => m.textContent);
   if (!rocket.includes('🚀')) fail(`emoji in the updated post: ${rocket}`);
 
@@ -296,6 +299,7 @@ try {
   await (await page.$(aria('combobox', 'Environment'))).select('prod');
   await (await page.$(aria('combobox', 'Approver'))).select(bob.id);
   await (await page.$(aria('combobox', 'Announce in (optional)'))).select(ops.id);
+  await (await page.$(aria('listbox', 'Regions'))).select('eu', 'ap');
   await page.click('::-p-aria(All at once)');
   await page.click('::-p-aria(I have checked the change log)');
   await page.click(`dialog ${aria('button', 'Deploy')}`);
@@ -310,7 +314,7 @@ try {
   const subs = callsTo('/dialog');
   if (subs.length !== 2) fail(`submissions: ${JSON.stringify(subs)}`);
   const s = subs[1].body;
-  const want = { version: '1.2.3', replicas: 5, notes: 'hotfix for the login page', env: 'prod', approver: bob.id, announce: ops.id, strategy: 'all', confirm: true };
+  const want = { version: '1.2.3', replicas: 5, notes: 'hotfix for the login page', env: 'prod', approver: bob.id, announce: ops.id, regions: ['eu', 'ap'], strategy: 'all', confirm: true };
   if (JSON.stringify(s.submission, Object.keys(want).sort()) !== JSON.stringify(want, Object.keys(want).sort())) fail(`submission: ${JSON.stringify(s)}`);
   if (s.callback_id !== 'deploy-form' || s.state !== 'build-42' || s.channel_id !== town.id || s.team_id !== team.id || s.cancelled !== false || s.user_id !== (await rest('GET', '/users/me', admin)).id) fail(`submission: ${JSON.stringify(s)}`);
 
