@@ -21,7 +21,7 @@ export function actionRow(list, p) {
   const row = h('div', { class: 'att-actions' });
   const error = h('p', { class: 'att-error', role: 'alert', hidden: true });
   const controls = [];
-  const run = async (act, selected) => {
+  const run = async (act, selected, control) => {
     error.hidden = true;
     controls.forEach((c) => { c.disabled = true; });
     try {
@@ -29,6 +29,8 @@ export function actionRow(list, p) {
     } catch (e) {
       error.textContent = `${str(act.name) || 'The action'} failed: ${e.message}`;
       error.hidden = false;
+      // A menu goes back to its placeholder, so the same choice can be tried again.
+      if (control.tagName === 'SELECT') control.value = '';
     } finally {
       controls.forEach((c) => { c.disabled = !!c.dataset.off; });
     }
@@ -49,7 +51,7 @@ function button(act, run) {
     type: 'button',
     class: `action-btn ${STYLES.includes(style) ? style : 'default'}`,
     title: str(act.tooltip) || null,
-    onclick: () => run(act, ''),
+    onclick: (ev) => run(act, '', ev.currentTarget),
   }, str(act.name));
   if (/^#[0-9a-f]{6}$/i.test(style)) { b.style.color = style; b.style.borderColor = style; }
   return b;
@@ -71,7 +73,7 @@ function menu(act, run) {
     fill((Array.isArray(act.options) ? act.options : []).filter((o) => o && typeof o === 'object')
       .map((o) => ({ text: str(o.text), value: str(o.value) })));
   }
-  sel.addEventListener('change', () => { if (sel.value) run(act, sel.value); });
+  sel.addEventListener('change', () => { if (sel.value) run(act, sel.value, sel); });
   return sel;
 }
 

@@ -185,6 +185,7 @@ try {
           { id: 'env', name: 'Environment', type: 'select', options: [{ text: 'Staging', value: 'staging' }, { text: 'Production', value: 'prod' }], integration: { url: `${receiver}/env`, context: { build: 42 } } },
           { id: 'reviewer', name: 'Reviewer', type: 'select', data_source: 'users', integration: { url: `${receiver}/reviewer` } },
           { id: 'announce', name: 'Announce in', type: 'select', data_source: 'channels', integration: { url: `${receiver}/channel` } },
+          { id: 'priority', name: 'Priority', type: 'select', options: [{ text: 'High', value: 'high' }], integration: { url: `${receiver}/broken` } },
           { id: 'later', name: 'Later', disabled: true, integration: { url: `${receiver}/approve` } },
         ],
       }],
@@ -229,6 +230,11 @@ try {
   const why = await page.$eval(`${sel} .att-error`, (e) => e.textContent);
   if (!why.startsWith('Break failed:')) fail(`error shown: ${why}`);
   await shot('interactive-02-error', await page.$(sel));
+  // A failing menu shows its error too and goes back to its placeholder.
+  expectedErrors = 1;
+  await page.select(`${sel} select[aria-label="Priority"]`, 'high');
+  await page.waitForFunction((s) => document.querySelector(`${s} .att-error`).textContent.startsWith('Priority failed:'), {}, sel);
+  if (await page.$eval(`${sel} select[aria-label="Priority"]`, (m) => m.value) !== '') fail('the failed menu kept its choice');
 
   // The static menu: the integration gets the choice, the post is updated for everyone, and
   // the clicker alone sees the ephemeral answer.
