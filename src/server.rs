@@ -90,6 +90,13 @@ impl Running {
         self.stop_background();
     }
 
+    /// A handle that announces live configuration changes to the sockets.
+    pub fn config_announcer(&self) -> ConfigAnnouncer {
+        ConfigAnnouncer {
+            app: Arc::downgrade(&self.app),
+        }
+    }
+
     /// A handle that stops the server from another thread (signal handling).
     pub fn stopper(&self) -> Stopper {
         Stopper {
@@ -104,6 +111,29 @@ impl Drop for Running {
     fn drop(&mut self) {
         if !self.workers.is_empty() || !self.background.is_empty() {
             self.stop();
+        }
+    }
+}
+
+/// Announces, from the thread that applied them, that the running settings changed.
+pub struct ConfigAnnouncer {
+    /// Weak, so a watcher that outlives the server keeps nothing of it alive.
+    app: std::sync::Weak<App>,
+}
+
+impl ConfigAnnouncer {
+    /// Sends `config_changed` with the client config to every connected socket, as Mattermost
+    /// does after any change of its configuration.
+    pub fn announce(&self) {
+        let Some(app) = self.app.upgrade() else {
+            return;
+        };
+        match app.store.reader() {
+            Ok(db) => {
+                let config = crate::api::client_config(&app, &db);
+                app.ws.publish(crate::ws::events::config_changed(config));
+            }
+            Err(e) => log::warn!("config_changed not sent: {e}"),
         }
     }
 }

@@ -16,6 +16,7 @@ mod actions;
 mod avatars;
 mod bots;
 mod categories;
+mod channel_privacy;
 pub(crate) mod channels;
 mod commands;
 mod config;
@@ -123,6 +124,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Delete, "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::remove_member(c, s, p[0], p[1])),
     (Put,    "/teams/{tid}/members/{uid}/roles",      |c, s, r, p| teams::update_member_roles(c, s, r, p[0], p[1])),
     (Get,    "/teams/{tid}",                          |c, s, _, p| teams::get(c, s, p[0])),
+    (Put,    "/teams/{tid}",                          |c, s, r, p| teams::update(c, s, r, p[0])),
+    (Put,    "/teams/{tid}/patch",                    |c, s, r, p| teams::patch(c, s, r, p[0])),
     // channels
     (Post,   "/channels",                             |c, s, r, _| channels::create(c, s, r)),
     (Post,   "/channels/direct",                      |c, s, r, _| channels::create_direct(c, s, r)),
@@ -135,6 +138,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::get_member(c, s, p[0], p[1])),
     (Delete, "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::remove_member(c, s, p[0], p[1])),
     (Put,    "/channels/{cid}/members/{uid}/roles",   |c, s, r, p| channels::update_member_roles(c, s, r, p[0], p[1])),
+    (Post,   "/channels/{cid}/convert",               |c, s, _, p| channel_privacy::convert(c, s, p[0])),
+    (Put,    "/channels/{cid}/privacy",               |c, s, r, p| channel_privacy::update(c, s, r, p[0])),
     (Put,    "/channels/{cid}/patch",                 |c, s, r, p| channels::patch(c, s, r, p[0])),
     (Get,    "/channels/{cid}",                       |c, s, _, p| channels::get(c, s, p[0])),
     (Delete, "/channels/{cid}",                       |c, s, _, p| channels::delete(c, s, p[0])),
@@ -200,12 +205,17 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Delete, "/hooks/incoming/{hid}",                 |c, s, _, p| incoming_hooks::delete(c, s, p[0])),
 ];
 
-/// Dispatches one `/api/v4/...` request.
+/// The flat client config (for `config_changed`, announced by `server`).
+pub fn client_config(app: &crate::app::App, db: &crate::store::Reader) -> serde_json::Value {
+    system::client_config_map(app, db)
+}
+
 /// `GET /files/{file_id}/public?h=…`, the one file route outside `/api/v4` (no session).
 pub fn public_file(ctx: &Ctx, req: &Req, file_id: &str) -> Result<Resp, ApiError> {
     files::public(ctx, req, file_id)
 }
 
+/// Dispatches one `/api/v4/...` request.
 pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
     let owned = req.segments_after("/api/v4");
     let seg: Vec<&str> = owned.iter().map(String::as_str).collect();

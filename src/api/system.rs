@@ -1,12 +1,13 @@
 //! System endpoints clients call at start-up (mattermost `api4/system.go`, `config.go`,
 //! `license.go`): ping, the client config and the client license.
 
-use crate::app::Ctx;
+use crate::app::{App, Ctx};
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::post::MAX_MESSAGE_RUNES;
 use crate::model::session::Session;
 use crate::store;
+use crate::store::Reader;
 use serde_json::{json, Value};
 
 /// `GET /api/v4/system/ping`: liveness, with the fields the mobile and desktop apps read.
@@ -41,16 +42,22 @@ pub fn ping(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
 
 /// `GET /api/v4/config/client?format=old`: the subset of settings clients read, all strings.
 pub fn client_config(ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
-    let c = &ctx.app.config;
+    Ok(Resp::ok(&client_config_map(ctx.app, ctx.db)))
+}
+
+/// The flat client config, as `GET /api/v4/config/client?format=old` answers it and
+/// `config_changed` carries it.
+pub(crate) fn client_config_map(app: &App, db: &Reader) -> Value {
+    let c = &app.config;
     let b = |v: bool| if v { "true" } else { "false" };
-    Ok(Resp::ok(&json!({
+    json!({
         "Version": crate::MM_VERSION,
         "BuildNumber": crate::VERSION,
         "BuildDate": option_env!("PERCH_BUILD_DATE").unwrap_or(""),
         "BuildHash": option_env!("PERCH_BUILD_HASH").unwrap_or(""),
         "BuildHashEnterprise": "none",
         "BuildEnterpriseReady": "false",
-        "SiteURL": ctx.app.site_url,
+        "SiteURL": app.site_url,
         "SiteName": c.team.site_name,
         "DiagnosticsEnabled": "false",
         "TelemetryId": "",
@@ -95,8 +102,8 @@ pub fn client_config(ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
         "AvailableLocales": "",
         "IsDefaultMarketplace": "false",
         // A fresh server: the web client offers to create the first (admin) account.
-        "NoAccounts": b(crate::store::users::count_humans(ctx.db).unwrap_or(1) == 0),
-    })))
+        "NoAccounts": b(crate::store::users::count_humans(db).unwrap_or(1) == 0),
+    })
 }
 
 /// `GET /api/v4/users/stats`: how many users (bots not counted), for any signed-in user.

@@ -364,3 +364,137 @@ pub fn list_unread_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, A
         .collect();
     Ok(Resp::ok(&out))
 }
+
+/// `PUT /api/v4/teams/{team_id}/patch`'s body: only the fields given change.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TeamPatch {
+    display_name: Option<String>,
+    description: Option<String>,
+    company_name: Option<String>,
+    allowed_domains: Option<String>,
+    allow_open_invite: Option<bool>,
+}
+
+/// `PUT /api/v4/teams/{team_id}`'s body: a whole team, absent fields being empty.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TeamBody {
+    id: String,
+    display_name: String,
+    description: String,
+    company_name: String,
+    allowed_domains: String,
+    allow_open_invite: bool,
+}
+
+/// `PUT /api/v4/teams/{team_id}`: the whole team in the body, whose `id` must be the path's;
+/// Mattermost copies its display name, description, company name, allowed domains and
+/// open-invite flag onto the stored team. Needs `manage_team`.
+pub fn update(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiError> {
+    let tid = id_param(tid, "team_id")?;
+    let body: TeamBody = req.json("team")?;
+    if body.id != tid {
+        return Err(ApiError::invalid_body("id"));
+    }
+    permissions::require_team(ctx.db, s, tid, "manage_team")?;
+    let patch = TeamPatch {
+        display_name: Some(body.display_name),
+        description: Some(body.description),
+        company_name: Some(body.company_name),
+        allowed_domains: Some(body.allowed_domains),
+        allow_open_invite: Some(body.allow_open_invite),
+    };
+    apply(ctx, s, tid, patch, false)
+}
+
+/// `PUT /api/v4/teams/{team_id}/patch`: changes only the fields given; turning
+/// `allow_open_invite` off regenerates the invite id. Needs `manage_team`.
+pub fn patch(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiError> {
+    let tid = id_param(tid, "team_id")?;
+    let patch: TeamPatch = req.json("team")?;
+    permissions::require_team(ctx.db, s, tid, "manage_team")?;
+    apply(ctx, s, tid, patch, true)
+}
+
+/// Checks the changed team as Mattermost's `Team.IsValid` does, writes it and tells its
+/// members (`update_team`) after the commit.
+fn apply(
+    ctx: &Ctx,
+    s: &Session,
+    tid: &str,
+    p: TeamPatch,
+    closing_regenerates: bool,
+) -> Result<Resp, ApiError> {
+    let mut t = store::teams::find(ctx.db, tid)?
+        .filter(|t| t.delete_at == 0)
+        .ok_or_else(team_not_found)?;
+    let closing = p.allow_open_invite == Some(false);
+    if let Some(v) = p.display_name {
+        t.display_name = v;
+    }
+    if let Some(v) = p.description {
+        t.description = v;
+    }
+    if let Some(v) = p.company_name {
+        t.company_name = v;
+    }
+    if let Some(v) = p.allowed_domains {
+        t.allowed_domains = v;
+    }
+    if let Some(v) = p.allow_open_invite {
+        t.allow_open_invite = v;
+    }
+    if closing && closing_regenerates {
+        t.invite_id = new_id();
+    }
+    check_team(&t)?;
+    t.update_at = now_ms();
+    let t2 = t.clone();
+    let n = ctx
+        .app
+        .store
+        .write(move |c| Ok::<_, ApiError>(store::teams::update(c, &t2)?))?;
+    if n == 0 {
+        return Err(team_not_found());
+    }
+    let mut sanitized = t.clone();
+    sanitized.email = String::new();
+    sanitized.invite_id = String::new();
+    ctx.app
+        .ws
+        .publish(crate::ws::events::update_team(&sanitized, &t.id));
+    Ok(Resp::ok(&team_json(ctx, s, &t)?))
+}
+
+/// The limits of Mattermost's `Team.IsValid` on the fields an update can change (runes for
+/// the display name, bytes for the rest).
+fn check_team(t: &Team) -> Result<(), ApiError> {
+    let bad = |id: &'static str, what: &str| Err(ApiError::bad_request(id, what.to_string()));
+    let dn = t.display_name.chars().count();
+    if dn == 0 || dn > 64 {
+        return bad(
+            "model.team.is_valid.name.app_error",
+            "Invalid display name.",
+        );
+    }
+    if t.description.len() > 255 {
+        return bad(
+            "model.team.is_valid.description.app_error",
+            "Invalid description.",
+        );
+    }
+    if t.company_name.len() > 64 {
+        return bad(
+            "model.team.is_valid.company.app_error",
+            "Invalid company name.",
+        );
+    }
+    if t.allowed_domains.len() > 500 {
+        return bad(
+            "model.team.is_valid.domains.app_error",
+            "Invalid allowed domains.",
+        );
+    }
+    Ok(())
+}

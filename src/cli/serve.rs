@@ -1,10 +1,12 @@
 //! `perch serve` (the default command): start the server, print `listening on URL` as the
 //! first line on stdout, watch `config.json` (the settings in `config::LIVE_SETTINGS` are applied
-//! at once, the others are reported as needing a restart), and stop cleanly on SIGTERM/SIGINT.
+//! at once and announced to the sockets with `config_changed`, the others are reported as
+//! needing a restart), and stop cleanly on SIGTERM/SIGINT.
 
 use super::signals;
 use crate::config::{Config, LIVE_SETTINGS};
 use crate::logging::Logger;
+use crate::server::ConfigAnnouncer;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,9 +46,10 @@ pub fn run(
         running.shutdown();
         return 1;
     }
+    let announcer = running.config_announcer();
     let watcher = std::thread::Builder::new()
         .name("config-watch".into())
-        .spawn(move || watch(&config_path, &env, &logger));
+        .spawn(move || watch(&config_path, &env, &logger, &announcer));
     if let Err(e) = watcher {
         log::warn!("config.json is not watched: {e}");
     }
@@ -88,7 +91,7 @@ fn changed(a: &Value, b: &Value) -> Vec<(String, String)> {
 
 /// Watches `config.json` for the life of the process: applies what can change while running,
 /// says what needs a restart, and keeps the running settings when the file is invalid.
-fn watch(path: &Path, env: &[(String, String)], logger: &Logger) {
+fn watch(path: &Path, env: &[(String, String)], logger: &Logger, announcer: &ConfigAnnouncer) {
     let mut seen = modified(path);
     let mut last = read(path, env).ok();
     loop {
@@ -122,6 +125,7 @@ fn watch(path: &Path, env: &[(String, String)], logger: &Logger) {
                     c.perch.log_file_max_size_mb,
                     c.perch.log_file_max_backups,
                 );
+                announcer.announce();
             }
         }
         if !restart.is_empty() {

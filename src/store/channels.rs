@@ -109,6 +109,14 @@ pub fn update_delete_at(c: &Conn, id: &str, delete_at: i64) -> Result<usize> {
     )
 }
 
+/// Sets a channel's type (`O` or `P`): its privacy.
+pub fn update_type(c: &Conn, id: &str, kind: &str, at: i64) -> Result<usize> {
+    Ok(
+        c.prepare_cached("UPDATE channels SET type = ?2, update_at = ?3 WHERE id = ?1")?
+            .execute(params![id, kind, at])?,
+    )
+}
+
 /// Updates display name, name, header and purpose.
 pub fn update(c: &Conn, ch: &Channel) -> Result<usize> {
     Ok(c.prepare_cached(

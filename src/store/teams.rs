@@ -134,3 +134,22 @@ pub fn delete_member(c: &Conn, team_id: &str, user_id: &str, now: i64) -> Result
     )?
     .execute(params![team_id, user_id, now])?)
 }
+
+/// Writes a team's editable fields (names stay: Mattermost's update and patch keep them).
+pub fn update(c: &Conn, t: &Team) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE teams SET display_name = ?2, description = ?3, company_name = ?4, \
+         allowed_domains = ?5, invite_id = ?6, allow_open_invite = ?7, update_at = ?8 \
+         WHERE id = ?1 AND delete_at = 0",
+    )?
+    .execute(params![
+        t.id,
+        t.display_name,
+        t.description,
+        t.company_name,
+        t.allowed_domains,
+        t.invite_id,
+        t.allow_open_invite,
+        t.update_at
+    ])?)
+}

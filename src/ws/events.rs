@@ -223,3 +223,12 @@ pub fn update_team(team: &impl serde::Serialize, team_id: &str) -> Event {
         Broadcast::to_team(team_id),
     )
 }
+
+/// `config_changed`: the flat client config (an object, not a string), to every connection.
+pub fn config_changed(config: Value) -> Event {
+    Event::new(
+        "config_changed",
+        json!({"config": config}),
+        Broadcast::to_all(),
+    )
+}

@@ -596,6 +596,41 @@ fn expectations() -> Vec<Case> {
             200,
         ),
         case("GET", "/actions/calls", "/actions/calls", None, p403, 200),
+        // team settings need manage_team (team admins)
+        case(
+            "PUT",
+            "/teams/{tid}",
+            "/teams/{tid}",
+            Some(json!({"id": "{tid}", "display_name": "Home", "description": "d"})),
+            p403,
+            200,
+        ),
+        case(
+            "PUT",
+            "/teams/{tid}/patch",
+            "/teams/{tid}/patch",
+            Some(json!({"description": "patched"})),
+            p403,
+            200,
+        ),
+        // a channel's privacy: the permission of the direction (last: `pub` ends up public
+        // again)
+        case(
+            "POST",
+            "/channels/{cid}/convert",
+            "/channels/{cid}/convert",
+            None,
+            p403,
+            200,
+        ),
+        case(
+            "PUT",
+            "/channels/{cid}/privacy",
+            "/channels/{cid}/privacy",
+            Some(json!({"privacy": "O"})),
+            p403,
+            200,
+        ),
     ]
 }
 

@@ -38,3 +38,4 @@ mod users;
 mod web;
 mod webapp;
 mod websocket;
+mod ws_changes;
