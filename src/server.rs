@@ -340,8 +340,8 @@ const UPLOADS: &str = "/api/v4/files";
 /// Room for a multipart form's delimiters, part headers and small fields around its files.
 const FORM_OVERHEAD: u64 = 64 * 1024;
 
-/// Which bodies are spooled to disk, and their limits: uploads (`POST /api/v4/files`, up to
-/// `MaxFileSize` plus the form around it) and multipart webhook calls (`POST /hooks/{id}`,
+/// Which bodies are spooled to disk, and their limits: uploads (`POST /api/v4/files` and
+/// profile pictures, up to `MaxFileSize` plus the form around it) and multipart webhook calls (`POST /hooks/{id}`,
 /// which may also carry their payload). None while file attachments are off.
 fn spool(config: &Config) -> Option<http::Spool> {
     let f = &config.files;
@@ -371,6 +371,14 @@ fn spools(method: &str, url: &str, content_type: &str) -> Option<bool> {
     }
     let path = url.split('?').next().unwrap_or("").trim_end_matches('/');
     if path == UPLOADS || path == "/".to_string() + UPLOADS {
+        return Some(true);
+    }
+    // `POST /api/v4/users/{id}/image`: a profile picture, up to `MaxFileSize` too.
+    let picture = path
+        .strip_prefix("/api/v4/users/")
+        .and_then(|rest| rest.strip_suffix("/image"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if picture {
         return Some(true);
     }
     let multipart = crate::form::base_media_type(content_type) == "multipart/form-data";

@@ -232,3 +232,118 @@ fn file_log_in_json_without_secrets_and_live_level_changes() {
         read().contains("restart perch to apply ServiceSettings.SiteURL")
     });
 }
+
+/// A socket on the real binary, authenticated by its upgrade request; `hello` read.
+fn socket(url: &str, token: &str) -> tungstenite::WebSocket<std::net::TcpStream> {
+    use tungstenite::client::IntoClientRequest;
+    let addr = url.trim_start_matches("http://");
+    let mut req = format!("ws://{addr}/api/v4/websocket")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    let stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let (mut ws, _) = tungstenite::client(req, stream).unwrap();
+    assert_eq!(next_event(&mut ws)["event"], "hello");
+    ws
+}
+
+/// The next event (pings skipped); panics after the read timeout.
+fn next_event(ws: &mut tungstenite::WebSocket<std::net::TcpStream>) -> Value {
+    loop {
+        match ws.read().unwrap() {
+            tungstenite::Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_) => continue,
+            m => panic!("unexpected message {m:?}"),
+        }
+    }
+}
+
+/// Reads events until one named `name` (at most 15 s between events).
+fn until(ws: &mut tungstenite::WebSocket<std::net::TcpStream>, name: &str) -> Value {
+    loop {
+        let e = next_event(ws);
+        if e["event"] == name {
+            return e;
+        }
+    }
+}
+
+#[test]
+fn a_live_config_change_is_announced_to_every_socket() {
+    let tmp = TempDir::new();
+    let dir = tmp.path().to_path_buf();
+    std::fs::write(
+        dir.join("config.json"),
+        json!({
+            "ServiceSettings": {"ListenAddress": "127.0.0.1:0"},
+            "TeamSettings": {"SiteName": "Live Site", "EnableOpenServer": true},
+            "LogSettings": {"ConsoleLevel": "WARN"},
+            "PerchSettings": {"Argon2MemoryKiB": 64, "Argon2Iterations": 1},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&dir)
+        .env_remove("MM_CONFIG")
+        .env_remove("MM_LOGSETTINGS_CONSOLELEVEL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _server = Server(child);
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let api = |p: &str| format!("{url}/api/v4{p}");
+    let mut tokens = Vec::new();
+    for name in ["alice", "bob"] {
+        let password = "a-secret-password-77";
+        let (status, _, _) = call(
+            &api("/users"),
+            "POST",
+            None,
+            Some(
+                json!({"email": format!("{name}@example.com"), "username": name, "password": password}),
+            ),
+        );
+        assert_eq!(status, 201);
+        let (status, token, _) = call(
+            &api("/users/login"),
+            "POST",
+            None,
+            Some(json!({"login_id": name, "password": password})),
+        );
+        assert_eq!(status, 200);
+        tokens.push(token.unwrap());
+    }
+    let mut sockets: Vec<_> = tokens.iter().map(|t| socket(&url, t)).collect();
+
+    let out = perch(
+        &dir,
+        &["config", "set", "LogSettings.ConsoleLevel", "ERROR"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    // Every user's socket hears it, with the client config as `GET /config/client` gives it.
+    let (_, _, client) = call(&api("/config/client?format=old"), "GET", None, None);
+    for ws in &mut sockets {
+        let e = until(ws, "config_changed");
+        let config = &e["data"]["config"];
+        assert!(config.is_object(), "{e}");
+        assert_eq!(config["SiteName"], "Live Site");
+        assert_eq!(config, &client, "the same map as /config/client");
+        assert_eq!(e["broadcast"]["user_id"], "");
+        assert_eq!(e["broadcast"]["team_id"], "");
+    }
+}

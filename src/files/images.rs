@@ -109,6 +109,56 @@ pub fn make(path: &Path, mime: &str, max_pixels: u64) -> Result<Made, String> {
     })
 }
 
+/// The side of a profile picture, as Mattermost stores it.
+pub const PROFILE_SIZE: u32 = 128;
+
+/// Why an upload is no profile picture.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProfileError {
+    /// Not a PNG, JPEG, GIF or WebP whose headers parse.
+    NotAnImage,
+    /// More pixels than `max_pixels`.
+    TooManyPixels,
+    /// The headers parsed but the pixels do not decode.
+    Undecodable,
+}
+
+/// A profile picture from an uploaded image: upright, cropped to a centred square and scaled
+/// to `PROFILE_SIZE`², as PNG (Mattermost's `AdjustImage`). The format is read from the bytes,
+/// the pixel count checked on the headers before any pixel is decoded. CPU-heavy: never on an
+/// HTTP worker, never inside a write.
+pub fn profile_picture(path: &Path, max_pixels: u64) -> Result<Vec<u8>, ProfileError> {
+    let file = File::open(path).map_err(|_| ProfileError::NotAnImage)?;
+    let r = ImageReader::new(BufReader::new(file))
+        .with_guessed_format()
+        .map_err(|_| ProfileError::NotAnImage)?;
+    let mime = match r.format() {
+        Some(ImageFormat::Png) => "image/png",
+        Some(ImageFormat::Jpeg) => "image/jpeg",
+        Some(ImageFormat::Gif) => "image/gif",
+        Some(ImageFormat::WebP) => "image/webp",
+        _ => return Err(ProfileError::NotAnImage),
+    };
+    let r = reader(path, mime, max_pixels).ok_or(ProfileError::NotAnImage)?;
+    let mut decoder = r.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => ProfileError::TooManyPixels,
+        _ => ProfileError::NotAnImage,
+    })?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > max_pixels {
+        return Err(ProfileError::TooManyPixels);
+    }
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| ProfileError::Undecodable)?;
+    img.apply_orientation(orientation);
+    let square = img.resize_to_fill(
+        PROFILE_SIZE,
+        PROFILE_SIZE,
+        image::imageops::FilterType::Lanczos3,
+    );
+    encode(&square, true).map_err(|_| ProfileError::Undecodable)
+}
+
 /// Scaled so that it covers `THUMB_WIDTH`×`THUMB_HEIGHT` (never enlarged).
 fn thumbnail(img: &DynamicImage) -> DynamicImage {
     let (w, h) = (img.width().max(1), img.height().max(1));
@@ -214,5 +264,29 @@ pub(crate) mod tests {
         let p = write(b"not a gif at all");
         assert_eq!(probe(&p, "image/gif"), None);
         assert!(make(&p, "image/gif", 10_000_000).is_err());
+    }
+
+    #[test]
+    fn profile_pictures_are_square_pngs() {
+        // A wide JPEG named nothing: the format comes from the bytes.
+        let p = write(&sample(400, 200, false));
+        let png = profile_picture(&p, 10_000_000).unwrap();
+        assert_eq!(image::guess_format(&png).unwrap(), ImageFormat::Png);
+        let img = image::load_from_memory(&png).unwrap();
+        assert_eq!((img.width(), img.height()), (PROFILE_SIZE, PROFILE_SIZE));
+        assert_eq!(
+            profile_picture(&p, 50_000),
+            Err(ProfileError::TooManyPixels)
+        );
+        let p = write(b"GIF89a");
+        assert_eq!(
+            profile_picture(&p, 10_000_000),
+            Err(ProfileError::NotAnImage)
+        );
+        let p = write(b"plain text");
+        assert_eq!(
+            profile_picture(&p, 10_000_000),
+            Err(ProfileError::NotAnImage)
+        );
     }
 }

@@ -28,6 +28,8 @@ pub struct User {
     pub last_login: i64,
     pub last_password_update: i64,
     pub last_activity_at: i64,
+    /// When the profile picture was uploaded (0: the generated default).
+    pub last_picture_update: i64,
     /// Set when a bot row exists for this user.
     pub bot: Option<BotInfo>,
 }
@@ -134,6 +136,13 @@ impl User {
         put(&mut m, "timezone", Value::Object(self.timezone.clone()));
         if self.last_activity_at != 0 {
             put(&mut m, "last_activity_at", self.last_activity_at.into());
+        }
+        if self.last_picture_update != 0 {
+            put(
+                &mut m,
+                "last_picture_update",
+                self.last_picture_update.into(),
+            );
         }
         if let Some(bot) = &self.bot {
             put(&mut m, "is_bot", true.into());

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_reactions.sql"),
     include_str!("migrations/0010_actions.sql"),
     include_str!("migrations/0011_files.sql"),
+    include_str!("migrations/0012_profile_pictures.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -9,7 +9,7 @@ pub(super) const COLS: &str =
     "u.id, u.create_at, u.update_at, u.delete_at, u.username, u.password_hash, \
     u.auth_service, u.email, u.email_verified, u.nickname, u.first_name, u.last_name, u.position, \
     u.roles, u.locale, u.props, u.notify_props, u.timezone, u.failed_attempts, u.last_login, \
-    u.last_password_update, u.last_activity_at, b.description, b.owner_id";
+    u.last_password_update, u.last_activity_at, b.description, b.owner_id, u.last_picture_update";
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<User> {
     let bot_owner: Option<String> = r.get(23)?;
@@ -36,6 +36,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<User> {
         last_login: r.get(19)?,
         last_password_update: r.get(20)?,
         last_activity_at: r.get(21)?,
+        last_picture_update: r.get(24)?,
         bot: bot_owner.map(|owner_id| BotInfo {
             description: r
                 .get::<_, Option<String>>(22)
@@ -247,4 +248,15 @@ pub fn update_password(c: &Conn, id: &str, hash: &str, now: i64) -> Result<usize
          WHERE id = ?1",
     )?
     .execute(params![id, hash, now])?)
+}
+
+/// Sets when the user's profile picture changed (`0`: back to the default); `update_at` moves
+/// to `now` either way, as Mattermost's `UpdateLastPictureUpdate`/`ResetLastPictureUpdate` do.
+pub fn set_last_picture_update(c: &Conn, id: &str, at: i64, now: i64) -> Result<usize> {
+    Ok(
+        c.prepare_cached(
+            "UPDATE users SET last_picture_update = ?2, update_at = ?3 WHERE id = ?1",
+        )?
+        .execute(params![id, at, now])?,
+    )
 }

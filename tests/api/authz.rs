@@ -596,6 +596,24 @@ fn expectations() -> Vec<Case> {
             200,
         ),
         case("GET", "/actions/calls", "/actions/calls", None, p403, 200),
+        // profile pictures: one's own, or anyone's with edit_other_users (the admin's JSON
+        // body is no form: past the permission check, a 400)
+        case(
+            "POST",
+            "/users/{uid}/image",
+            "/users/{admin}/image",
+            None,
+            p403,
+            400,
+        ),
+        case(
+            "DELETE",
+            "/users/{uid}/image",
+            "/users/{admin}/image",
+            None,
+            p403,
+            200,
+        ),
         // team settings need manage_team (team admins)
         case(
             "PUT",

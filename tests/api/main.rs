@@ -7,6 +7,7 @@ mod common;
 
 mod accounts;
 mod authz;
+mod avatars;
 mod bots;
 mod burst;
 mod channels;
