@@ -43,7 +43,7 @@ pub mod ws;
 pub mod ws_loop;
 
 pub use config::Config;
-pub use server::{start, Running, StartError};
+pub use server::{start, ConfigAnnouncer, Running, StartError};
 
 /// The Perch release, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

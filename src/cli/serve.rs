@@ -6,7 +6,7 @@
 use super::signals;
 use crate::config::{Config, LIVE_SETTINGS};
 use crate::logging::Logger;
-use crate::server::ConfigAnnouncer;
+use crate::ConfigAnnouncer;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
