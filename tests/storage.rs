@@ -1,6 +1,7 @@
 //! Failing storage, tried as an operator meets it, on the real binary: a log that cannot be
 //! written (stderr on `/dev/full`), a full disk under both the database and the log (a
-//! small tmpfs the test mounts; needs root, as CI runs), and `kill -9` under load, again and
+//! small tmpfs the test mounts; needs root, as CI runs), and `kill -9` under load (posts, webhook
+//! calls, outgoing deliveries, uploads) and during an import, again and
 //! again. Writes fail with a clear 5xx and are
 //! not acknowledged, reads keep working, writes resume by themselves once space is back, and
 //! the database passes `PRAGMA integrity_check` with every acknowledged post in it.
@@ -126,6 +127,44 @@ impl Api {
         let (status, ch, _) = self.call("GET", &path, None);
         assert_eq!(status, 200, "{ch}");
         ch["id"].as_str().unwrap().to_string()
+    }
+
+    /// A raw upload (`POST /api/v4/files?channel_id=&filename=`).
+    fn upload(&self, channel: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
+        let b = ureq::http::Request::builder()
+            .method("POST")
+            .uri(format!(
+                "{}/api/v4/files?channel_id={channel}&filename={name}",
+                self.base
+            ))
+            .header(
+                "Authorization",
+                format!("Bearer {}", self.token.as_ref().unwrap()),
+            )
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes.to_vec())
+            .unwrap();
+        let Ok(mut r) = self.agent.run(b) else {
+            return (0, Value::Null);
+        };
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (r.status().as_u16(), v)
+    }
+
+    /// A body's bytes (a file download).
+    fn bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let b = ureq::http::Request::builder()
+            .uri(format!("{}{path}", self.base))
+            .header(
+                "Authorization",
+                format!("Bearer {}", self.token.as_ref().unwrap()),
+            )
+            .body(())
+            .unwrap();
+        let mut r = self.agent.run(b).unwrap();
+        let bytes = r.body_mut().read_to_vec().unwrap_or_default();
+        (r.status().as_u16(), bytes)
     }
 
     fn post(&self, channel: &str, message: &str) -> (u16, Value) {
@@ -414,7 +453,8 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
     assert_eq!(status, 201, "{incoming}");
     let hook_path = format!("/hooks/{}", incoming["id"].as_str().unwrap());
 
-    // Acknowledged: post ids (API, triggering posts) and webhook messages.
+    // Acknowledged: post ids (API, triggering posts), webhook messages and uploads (id, bytes).
+    let uploaded = Arc::new(Mutex::new(Vec::<(String, Vec<u8>)>::new()));
     let posted = Arc::new(Mutex::new(Vec::<String>::new()));
     let triggered = Arc::new(Mutex::new(Vec::<String>::new()));
     let hooked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -422,17 +462,18 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
     for (round, delay) in KILL_AFTER.iter().enumerate() {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut load = Vec::new();
-        for kind in 0..3 {
+        for kind in 0..4 {
             let (base, token, channel, hook_path) = (
                 base.clone(),
                 token.clone(),
                 channel.clone(),
                 hook_path.clone(),
             );
-            let (posted, triggered, hooked, stop) = (
+            let (posted, triggered, hooked, uploaded, stop) = (
                 posted.clone(),
                 triggered.clone(),
                 hooked.clone(),
+                uploaded.clone(),
                 stop.clone(),
             );
             load.push(std::thread::spawn(move || {
@@ -442,9 +483,14 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     n += 1;
                     let text = format!("r{round} k{kind} n{n}");
+                    // 40-200 KiB of bytes that differ per upload.
+                    let bytes: Vec<u8> = (0..40_960 * (1 + n % 5))
+                        .map(|i| (i * 31 + n * 7 + round * 13) as u8)
+                        .collect();
                     let sent = match kind {
                         0 => api.post(&channel, &text),
                         1 => api.post(&channel, &format!("zz {text}")),
+                        3 => api.upload(&channel, &format!("r{round}-n{n}.bin"), &bytes),
                         _ => {
                             let call = json!({"text": text});
                             let (s, v, _) = api.call("POST", &hook_path, Some(&call));
@@ -461,6 +507,10 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
                                 .lock()
                                 .unwrap()
                                 .push(v["id"].as_str().unwrap().to_string()),
+                            3 => uploaded.lock().unwrap().push((
+                                v["file_infos"][0]["id"].as_str().unwrap().to_string(),
+                                bytes,
+                            )),
                             _ => hooked.lock().unwrap().push(text),
                         },
                         // The server is gone (killed): this round's load ends.
@@ -487,7 +537,14 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
     let posted = posted.lock().unwrap().clone();
     let triggered = triggered.lock().unwrap().clone();
     let hooked = hooked.lock().unwrap().clone();
+    let uploaded = uploaded.lock().unwrap().clone();
     assert!(posted.len() > 20 && triggered.len() > 20 && hooked.len() > 20);
+    assert!(uploaded.len() > 4, "{} uploads", uploaded.len());
+    for (id, bytes) in &uploaded {
+        let (status, got) = api.bytes(&format!("/api/v4/files/{id}"));
+        assert_eq!(status, 200, "acknowledged upload {id} lost");
+        assert!(got == *bytes, "upload {id} came back different");
+    }
     for id in posted.iter().chain(&triggered) {
         let (status, v, _) = api.call("GET", &format!("/api/v4/posts/{id}"), None);
         assert_eq!(status, 200, "acknowledged post {id} lost: {v}");
@@ -529,8 +586,8 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
         std::thread::sleep(Duration::from_millis(200));
     }
     eprintln!(
-        "crash loop: {} kills; acknowledged and found: {} API posts, {} triggering posts (all delivered), {} webhook posts",
-        KILL_AFTER.len(), posted.len(), triggered.len(), hooked.len()
+        "crash loop: {} kills; acknowledged and found: {} API posts, {} triggering posts (all delivered), {} webhook posts, {} uploads (bytes equal)",
+        KILL_AFTER.len(), posted.len(), triggered.len(), hooked.len(), uploaded.len()
     );
     stop(&mut child);
     let db = rusqlite::Connection::open(tmp.path().join("perch.db")).unwrap();
@@ -538,4 +595,106 @@ fn kill_9_under_load_loses_nothing_acknowledged() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
+    // No file row without its file (an orphan file without a row is allowed: the sweep's).
+    let mut stmt = db.prepare("SELECT id, path FROM file_info").unwrap();
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(rows.len() >= uploaded.len());
+    for (id, path) in rows {
+        assert!(
+            tmp.path().join(&path).is_file(),
+            "file row {id} has no file at {path}"
+        );
+    }
+}
+
+#[test]
+fn kill_9_during_an_import_leaves_all_or_nothing() {
+    /// When each import is killed, after it started (ms).
+    const KILL_AFTER: [u64; 3] = [120, 350, 700];
+    const POSTS: usize = 30_000;
+    let tmp = TempDir::new();
+    let data = tmp.path().join("data");
+    // A file big enough that each kill lands while the import runs: a team, a channel, a user
+    // and POSTS posts.
+    let file = tmp.path().join("in.jsonl");
+    let mut text = String::new();
+    for l in [
+        json!({"type": "version", "version": 1}),
+        json!({"type": "team", "team": {"name": "t1", "display_name": "T1", "type": "O"}}),
+        json!({"type": "channel", "channel": {"team": "t1", "name": "c1", "display_name": "C1", "type": "O"}}),
+        json!({"type": "user", "user": {"username": "ann", "email": "ann@example.com",
+            "teams": [{"name": "t1", "channels": [{"name": "c1"}]}]}}),
+    ] {
+        text.push_str(&format!("{l}\n"));
+    }
+    for i in 0..POSTS {
+        let post = json!({"type": "post", "post": {"team": "t1", "channel": "c1", "user": "ann",
+            "message": format!("post {i} of the import"), "create_at": 1_700_000_000_000i64 + i as i64}});
+        text.push_str(&format!("{post}\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let import = || {
+        Command::new(env!("CARGO_BIN_EXE_perch"))
+            .args(["--data-dir", data.to_str().unwrap(), "import"])
+            .arg(&file)
+            .env("MM_LOGSETTINGS_CONSOLELEVEL", "ERROR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let counts = || -> (i64, i64) {
+        let db = rusqlite::Connection::open(data.join("perch.db")).unwrap();
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let users = db
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+            .unwrap_or(0);
+        let posts = db
+            .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+            .unwrap_or(0);
+        (users, posts)
+    };
+    let mut killed_midway = 0;
+    for delay in KILL_AFTER {
+        let mut child = import();
+        std::thread::sleep(Duration::from_millis(delay));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        if !finished {
+            killed_midway += 1;
+        }
+        if data.join("perch.db").exists() {
+            let (users, posts) = counts();
+            assert!(
+                (users, posts) == (0, 0) || (users == 1 && posts == POSTS as i64),
+                "a killed import left {users} users and {posts} posts"
+            );
+        }
+    }
+    // Then the import runs whole (the killed ones left no lock behind), and a second run
+    // creates nothing.
+    let out = import().wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(counts(), (1, POSTS as i64));
+    let again = import().wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&again.stdout);
+    assert!(report.contains("posts: 0 created"), "{report}");
+    assert_eq!(counts(), (1, POSTS as i64));
+    eprintln!(
+        "import crash loop: {} kills ({killed_midway} while it ran), the database empty or whole after each; {POSTS} posts after the last run",
+        KILL_AFTER.len()
+    );
+    assert!(killed_midway >= 1, "no kill landed while an import ran");
 }
