@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Version => {
-            print!("{}", cli::version_text());
+            print!("{}", cli::version_text(&args, &env));
             return ExitCode::SUCCESS;
         }
         Command::TestServer => {

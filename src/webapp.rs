@@ -25,17 +25,7 @@ pub struct Webapp {
 impl Webapp {
     /// Opens `dir` (a `client/` folder, or a folder holding one); `data_dir` holds the cache.
     pub fn open(dir: &Path, data_dir: &Path) -> Result<Webapp, String> {
-        let dir = if dir.join("root.html").is_file() {
-            dir.to_path_buf()
-        } else if dir.join("client/root.html").is_file() {
-            dir.join("client")
-        } else {
-            return Err(format!(
-                "PerchSettings.WebappDirectory {}: no root.html there (expected an unpacked \
-                 Mattermost client/ folder)",
-                dir.display()
-            ));
-        };
+        let dir = locate(dir)?;
         let root_html = std::fs::read(dir.join("root.html"))
             .map_err(|e| format!("{}: {e}", dir.join("root.html").display()))?;
         let build = find_build_hash(&dir).unwrap_or_else(|| "unknown".into());
@@ -49,13 +39,9 @@ impl Webapp {
         })
     }
 
-    /// One line for the log and `perch version`.
+    /// One line for the log: which app, and where from.
     pub fn describe(&self) -> String {
-        format!(
-            "Mattermost web app (build {}) from {}",
-            self.build,
-            self.dir.display()
-        )
+        format!("Mattermost web app {}", identify(&self.dir, &self.build))
     }
 
     /// The answer for a path the API, hooks and Perch's own client (`/perch/`) do not own;
@@ -195,6 +181,45 @@ fn compressible(ctype: &str) -> bool {
         || ctype == "image/svg+xml"
 }
 
+/// The `client/` folder `dir` names (itself, or the `client/` inside it).
+fn locate(dir: &Path) -> Result<PathBuf, String> {
+    if dir.join("root.html").is_file() {
+        Ok(dir.to_path_buf())
+    } else if dir.join("client/root.html").is_file() {
+        Ok(dir.join("client"))
+    } else {
+        Err(format!(
+            "PerchSettings.WebappDirectory {}: no root.html there (expected an unpacked \
+             Mattermost client/ folder)",
+            dir.display()
+        ))
+    }
+}
+
+/// Upstream release commits (the bundle's build hash) and the web app versions they are, for
+/// the releases Perch has been tried with (`docs/official-webapp.md`). The bundle itself holds
+/// no version number, only that hash.
+const KNOWN_BUILDS: &[(&str, &str)] = &[("ce2e40dc318df72466a66f8314ac83c6183478c3", "6.3.2")];
+
+/// "6.3.2 (build ce2e40dc…) from /srv/client", or, for a build not in `KNOWN_BUILDS`, "of an
+/// unknown version (build …) from …".
+fn identify(dir: &Path, build: &str) -> String {
+    let version = KNOWN_BUILDS
+        .iter()
+        .find(|(hash, _)| *hash == build)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| "of an unknown version".into());
+    format!("{version} (build {build}) from {}", dir.display())
+}
+
+/// Which web app `dir` holds, for `perch version`: read from the folder only (nothing is
+/// written, no cache made).
+pub fn describe_folder(dir: &Path) -> Result<String, String> {
+    let dir = locate(dir)?;
+    let build = find_build_hash(&dir).unwrap_or_else(|| "unknown".into());
+    Ok(identify(&dir, &build))
+}
+
 /// The build hash the bundle carries (`webappBuildHash||"<hash>"` in one of its chunks).
 fn find_build_hash(dir: &Path) -> Option<String> {
     const NEEDLE: &[u8] = b"webappBuildHash||\"";
@@ -236,5 +261,18 @@ mod tests {
         assert!(safe_join(d, "a//b").is_none());
         assert!(safe_join(d, "a\\b").is_none());
         assert!(safe_join(d, "").is_none());
+    }
+
+    #[test]
+    fn known_builds_name_their_version() {
+        let d = Path::new("/srv/client");
+        assert_eq!(
+            identify(d, "ce2e40dc318df72466a66f8314ac83c6183478c3"),
+            "6.3.2 (build ce2e40dc318df72466a66f8314ac83c6183478c3) from /srv/client"
+        );
+        assert_eq!(
+            identify(d, "abc123"),
+            "of an unknown version (build abc123) from /srv/client"
+        );
     }
 }

@@ -210,6 +210,89 @@ fn version_prints_the_versions_and_schema() {
     );
 }
 
+/// A folder laid out like a web app's `client/`: `root.html` and a chunk carrying `hash` as
+/// the bundle's build hash.
+fn fake_webapp(dir: &Path, hash: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("root.html"),
+        "<!doctype html><title>Mattermost</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("404.f54d316f2c862976c027.js"),
+        format!("x(this.props.webappBuildHash||\"{hash}\\n\"),y"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn version_and_the_start_log_name_the_web_app_found() {
+    const V632: &str = "ce2e40dc318df72466a66f8314ac83c6183478c3";
+    let tmp = TempDir::new();
+    let data = tmp.path().join("data");
+    // Not set: no line, and `version` writes no config.json.
+    let text = assert_ok(&perch(&data, &["version"]));
+    assert!(!text.contains("Web App"), "{text}");
+    assert!(!data.join("config.json").exists());
+
+    let client = tmp.path().join("mattermost/client");
+    fake_webapp(&client, V632);
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("config.json"),
+        json!({"PerchSettings": {"WebappDirectory": tmp.path().join("mattermost")}}).to_string(),
+    )
+    .unwrap();
+    let text = assert_ok(&perch(&data, &["version"]));
+    assert!(
+        text.ends_with(&format!(
+            "Web App: 6.3.2 (build {V632}) from {}\n",
+            client.display()
+        )),
+        "{text}"
+    );
+    // The server says the same when it starts.
+    let server = Server::start(&data);
+    let log = std::fs::read_to_string(data.join("server.log")).unwrap();
+    assert!(
+        log.contains(&format!(
+            "serving the Mattermost web app 6.3.2 (build {V632}) from {}",
+            client.display()
+        )),
+        "{log}"
+    );
+    server.stop();
+
+    // A build Perch does not know, and a folder with no app, through the environment.
+    let other = tmp.path().join("other");
+    fake_webapp(&other, "0123456789abcdef");
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("version")
+        .env_remove("MM_CONFIG")
+        .env("MM_PERCHSETTINGS_WEBAPPDIRECTORY", &other)
+        .output()
+        .unwrap();
+    let text = assert_ok(&out);
+    assert!(
+        text.contains("Web App: of an unknown version (build 0123456789abcdef) from"),
+        "{text}"
+    );
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("version")
+        .env_remove("MM_CONFIG")
+        .env("MM_PERCHSETTINGS_WEBAPPDIRECTORY", tmp.path())
+        .output()
+        .unwrap();
+    let text = assert_ok(&out);
+    assert!(text.contains("Web App: none found ("), "{text}");
+    assert!(text.contains("no root.html there"), "{text}");
+}
+
 #[test]
 fn a_bad_config_value_stops_startup_naming_the_key() {
     let dir = TempDir::new();

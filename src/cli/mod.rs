@@ -521,9 +521,10 @@ pub fn load_config(args: &Args, env: &[(String, String)]) -> Result<Config, Stri
     Ok(config)
 }
 
-/// The `version` output (Mattermost's five lines, plus the schema version).
-pub fn version_text() -> String {
-    format!(
+/// The `version` output (Mattermost's five lines, plus the schema version, and the official
+/// web app `PerchSettings.WebappDirectory` names, when it is set).
+pub fn version_text(args: &Args, env: &[(String, String)]) -> String {
+    let mut text = format!(
         "Version: {}\nBuild Number: {}\nBuild Date: {}\nBuild Hash: {}\nBuild Enterprise Ready: false\nPerch Version: {}\nDB Version: {}\n",
         crate::MM_VERSION,
         crate::VERSION,
@@ -531,6 +532,40 @@ pub fn version_text() -> String {
         option_env!("PERCH_BUILD_HASH").unwrap_or("unknown"),
         crate::VERSION,
         store::migrate::SCHEMA_VERSION,
+    );
+    if let Some(line) = webapp_line(args, env) {
+        text.push_str(&format!("Web App: {line}\n"));
+    }
+    text
+}
+
+/// Which web app the configuration names, read without writing anything (a missing
+/// `config.json` is not created); `None` when `WebappDirectory` is empty.
+fn webapp_line(args: &Args, env: &[(String, String)]) -> Option<String> {
+    let path = config_path(args, env);
+    let file = match std::fs::read_to_string(&path) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                return Some(format!(
+                    "unknown ({} is not valid JSON: {e})",
+                    path.display()
+                ))
+            }
+        },
+        Err(_) => serde_json::Value::Object(Default::default()),
+    };
+    let config = match crate::config::Config::from_layers(&file, env) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("unknown ({})", e.0)),
+    };
+    let dir = config.perch.webapp_directory;
+    if dir.is_empty() {
+        return None;
+    }
+    Some(
+        crate::webapp::describe_folder(std::path::Path::new(&dir))
+            .unwrap_or_else(|e| format!("none found ({e})")),
     )
 }
 
