@@ -112,7 +112,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
-pub use request::{BodyPlan, ReadWrite, Request};
+pub use request::{BodyPlan, ReadWrite, Request, Upgraded};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 
@@ -251,12 +251,20 @@ pub struct SslConfig {
     pub private_key: Vec<u8>,
 }
 
-/// Perch patch: serves one plain-HTTP connection on its own thread: reads a request and its
-/// body, hands the request over, waits for the answer and writes it, then reads the next one.
-/// An upgrade's answer is written, then the socket goes to the upgrade's owner.
+/// Perch patch: the TLS session of a connection, kept to hand it over after an upgrade.
+#[cfg(feature = "ssl-rustls")]
+type TlsHandle = Option<ssl::SslStream>;
+#[cfg(not(feature = "ssl-rustls"))]
+type TlsHandle = Option<()>;
+
+/// Perch patch: serves one connection (plain HTTP or TLS) on its own thread: reads a request
+/// and its body, hands the request over, waits for the answer and writes it, then reads the
+/// next one. An upgrade's answer is written, then the socket (and over TLS its session) goes to
+/// the upgrade's owner.
 fn serve_connection(
     mut client: ClientConnection,
     raw_socket: Option<std::net::TcpStream>,
+    tls: TlsHandle,
     options: &ServerOptions,
     messages: &MessagesQueue<Message>,
 ) {
@@ -323,9 +331,24 @@ fn serve_connection(
                 handed_over.store(true, Relaxed);
                 drop(writer);
                 drop(client);
+                // Over TLS the session goes along: it holds the keys (and maybe bytes already
+                // received). Every other handle on the stream is gone by now; if one is not,
+                // the connection closes rather than being handed over half.
+                #[cfg(feature = "ssl-rustls")]
+                let tls = match tls.map(ssl::SslStream::into_session) {
+                    Some(None) => return,
+                    Some(session) => session,
+                    None => None,
+                };
+                #[cfg(not(feature = "ssl-rustls"))]
+                let _ = tls;
                 let _ = socket.set_read_timeout(None);
                 let _ = socket.set_write_timeout(None);
-                then(socket);
+                then(Upgraded {
+                    socket,
+                    #[cfg(feature = "ssl-rustls")]
+                    tls,
+                });
                 return;
             }
             // Dropped unanswered (the request was turned into a writer and dropped).
@@ -431,6 +454,22 @@ impl Server {
         Self::from_listener_impl(listener, None, Some(Arc::new(options)))
     }
 
+    /// Perch patch: an HTTPS server whose connections are served as `options` says, as
+    /// `http_with`'s are (the TLS handshake happens on the connection's own thread, under its
+    /// read timeout).
+    #[cfg(feature = "ssl-rustls")]
+    pub fn https_with<A>(
+        addr: A,
+        config: SslConfig,
+        options: ServerOptions,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>>
+    where
+        A: ToSocketAddrs,
+    {
+        let listener = ConfigListenAddr::from_socket_addrs(addr)?.bind()?;
+        Self::from_listener_impl(listener, Some(config), Some(Arc::new(options)))
+    }
+
     /// Builds a new server using the specified TCP listener.
     ///
     /// This is useful if you've constructed TcpListener using some less usual method
@@ -506,6 +545,7 @@ impl Server {
                 // Perch patch: with options, the socket's timeouts are set and a handle on it is
                 // kept for an upgrade's hand-over.
                 let mut raw_socket = None;
+                let mut tls: TlsHandle = None;
                 let mut admitted = None;
                 let new_client = match server.accept() {
                     Ok((sock, peer)) => {
@@ -531,6 +571,10 @@ impl Server {
                                     Ok(s) => s,
                                     Err(_) => continue,
                                 };
+                                #[cfg(feature = "ssl-rustls")]
+                                if options.is_some() {
+                                    tls = Some(sock.clone());
+                                }
 
                                 RefinedTcpStream::new(sock)
                             }
@@ -549,12 +593,19 @@ impl Server {
                         let mut client = Some(client);
                         let options = options.clone();
                         let mut admitted = admitted.take();
+                        let mut tls = tls.take();
                         tasks_pool.spawn(Box::new(move || {
                             let _admitted = admitted.take();
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if let (Some(options), false) = (&options, client.secure()) {
-                                    serve_connection(client, raw_socket.take(), options, &messages);
+                                if let Some(options) = &options {
+                                    serve_connection(
+                                        client,
+                                        raw_socket.take(),
+                                        tls.take(),
+                                        options,
+                                        &messages,
+                                    );
                                 } else if client.secure() {
                                     let (sender, receiver) = mpsc::channel();
                                     for rq in client {

@@ -112,8 +112,17 @@ pub(crate) enum Answer {
     Upgrade(
         Box<dyn Write + Send + 'static>,
         Vec<u8>,
-        Box<dyn FnOnce(std::net::TcpStream) + Send + 'static>,
+        Box<dyn FnOnce(Upgraded) + Send + 'static>,
     ),
+}
+
+/// Perch patch: a connection handed over after a `101` (`Request::upgrade_socket`): the socket,
+/// blocking and without timeouts, and over TLS the session that encrypts it (any bytes it has
+/// already received and not yet handed out stay in it).
+pub struct Upgraded {
+    pub socket: std::net::TcpStream,
+    #[cfg(feature = "ssl-rustls")]
+    pub tls: Option<rustls::ServerConnection>,
 }
 
 struct NotifyOnDrop<R> {
@@ -581,13 +590,14 @@ impl Request {
 
     /// Perch patch: answers with `response` (a `101 Switching Protocols`, with the headers the
     /// protocol needs), then hands the socket, blocking and without timeouts, to `then` on the
-    /// connection's own thread. Only for plain-HTTP servers built with `ServerOptions`; other
-    /// requests get an `Unsupported` error and are answered with a 500 when dropped.
+    /// connection's own thread. Only for servers built with `ServerOptions` (`http_with`,
+    /// `https_with`); other requests get an `Unsupported` error and are answered with a 500
+    /// when dropped.
     pub fn upgrade_socket<R: Read>(
         mut self,
         protocol: &str,
         response: Response<R>,
-        then: Box<dyn FnOnce(std::net::TcpStream) + Send + 'static>,
+        then: Box<dyn FnOnce(Upgraded) + Send + 'static>,
     ) -> Result<(), IoError> {
         let Some(to) = self.answer_to.take() else {
             return Err(IoError::new(ErrorKind::Unsupported, "no socket to hand over"));
@@ -601,6 +611,9 @@ impl Request {
             Some(protocol),
         )?;
         let writer = self.extract_writer_impl();
+        // The body's reader holds a handle on the stream: gone before the connection's thread
+        // takes the stream apart (a TLS session is handed over only from its last handle).
+        self.data_reader = None;
         to.send(Answer::Upgrade(writer, bytes, then))
             .map_err(|_| IoError::new(ErrorKind::BrokenPipe, "connection closed"))
     }

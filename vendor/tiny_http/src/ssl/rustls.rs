@@ -1,33 +1,40 @@
 use crate::connection::Connection;
 use crate::util::refined_tcp_stream::Stream as RefinedStream;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::error::Error;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use zeroize::Zeroizing;
+
+type Inner = rustls::StreamOwned<rustls::ServerConnection, Connection>;
 
 /// A wrapper around an owned Rustls connection and corresponding stream.
 ///
 /// Uses an internal Mutex to permit disparate reader & writer threads to access the stream independently.
-pub(crate) struct RustlsStream(
-    Arc<Mutex<rustls::StreamOwned<rustls::ServerConnection, Connection>>>,
-);
+pub(crate) struct RustlsStream(Arc<Mutex<Inner>>);
 
 impl RustlsStream {
+    // Perch patch: a poisoned lock (a panic while it was held) is still usable: the stream's
+    // state is rustls's, which never panics halfway through.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub(crate) fn peer_addr(&mut self) -> std::io::Result<Option<SocketAddr>> {
-        self.0
-            .lock()
-            .expect("Failed to lock SSL stream mutex")
-            .sock
-            .peer_addr()
+        self.lock().sock.peer_addr()
     }
 
     pub(crate) fn shutdown(&mut self, how: Shutdown) -> std::io::Result<()> {
-        self.0
-            .lock()
-            .expect("Failed to lock SSL stream mutex")
-            .sock
-            .shutdown(how)
+        self.lock().sock.shutdown(how)
+    }
+
+    /// Perch patch: the TLS session, for a protocol upgrade's new owner, once this is the last
+    /// handle on the stream (`None` otherwise).
+    pub(crate) fn into_session(self) -> Option<rustls::ServerConnection> {
+        let inner = Arc::try_unwrap(self.0).ok()?;
+        Some(inner.into_inner().unwrap_or_else(|e| e.into_inner()).conn)
     }
 }
 
@@ -39,65 +46,45 @@ impl Clone for RustlsStream {
 
 impl Read for RustlsStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("Failed to lock SSL stream mutex")
-            .read(buf)
+        self.lock().read(buf)
     }
 }
 
 impl Write for RustlsStream {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("Failed to lock SSL stream mutex")
-            .write(buf)
+        self.lock().write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0
-            .lock()
-            .expect("Failed to lock SSL stream mutex")
-            .flush()
+        self.lock().flush()
     }
 }
 
 pub(crate) struct RustlsContext(Arc<rustls::ServerConfig>);
 
 impl RustlsContext {
+    /// Perch patch: rustls 0.23 (ring), PEM read by rustls's own types; a certificate or key
+    /// that cannot be read is an error, never a panic. The key may be PKCS#8, PKCS#1 (RSA) or
+    /// SEC1 (EC).
     pub(crate) fn from_pem(
         certificates: Vec<u8>,
         private_key: Zeroizing<Vec<u8>>,
     ) -> Result<Self, Box<dyn Error + Send + Sync>> {
-        let certificate_chain: Vec<rustls::Certificate> =
-            rustls_pemfile::certs(&mut certificates.as_slice())?
-                .into_iter()
-                .map(|bytes| rustls::Certificate(bytes))
-                .collect();
-
+        let certificate_chain = CertificateDer::pem_slice_iter(&certificates)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("the certificate file is not PEM: {e}"))?;
         if certificate_chain.is_empty() {
-            return Err("Couldn't extract certificate chain from config.".into());
+            return Err("the certificate file holds no PEM certificate".into());
         }
-
-        let private_key = rustls::PrivateKey({
-            let pkcs8_keys = rustls_pemfile::pkcs8_private_keys(
-                &mut private_key.clone().as_slice(),
-            )
-            .expect("file contains invalid pkcs8 private key (encrypted keys are not supported)");
-
-            if let Some(pkcs8_key) = pkcs8_keys.first() {
-                pkcs8_key.clone()
-            } else {
-                let rsa_keys = rustls_pemfile::rsa_private_keys(&mut private_key.as_slice())
-                    .expect("file contains invalid rsa private key");
-                rsa_keys[0].clone()
-            }
-        });
-
-        let tls_conf = rustls::ServerConfig::builder()
-            .with_safe_defaults()
+        let private_key = PrivateKeyDer::from_pem_slice(&private_key).map_err(|e| {
+            format!("the key file holds no PEM private key (PKCS#8, RSA or EC; not encrypted): {e}")
+        })?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls_conf = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(certificate_chain, private_key)?;
+            .with_single_cert(certificate_chain, private_key)
+            .map_err(|e| format!("the certificate and key do not fit together: {e}"))?;
 
         Ok(Self(Arc::new(tls_conf)))
     }
