@@ -93,6 +93,18 @@ pub struct ServiceSettings {
     /// Origins (space-separated, `*` for any) allowed to open the WebSocket besides the
     /// site itself; empty: an `Origin` must match the request's `Host`.
     pub allow_cors_from: String,
+    /// `"TLS"`: serve HTTPS (and wss) with `TLSCertFile` and `TLSKeyFile`; `""`: plain HTTP.
+    pub connection_security: String,
+    /// PEM files: the certificate chain, and its private key (PKCS#8, RSA or EC, not
+    /// encrypted). A relative path is from the working directory, as in Mattermost.
+    #[serde(rename = "TLSCertFile")]
+    pub tls_cert_file: String,
+    #[serde(rename = "TLSKeyFile")]
+    pub tls_key_file: String,
+    /// With TLS: also listen on port 80 (`PerchSettings.Forward80ListenAddress`) and answer
+    /// every request there with a redirect to the same URL over HTTPS.
+    #[serde(rename = "Forward80To443")]
+    pub forward_80_to_443: bool,
 }
 
 impl Default for ServiceSettings {
@@ -126,6 +138,10 @@ impl Default for ServiceSettings {
             trusted_proxy_ip_header: Vec::new(),
             experimental_strict_csrf_enforcement: false,
             allow_cors_from: String::new(),
+            connection_security: String::new(),
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            forward_80_to_443: false,
         }
     }
 }
@@ -404,6 +420,9 @@ pub struct PerchSettings {
     /// …keeping this many older files (`perch.log.1` the newest): at most
     /// `LogFileMaxSizeMB × (LogFileMaxBackups + 1)` of logs on disk.
     pub log_file_max_backups: i64,
+    /// Where `ServiceSettings.Forward80To443` listens; empty: port 80 on `ListenAddress`'s host.
+    #[serde(rename = "Forward80ListenAddress")]
+    pub forward_80_listen_address: String,
 }
 
 impl Default for PerchSettings {
@@ -430,6 +449,7 @@ impl Default for PerchSettings {
             web_socket_max_connections: 10_000,
             log_file_max_size_mb: 10,
             log_file_max_backups: 3,
+            forward_80_listen_address: String::new(),
         }
     }
 }
@@ -531,6 +551,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
+        self.forward_addr()?;
         if self.perch.http_workers < 1 || self.perch.http_workers > 1024 {
             return Err(ConfigError(
                 "PerchSettings.HttpWorkers must be between 1 and 1024".into(),
@@ -628,6 +649,48 @@ impl Config {
                     "ServiceSettings.ListenAddress {raw:?} is not HOST:PORT or :PORT"
                 ))
             })
+    }
+
+    /// Whether HTTPS is served (`ServiceSettings.ConnectionSecurity` is `"TLS"`).
+    pub fn tls(&self) -> bool {
+        self.service.connection_security == "TLS"
+    }
+
+    /// With `Forward80To443` (which needs TLS and both files), the address of the redirecting
+    /// listener; `None` without it.
+    pub fn forward_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        let s = &self.service;
+        if !["", "TLS"].contains(&s.connection_security.as_str()) {
+            return Err(ConfigError(
+                "ServiceSettings.ConnectionSecurity must be \"\" or \"TLS\"".into(),
+            ));
+        }
+        if self.tls() && (s.tls_cert_file.trim().is_empty() || s.tls_key_file.trim().is_empty()) {
+            return Err(ConfigError(
+                "ServiceSettings.ConnectionSecurity \"TLS\" needs TLSCertFile and TLSKeyFile"
+                    .into(),
+            ));
+        }
+        if !s.forward_80_to_443 {
+            return Ok(None);
+        }
+        if !self.tls() {
+            return Err(ConfigError(
+                "ServiceSettings.Forward80To443 needs ConnectionSecurity \"TLS\"".into(),
+            ));
+        }
+        let raw = self.perch.forward_80_listen_address.trim();
+        let full = match raw {
+            "" => return Ok(Some(SocketAddr::new(self.listen_addr()?.ip(), 80))),
+            r if r.starts_with(':') => format!("0.0.0.0{r}"),
+            r => r.to_string(),
+        };
+        let addr = full.to_socket_addrs().ok().and_then(|mut a| a.next());
+        addr.map(Some).ok_or_else(|| {
+            ConfigError(format!(
+                "PerchSettings.Forward80ListenAddress {raw:?} is not HOST:PORT or :PORT"
+            ))
+        })
     }
 
     /// The SQLite file path.

@@ -36,6 +36,8 @@ pub struct Running {
     /// Outgoing-webhook delivery threads, stopped after the HTTP workers.
     background: Vec<JoinHandle<()>>,
     janitor: Janitor,
+    /// `Forward80To443`'s plain listener.
+    redirect: Option<http::tls::Redirect>,
 }
 
 impl Running {
@@ -44,9 +46,15 @@ impl Running {
         self.server.refused_connections()
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS)
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.server.tls() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Where `Forward80To443` redirects from (`None` without it).
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect.as_ref().and_then(|r| r.addr())
     }
 
     /// Stops accepting, lets in-flight requests finish (their writes commit), joins workers.
@@ -72,6 +80,9 @@ impl Running {
         // Writes accepted before the workers stopped still answer (and fan out) first.
         if !self.app.store.settle(std::time::Duration::from_secs(10)) {
             log::warn!("shutdown: some writes did not finish within 10 s");
+        }
+        if let Some(mut r) = self.redirect.take() {
+            r.stop();
         }
         self.app.outgoing.stop();
         self.app.ws.stop();
@@ -165,18 +176,30 @@ pub fn start(config: Config) -> Result<Running, StartError> {
     let db_path = config.db_path();
     let store = Store::open(&db_path)
         .map_err(|e| StartError(format!("database {}: {e}", db_path.display())))?;
-    let server = http::Listener::bind(addr, &config, spool(&config))
+    let forward = config
+        .forward_addr()
+        .map_err(|e| StartError(e.to_string()))?;
+    let tls = http::tls::TlsFiles::load(&config).map_err(StartError)?;
+    let server = http::Listener::bind(addr, &config, spool(&config), tls)
         .map_err(|e| StartError(format!("cannot listen on {addr}: {e}")))?;
     let bound = server
         .addr()
         .ok_or_else(|| StartError("listener has no IP address".into()))?;
+    let redirect = match forward {
+        Some(from) => Some(
+            http::tls::Redirect::start(from, bound.port(), &config)
+                .map_err(|e| StartError(format!("Forward80To443: cannot listen on {from}: {e}")))?,
+        ),
+        None => None,
+    };
     let site_url = if config.service.site_url.is_empty() {
         let host = if bound.ip().is_unspecified() {
             "localhost".to_string()
         } else {
             bound.ip().to_string()
         };
-        format!("http://{host}:{}", bound.port())
+        let scheme = if server.tls() { "https" } else { "http" };
+        format!("{scheme}://{host}:{}", bound.port())
     } else {
         config.service.site_url.trim_end_matches('/').to_string()
     };
@@ -268,15 +291,20 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             return Err(StartError(e));
         }
     };
-    log::info!("listening on http://{bound}");
-    Ok(Running {
+    let running = Running {
         addr: bound,
         app,
         server,
         workers: handles,
         background,
         janitor,
-    })
+        redirect,
+    };
+    log::info!("listening on {}", running.url());
+    if let Some(from) = running.redirect_addr() {
+        log::info!("redirecting http://{from} to HTTPS");
+    }
+    Ok(running)
 }
 
 /// The HTTP workers' view of the server: the route tables behind the general rate limit.

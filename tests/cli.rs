@@ -1,6 +1,7 @@
-//! The real `perch` binary: `version`, a bad config value, and the secure-bot recipe driven
-//! from the command line (`user create`, `team add-member`, `channel add-member`) against a
-//! server started from the binary, which stops cleanly on SIGTERM.
+//! The real `perch` binary: `version`, a bad config value, an unusable TLS key, and the
+//! secure-bot recipe driven from the command line (`user create`, `team add-member`,
+//! `channel add-member`) against a server started from the binary, which stops cleanly on
+//! SIGTERM.
 
 #![allow(clippy::unwrap_used, reason = "test code fails loudly by design")]
 
@@ -316,6 +317,47 @@ fn a_bad_config_value_stops_startup_naming_the_key() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MaximumLoginAttempts"));
+}
+
+#[test]
+fn an_unusable_tls_key_stops_startup_naming_the_file() {
+    let dir = TempDir::new();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), made.cert.pem()).unwrap();
+    std::fs::write(
+        dir.path().join("key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nnope\n",
+    )
+    .unwrap();
+    // Relative paths are from the working directory.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--data-dir", ".", "--listen", "127.0.0.1:0"])
+        .env_remove("MM_CONFIG")
+        .env("MM_SERVICESETTINGS_CONNECTIONSECURITY", "TLS")
+        .env("MM_SERVICESETTINGS_TLSCERTFILE", "cert.pem")
+        .env("MM_SERVICESETTINGS_TLSKEYFILE", "key.pem")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("TLSKeyFile \"key.pem\""), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listened");
+    // A missing file is named the same way.
+    std::fs::remove_file(dir.path().join("cert.pem")).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--data-dir", ".", "--listen", "127.0.0.1:0"])
+        .env_remove("MM_CONFIG")
+        .env("MM_SERVICESETTINGS_CONNECTIONSECURITY", "TLS")
+        .env("MM_SERVICESETTINGS_TLSCERTFILE", "cert.pem")
+        .env("MM_SERVICESETTINGS_TLSKEYFILE", "key.pem")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("TLSCertFile \"cert.pem\""), "{err}");
 }
 
 /// The integration-account recipe of `docs/bots-and-tokens.md`, with the accounts made by the

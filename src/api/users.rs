@@ -144,7 +144,7 @@ fn login_checked(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         device_id,
         user_agent: headers("User-Agent"),
         web_app: req.header("X-Requested-With") == Some("XMLHttpRequest"),
-        https: req.header("X-Forwarded-Proto") == Some("https"),
+        https: req.secure || req.header("X-Forwarded-Proto") == Some("https"),
     };
     crate::app::off_worker(ctx.app, "login", move |app| finish_login(app, user, from))
 }
@@ -156,7 +156,8 @@ struct LoginRequest {
     user_agent: String,
     /// `X-Requested-With: XMLHttpRequest`: the web app, which gets cookies.
     web_app: bool,
-    /// `X-Forwarded-Proto: https`: cookies are `Secure`.
+    /// Over HTTPS (served by Perch, or `X-Forwarded-Proto: https` from a proxy): cookies are
+    /// `Secure`.
     https: bool,
 }
 

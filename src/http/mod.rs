@@ -7,10 +7,11 @@ pub mod error;
 pub mod limits;
 pub mod request;
 pub mod response;
+pub mod tls;
 
 use crate::error::ApiError;
 pub use request::{Method, Req};
-pub use response::Resp;
+pub use response::{Resp, Upgraded};
 
 use crate::config::Config;
 use std::sync::Arc;
@@ -19,16 +20,21 @@ use std::time::Instant;
 
 /// The bound listening socket.
 #[derive(Clone)]
-pub struct Listener(Arc<tiny_http::Server>);
+pub struct Listener {
+    server: Arc<tiny_http::Server>,
+    tls: bool,
+}
 
 impl Listener {
-    /// Binds `addr`. Each connection's own thread reads request bodies (bounded by
-    /// `MaximumPayloadSizeBytes`) and writes answers, with the configured timeouts, so an HTTP
-    /// worker never waits on a client (the patched tiny_http's `ServerOptions`).
+    /// Binds `addr`, serving HTTPS with `tls`. Each connection's own thread does the TLS
+    /// handshake, reads request bodies (bounded by `MaximumPayloadSizeBytes`, or spooled to a
+    /// file as `spool` says) and writes answers, with the configured timeouts, so an HTTP worker
+    /// never waits on a client (the patched tiny_http's `ServerOptions`).
     pub fn bind(
         addr: std::net::SocketAddr,
         config: &Config,
         spool: Option<Spool>,
+        tls: Option<tls::TlsFiles>,
     ) -> Result<Listener, String> {
         let secs = |s: i64| Some(std::time::Duration::from_secs(s.max(1) as u64));
         let limit = body_limit(config);
@@ -53,25 +59,44 @@ impl Listener {
             max_connections: config.perch.max_connections.max(0) as usize,
             max_connections_per_ip: config.perch.max_connections_per_ip.max(0) as usize,
         };
-        tiny_http::Server::http_with(addr, options)
-            .map(|s| Listener(Arc::new(s)))
+        let secure = tls.is_some();
+        let server = match tls {
+            None => tiny_http::Server::http_with(addr, options),
+            Some(files) => {
+                let ssl = tiny_http::SslConfig {
+                    certificate: files.certificate,
+                    private_key: files.private_key,
+                };
+                tiny_http::Server::https_with(addr, ssl, options)
+            }
+        };
+        server
+            .map(|s| Listener {
+                server: Arc::new(s),
+                tls: secure,
+            })
             .map_err(|e| e.to_string())
     }
 
     /// The real address (also when bound to port 0).
     pub fn addr(&self) -> Option<std::net::SocketAddr> {
-        self.0.server_addr().to_ip()
+        self.server.server_addr().to_ip()
+    }
+
+    /// Whether this listener serves HTTPS.
+    pub fn tls(&self) -> bool {
+        self.tls
     }
 
     /// Connections closed at accept because `MaxConnections` or `MaxConnectionsPerIP` was
     /// reached, since start.
     pub fn refused_connections(&self) -> u64 {
-        self.0.refused_connections()
+        self.server.refused_connections()
     }
 
     /// Wakes one worker blocked in `recv` (used once per worker at shutdown).
     pub fn unblock(&self) {
-        self.0.unblock();
+        self.server.unblock();
     }
 }
 
@@ -118,7 +143,7 @@ pub fn spawn_workers<S: Service>(
     (0..n)
         .map(|i| {
             let app = app.clone();
-            let server = listener.0.clone();
+            let server = listener.server.clone();
             thread::Builder::new()
                 .name(format!("http-{i}"))
                 .spawn(move || worker(&app, &server))
@@ -200,6 +225,7 @@ fn handle<S: Service>(app: &Arc<S>, db: &S::Local, mut raw: tiny_http::Request) 
         len,
     });
     req.remote = raw.remote_addr().copied();
+    req.secure = raw.secure();
 
     let mut resp = if read.is_err() {
         ApiError::bad_request(
@@ -289,7 +315,14 @@ fn upgrade<S: Service>(
     }
     add("X-Request-Id", rid);
     add("X-Version-Id", app.version_id());
-    if let Err(e) = raw.upgrade_socket(&up.protocol, out, up.then) {
+    let then = up.then;
+    let handed: Box<dyn FnOnce(tiny_http::Upgraded) + Send> = Box::new(move |u| {
+        then(Upgraded {
+            socket: u.socket,
+            tls: u.tls,
+        })
+    });
+    if let Err(e) = raw.upgrade_socket(&up.protocol, out, handed) {
         log::warn!("[{rid}] upgrade failed: {e}");
     }
     log::info!(

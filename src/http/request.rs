@@ -63,6 +63,8 @@ pub struct Req {
     /// The body, when it was spooled to a temporary file (uploads: `http::spools`).
     pub spooled: Option<Spooled>,
     pub remote: Option<SocketAddr>,
+    /// Came over HTTPS served by Perch itself (`ConnectionSecurity: "TLS"`).
+    pub secure: bool,
 }
 
 /// A request body in an unlinked temporary file (it disappears with its last handle).
@@ -96,6 +98,7 @@ impl Req {
             body,
             spooled: None,
             remote: None,
+            secure: false,
         }
     }
 

@@ -32,11 +32,18 @@ impl std::fmt::Debug for Stream {
 }
 
 /// The new owner of a connection after a `101 Switching Protocols`: it receives the blocking
-/// socket on the connection's own thread (not an HTTP worker) and must return promptly.
+/// connection on the connection's own thread (not an HTTP worker) and must return promptly.
 pub struct Upgrade {
     /// The protocol named in the `Upgrade` header (`websocket`).
     pub protocol: String,
-    pub then: Box<dyn FnOnce(std::net::TcpStream) + Send>,
+    pub then: Box<dyn FnOnce(Upgraded) + Send>,
+}
+
+/// A connection after its `101`: the blocking socket and, over HTTPS, the TLS session whose
+/// records it carries (the new owner encrypts and decrypts with it).
+pub struct Upgraded {
+    pub socket: std::net::TcpStream,
+    pub tls: Option<rustls::ServerConnection>,
 }
 
 impl std::fmt::Debug for Upgrade {
@@ -165,7 +172,7 @@ impl Resp {
     pub fn switch_protocols(
         protocol: &str,
         headers: Vec<(String, String)>,
-        then: Box<dyn FnOnce(std::net::TcpStream) + Send>,
+        then: Box<dyn FnOnce(Upgraded) + Send>,
     ) -> Resp {
         Resp {
             status: 101,

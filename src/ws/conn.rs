@@ -7,6 +7,10 @@
 //! tungstenite's `FrameHeader`, without a copy per socket. The loop writes `out` to the
 //! socket once per batch of events, and a client that stops reading is cut off when `out`
 //! would pass `MAX_OUT`.
+//!
+//! Over HTTPS (wss) the socket carries TLS records: `Io` holds the rustls session, decrypts
+//! what it reads and hands `out` to rustls (whose own buffer is bounded, 64 KiB) as the socket
+//! takes the encrypted records, still without blocking.
 
 use super::event::Encoded;
 use std::collections::VecDeque;
@@ -44,6 +48,8 @@ pub fn config() -> WebSocketConfig {
 /// The socket as tungstenite sees it: reads come from the socket, writes land in `out`.
 pub struct Io {
     pub sock: mio::net::TcpStream,
+    /// The TLS session of a wss connection.
+    tls: Option<Box<rustls::ServerConnection>>,
     out: Vec<u8>,
     /// Bytes of `out` already written to the socket.
     sent: usize,
@@ -51,7 +57,27 @@ pub struct Io {
 
 impl Read for Io {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.sock.read(buf)
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return self.sock.read(buf);
+        };
+        loop {
+            match tls.reader().read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // Plaintext, the peer's close_notify (0), or its end without one (an error).
+                other => return other,
+            }
+            // Nothing decrypted is waiting: take in what the socket has (`WouldBlock` when
+            // nothing, as for a plain socket).
+            let eof = tls.read_tls(&mut self.sock)? == 0;
+            tls.process_new_packets()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            if eof {
+                return match tls.reader().read(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                    other => other,
+                };
+            }
+        }
     }
 }
 
@@ -72,8 +98,17 @@ impl Io {
         self.out.len() - self.sent
     }
 
+    /// Whether anything waits to be written: bytes of `out`, or TLS records (a reply rustls
+    /// made while reading).
+    pub fn has_output(&self) -> bool {
+        self.pending() > 0 || self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
     /// Writes what the socket takes. `Ok(true)`: everything is out.
     fn write_out(&mut self) -> io::Result<bool> {
+        if self.tls.is_some() {
+            return self.write_out_tls();
+        }
         while self.sent < self.out.len() {
             match self.sock.write(&self.out[self.sent..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -91,6 +126,38 @@ impl Io {
             }
         }
         // Given back once written: an idle socket holds no out buffer.
+        self.out = Vec::new();
+        self.sent = 0;
+        Ok(true)
+    }
+
+    /// `write_out` over TLS: `out` goes into rustls as far as its bounded buffer takes it, its
+    /// records go to the socket, until both are empty or the socket is full.
+    fn write_out_tls(&mut self) -> io::Result<bool> {
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return Ok(true);
+        };
+        loop {
+            if self.sent < self.out.len() {
+                self.sent += tls.writer().write(&self.out[self.sent..])?;
+            }
+            if !tls.wants_write() {
+                break;
+            }
+            match tls.write_tls(&mut self.sock) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if self.sent > self.out.len() / 2 {
+                        self.out.drain(..self.sent);
+                        self.sent = 0;
+                    }
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
         self.out = Vec::new();
         self.sent = 0;
         Ok(true)
@@ -148,10 +215,16 @@ pub struct Conn {
 pub type CloseWith = Option<(CloseCode, &'static str)>;
 
 impl Conn {
-    pub fn new(id: String, sock: mio::net::TcpStream, auth: Option<Authed>) -> Conn {
+    pub fn new(
+        id: String,
+        sock: mio::net::TcpStream,
+        tls: Option<rustls::ServerConnection>,
+        auth: Option<Authed>,
+    ) -> Conn {
         let now = Instant::now();
         let io = Io {
             sock,
+            tls: tls.map(Box::new),
             out: Vec::new(),
             sent: 0,
         };
@@ -285,7 +358,12 @@ mod tests {
         let client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (server, _) = l.accept().unwrap();
         server.set_nonblocking(true).unwrap();
-        let conn = Conn::new("c".repeat(26), mio::net::TcpStream::from_std(server), None);
+        let conn = Conn::new(
+            "c".repeat(26),
+            mio::net::TcpStream::from_std(server),
+            None,
+            None,
+        );
         let client = WebSocket::from_raw_socket(client, Role::Client, None);
         (conn, client)
     }

@@ -42,6 +42,8 @@ pub enum Msg {
 /// An upgraded socket for the loop to take over.
 pub struct Adopt {
     pub stream: std::net::TcpStream,
+    /// Over HTTPS (wss), the TLS session the socket's bytes go through.
+    pub tls: Option<rustls::ServerConnection>,
     pub permit: Permit,
     /// Authenticated by the upgrade request (cookie or header).
     pub auth: Option<Authed>,

@@ -186,6 +186,7 @@ impl Loop {
     fn adopt(&mut self, a: Adopt) {
         let Adopt {
             stream,
+            tls,
             permit,
             auth,
             resume,
@@ -205,11 +206,11 @@ impl Loop {
                 })
             });
             if let Some(idx) = parked {
-                return self.resume(idx, sock, permit, auth.clone(), *seq);
+                return self.resume(idx, sock, tls, permit, auth.clone(), *seq);
             }
         }
         let idx = self.slot();
-        let mut conn = Conn::new(crate::model::new_id(), sock, auth);
+        let mut conn = Conn::new(crate::model::new_id(), sock, tls, auth);
         conn.permit = Some(permit);
         self.by_id.insert(conn.id.clone(), idx);
         self.conns[idx] = Some(conn);
@@ -226,12 +227,13 @@ impl Loop {
         &mut self,
         idx: usize,
         sock: mio::net::TcpStream,
+        tls: Option<rustls::ServerConnection>,
         permit: crate::ws::Permit,
         auth: Authed,
         from: i64,
     ) {
         let Some(conn) = self.conn(idx) else { return };
-        let fresh = Conn::new(conn.id.clone(), sock, Some(auth));
+        let fresh = Conn::new(conn.id.clone(), sock, tls, Some(auth));
         conn.socket = fresh.socket;
         conn.auth = fresh.auth;
         conn.permit = Some(permit);
@@ -341,7 +343,7 @@ impl Loop {
             if conn
                 .socket
                 .as_ref()
-                .is_some_and(|s| s.get_ref().pending() > 0)
+                .is_some_and(|s| s.get_ref().has_output())
             {
                 self.mark_dirty(idx);
             }

@@ -7,9 +7,8 @@
 
 use crate::app::Ctx;
 use crate::error::ApiError;
-use crate::http::{Req, Resp};
+use crate::http::{Req, Resp, Upgraded};
 use crate::ws::{Adopt, Resume};
-use std::net::TcpStream;
 
 /// Whether a comma-separated header value holds `token` (case-insensitive).
 fn has_token(value: Option<&str>, token: &str) -> bool {
@@ -86,9 +85,10 @@ pub fn route(ctx: &Ctx, req: &Req) -> Result<Resp, ApiError> {
         "Sec-WebSocket-Accept".to_string(),
         tungstenite::handshake::derive_accept_key(key.as_bytes()),
     )];
-    let then = Box::new(move |stream: TcpStream| {
+    let then = Box::new(move |up: Upgraded| {
         app.ws.adopt(Adopt {
-            stream,
+            stream: up.socket,
+            tls: up.tls,
             permit,
             auth,
             resume,

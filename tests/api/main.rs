@@ -31,6 +31,7 @@ mod real_senders;
 mod stall;
 mod system;
 mod teams;
+mod tls;
 mod tokens;
 mod transfer;
 mod transfer_attachments;

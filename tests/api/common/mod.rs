@@ -50,6 +50,8 @@ pub struct TestServer {
     pub url: String,
     pub dir: TempDir,
     pub config: Config,
+    /// The DER certificate its clients trust, when it serves HTTPS (`tls.rs`).
+    pub root: Option<Vec<u8>>,
 }
 
 impl TestServer {
@@ -74,6 +76,7 @@ impl TestServer {
             url,
             dir,
             config,
+            root: None,
         }
     }
 
@@ -87,7 +90,12 @@ impl TestServer {
     }
 
     pub fn anon(&self) -> Client {
-        Client::new(&self.url, None)
+        self.client(None)
+    }
+
+    /// A client with `token`, trusting the server's certificate when it serves HTTPS.
+    pub fn client(&self, token: Option<String>) -> Client {
+        Client::with_roots(&self.url, token, self.root.as_deref())
     }
 
     /// The first account (a system admin), logged in.
@@ -111,7 +119,7 @@ impl TestServer {
         );
         assert_eq!(r.status, 200, "login {login_id}: {}", r.body);
         let token = r.header("Token").expect("Token header").to_string();
-        let mut c = Client::new(&self.url, Some(token));
+        let mut c = self.client(Some(token));
         c.user = r.json();
         c
     }
@@ -188,11 +196,25 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str, token: Option<String>) -> Client {
-        let config = ureq::Agent::config_builder()
+        Self::with_roots(base, token, None)
+    }
+
+    /// A client that trusts only the DER certificate `root` (an HTTPS test server's), or the
+    /// usual roots.
+    pub fn with_roots(base: &str, token: Option<String>, root: Option<&[u8]>) -> Client {
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build();
+            .timeout_global(Some(Duration::from_secs(30)));
+        if let Some(root) = root {
+            let cert = ureq::tls::Certificate::from_der(root).to_owned();
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![cert])))
+                    .build(),
+            );
+        }
+        let config = config.build();
         Client {
             base: base.to_string(),
             token,
