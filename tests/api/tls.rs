@@ -266,3 +266,46 @@ fn unusable_certificate_or_key_files_stop_startup_naming_the_file() {
     c.service.forward_80_to_443 = true;
     assert!(start_err(c).contains("Forward80To443"));
 }
+
+#[test]
+fn tls_connections_keep_the_bounds_of_plain_ones() {
+    let ts = tls_server(|c| c.perch.max_connections_per_ip = 4);
+    let admin = ts.admin();
+    // A body beyond the limit is not read, the 413 still reaches the client (lingering
+    // close over TLS), and the next connection is served.
+    let big = vec![b'x'; 400_000];
+    admin
+        .post_raw("/api/v4/posts", "application/json", &big)
+        .assert_error(413, "api.context.request_body_too_large.app_error");
+    // A body that fits is read whole on the connection's thread.
+    let team = admin.create_team("tls");
+    let town = admin.get(&format!(
+        "/api/v4/teams/{}/channels/name/town-square",
+        team["id"].as_str().unwrap()
+    ));
+    let long = "y".repeat(16_000);
+    let post = admin.create_post(&id_of(&town.json()), &long);
+    assert_eq!(post["message"].as_str().unwrap().len(), 16_000);
+    // The per-address cap counts TLS connections, handshake or not; closing frees them.
+    let running = ts.running.as_ref().unwrap();
+    let before = running.refused_connections();
+    let idle: Vec<TcpStream> = (0..6)
+        .map(|_| TcpStream::connect(ts.url.trim_start_matches("https://")).unwrap())
+        .collect();
+    eventually(PATIENCE, "connections refused beyond the cap", || {
+        (running.refused_connections() >= before + 2).then_some(())
+    });
+    drop(idle);
+    eventually(
+        PATIENCE,
+        "a ping once the idle connections are closed",
+        || {
+            let c = ts.anon();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                c.get("/api/v4/system/ping").status
+            }))
+            .ok()
+            .filter(|&s| s == 200)
+        },
+    );
+}
