@@ -6,7 +6,7 @@
 use crate::collect_log;
 use crate::http;
 use crate::load::{self, Spec, Stop};
-use crate::opts::{Opts, FIGURES};
+use crate::opts::{Opts, FIGURES, SLOW};
 use crate::receiver::{Deliveries, Receiver};
 use crate::report::{Record, Sample};
 use crate::server::{self, CpuWindow, Launch, Server};
@@ -75,6 +75,11 @@ pub fn one_run(
     }
     collect_log(rec, &srv);
     srv.stop();
+    if o.selected(SLOW) {
+        crate::slow::figure(o, launch, prep, run, rec)?;
+    } else {
+        rec.skip(SLOW, "not selected (--only)");
+    }
     for _ in 0..o.cold_starts {
         let s = Server::start(launch)?;
         rec.cold_ms.push(s.first_200.as_secs_f64() * 1000.0);

@@ -11,7 +11,8 @@
 //! webhooks' target), `server` (the server process and `/proc`), `report` (statistics and the
 //! table's format), `rows` (a row per figure), `output` (what is printed and written),
 //! `machine` (the machine, binary and commit a report names), `transfer` (`perch import` and
-//! `perch export` of a generated bulk-import file).
+//! `perch export` of a generated bulk-import file), `slow` (ping and webhooks beside 2,000
+//! slowloris connections).
 
 mod figures;
 mod fleet;
@@ -25,6 +26,7 @@ mod report;
 mod rows;
 mod server;
 mod setup;
+mod slow;
 mod transfer;
 mod upload;
 mod websocket;

@@ -19,7 +19,7 @@ Options:
   --cold-starts N      extra cold starts per run, for the start-to-first-200 median [5]
   --logins N           sequential logins before the \"RSS after logins\" figure [100]
   --only LIST          figures to run, comma-separated, from:
-                       ping,incoming,posts,outgoing,read,login,websocket,upload,transfer [all]
+                       ping,incoming,posts,outgoing,read,login,websocket,upload,slow,transfer [all]
   --ws-max N           the websocket figure's largest step: 1000 or 10000 sockets [10000]
   --transfer-posts N   posts in the bulk file `perch import` and `perch export` move [1000000]
   --perch PATH         the server binary [the `perch` next to this binary]
@@ -46,6 +46,8 @@ pub const FIGURES: [&str; 8] = [
 ];
 /// The figure measured with the server stopped, after the load figures of each run.
 pub const TRANSFER: &str = "transfer";
+/// The slow-clients figure (`slow.rs`), on a server of its own after the load figures.
+pub const SLOW: &str = "slow";
 
 /// One invocation's options.
 #[derive(Debug, Clone)]
@@ -141,10 +143,9 @@ pub fn parse(args: &[String]) -> Result<Option<Opts>, String> {
             "--transfer-posts" => o.transfer_posts = count(flag)?.max(10),
             "--only" => {
                 let list: Vec<String> = value.split(',').map(|s| s.trim().to_string()).collect();
-                if let Some(bad) = list
-                    .iter()
-                    .find(|f| !FIGURES.contains(&f.as_str()) && f.as_str() != TRANSFER)
-                {
+                if let Some(bad) = list.iter().find(|f| {
+                    !FIGURES.contains(&f.as_str()) && ![TRANSFER, SLOW].contains(&f.as_str())
+                }) {
                     return Err(format!("--only: unknown figure {bad:?}"));
                 }
                 o.only = Some(list);

@@ -24,6 +24,7 @@ pub fn rows(o: &Opts, rec: &Record, prep: &Prepared) -> Vec<Row> {
         upload_row(rec),
     ];
     rows.extend(crate::ws_rows::rows(o, rec));
+    rows.extend(crate::slow::rows(o, rec));
     rows.extend(transfer_rows(o, rec));
     rows.extend(footprint_rows(o, rec, prep));
     rows.push(durability_row(rec));
