@@ -1,7 +1,8 @@
 //! HTTPS served by Perch itself (`ServiceSettings.ConnectionSecurity: "TLS"`), with a
 //! self-signed certificate made for each test and clients that trust only it: the API, an
-//! incoming webhook and the WebSocket (wss) over TLS, `Secure` cookies, plain HTTP sent to the
-//! TLS port, the `Forward80To443` redirect, and certificate or key files that cannot be used.
+//! incoming webhook, a file up and down and the WebSocket (wss) over TLS, `Secure` cookies,
+//! plain HTTP sent to the TLS port, the connection bounds, the `Forward80To443` redirect, and
+//! certificate or key files that cannot be used.
 
 use crate::common::*;
 use perch::Config;
@@ -283,9 +284,17 @@ fn tls_connections_keep_the_bounds_of_plain_ones() {
         "/api/v4/teams/{}/channels/name/town-square",
         team["id"].as_str().unwrap()
     ));
+    let town = id_of(&town.json());
     let long = "y".repeat(16_000);
-    let post = admin.create_post(&id_of(&town.json()), &long);
+    let post = admin.create_post(&town, &long);
     assert_eq!(post["message"].as_str().unwrap().len(), 16_000);
+    // An upload (spooled to a file on the connection's thread) and its download (a streamed
+    // answer) over TLS, byte for byte.
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let info = crate::files::upload_one(&admin, &town, "big.bin", &bytes);
+    let (status, _, body) = admin.get_bytes(&format!("/api/v4/files/{}", id_of(&info)));
+    assert_eq!(status, 200);
+    assert!(body == bytes, "the download differs ({} bytes)", body.len());
     // The per-address cap counts TLS connections, handshake or not; closing frees them.
     let running = ts.running.as_ref().unwrap();
     let before = running.refused_connections();
