@@ -346,6 +346,14 @@ fn an_unusable_tls_key_stops_startup_naming_the_file() {
     assert!(out.stdout.is_empty(), "nothing listened");
     // A missing file is named the same way.
     std::fs::remove_file(dir.path().join("cert.pem")).unwrap();
+    // `config set` refuses TLS before both files are set.
+    let out = perch(
+        dir.path(),
+        &["config", "set", "ServiceSettings.ConnectionSecurity", "TLS"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs TLSCertFile and TLSKeyFile"), "{err}");
     let out = Command::new(BIN)
         .current_dir(dir.path())
         .args(["--data-dir", ".", "--listen", "127.0.0.1:0"])

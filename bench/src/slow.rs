@@ -151,6 +151,10 @@ pub fn figure(
             }
         }
     };
+    // A fresh server's first webhook load runs slower than later ones (caches, the database
+    // file and WAL growing into place): one unmeasured pass first, so "before" is warm.
+    let (out, _) = measure(&srv, o, hook.clone());
+    account(rec, "slow", &out);
     both(
         &mut s,
         rec,
