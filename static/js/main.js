@@ -6,7 +6,7 @@ import { h, replace, toast } from './dom.js';
 import { api, get, post, hooks } from './api.js';
 import { S, path, loadTeams, loadChannels, channelLabel, markViewed, bus, ensureUsers, userName } from './store.js';
 import { teamRail, sidebar, createTeam } from './sidebar.js';
-import { MessageList } from './messages.js';
+import { MessageList, firstPage } from './messages.js';
 import { composer } from './composer.js';
 import { Thread } from './thread.js';
 import { live, start as startLive, stop as stopLive, typing } from './live.js';
@@ -45,6 +45,7 @@ hooks.onUnauthorized = () => { stopLive(); S.me = null; go('/login', { replace: 
 async function boot() {
   // Without the MMUSERID cookie there is no session to ask about.
   const signedIn = /(?:^|;\s*)MMUSERID=/.test(document.cookie);
+  if (signedIn) prefetch();
   const [config, me, teams] = await Promise.all([
     get('/config/client?format=old').catch(() => ({})),
     signedIn ? get('/users/me', { quiet401: true }).catch(() => null) : null,
@@ -57,6 +58,25 @@ async function boot() {
   await route({});
   if (S.me) startLive({ onEvent, onResync: resync, onStatus });
   setInterval(poll, 3000);
+}
+
+// A fresh load of a channel's address asks for that channel's newest posts (and their
+// authors) beside the session and teams, instead of after them and the team's channels.
+let early = null;
+function prefetch() {
+  const m = relPath().match(/^\/([a-z0-9_-]+)\/channels\/([a-z0-9_.-]+)$/);
+  if (!m) return;
+  early = get(`/teams/name/${m[1]}/channels/name/${m[2]}`, { quiet401: true })
+    .then((ch) => firstPage(ch.id).then((page) => ({ id: ch.id, page })))
+    .catch(() => null);
+}
+
+/** The prefetched newest page of `channel` (once), or null. */
+async function prefetched(channel) {
+  const p = early;
+  early = null;
+  const got = p && await p;
+  return got && got.id === channel.id ? got.page : null;
 }
 
 /** Without live events (no WebSocket yet, or while it reconnects), new posts are fetched. */
@@ -166,7 +186,7 @@ async function showChannel(channel) {
   document.title = `${label} – ${S.team.display_name}`;
   view.thread.close();
   try {
-    await view.list.open(channel);
+    await view.list.open(channel, await prefetched(channel));
   } catch (e) {
     toast(`Could not load messages: ${e.message}`, 'error');
   }

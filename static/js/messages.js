@@ -15,6 +15,13 @@ const WINDOW = 200;
 const STEP = 60;
 const EDGE = 600;
 
+/** A channel's newest page of posts, with their authors known. */
+export async function firstPage(channelId) {
+  const page = await get(`/channels/${channelId}/posts?page=0&per_page=${PAGE}`);
+  await ensureUsers(page.order.map((id) => page.posts[id].user_id));
+  return page;
+}
+
 export class MessageList {
   constructor({ onReply }) {
     this.onReply = onReply;
@@ -31,19 +38,19 @@ export class MessageList {
     this.el.addEventListener('scroll', () => this.onScroll(), { passive: true });
   }
 
-  /** Shows `channel`, loading its newest page. */
-  async open(channel) {
+  /** Shows `channel`, with its newest page (`page`, from `firstPage`, when already loaded). */
+  async open(channel, page = null) {
     this.channel = channel;
     this.posts = [];
     this.byId.clear();
     this.cache.clear();
     this.seps.clear();
-    this.el.replaceChildren(h('p', { class: 'muted loading' }, 'Loading…'));
-    const page = await get(`/channels/${channel.id}/posts?page=0&per_page=${PAGE}`);
+    if (!page) {
+      this.el.replaceChildren(h('p', { class: 'muted loading' }, 'Loading…'));
+      page = await firstPage(channel.id);
+    }
     if (this.channel !== channel) return;
     const list = page.order.map((id) => page.posts[id]).reverse();
-    await ensureUsers(list.map((p) => p.user_id));
-    if (this.channel !== channel) return;
     this.hasOlder = list.length >= PAGE;
     for (const p of list) this.add(p);
     this.hi = this.posts.length;
