@@ -105,6 +105,11 @@ pub struct ServiceSettings {
     /// every request there with a redirect to the same URL over HTTPS.
     #[serde(rename = "Forward80To443")]
     pub forward_80_to_443: bool,
+    /// Every answer carries `Strict-Transport-Security: max-age=<TLSStrictTransportMaxAge>`.
+    #[serde(rename = "TLSStrictTransport")]
+    pub tls_strict_transport: bool,
+    #[serde(rename = "TLSStrictTransportMaxAge")]
+    pub tls_strict_transport_max_age: i64,
 }
 
 impl Default for ServiceSettings {
@@ -142,6 +147,8 @@ impl Default for ServiceSettings {
             tls_cert_file: String::new(),
             tls_key_file: String::new(),
             forward_80_to_443: false,
+            tls_strict_transport: false,
+            tls_strict_transport_max_age: 63_072_000,
         }
     }
 }

@@ -44,6 +44,11 @@ impl Config {
                     .into(),
             ));
         }
+        if s.tls_strict_transport_max_age < 0 {
+            return Err(ConfigError(
+                "ServiceSettings.TLSStrictTransportMaxAge must be ≥ 0 (seconds)".into(),
+            ));
+        }
         if !s.forward_80_to_443 {
             return Ok(None);
         }

@@ -373,6 +373,11 @@ fn respond<S: Service>(
     add("X-Version-Id", app.version_id());
     add("X-Content-Type-Options", "nosniff");
     add("Referrer-Policy", "no-referrer");
+    let service = &app.config().service;
+    if service.tls_strict_transport {
+        let max_age = service.tls_strict_transport_max_age;
+        add("Strict-Transport-Security", &format!("max-age={max_age}"));
+    }
     if method == Method::Get {
         add("Expires", "0");
     }

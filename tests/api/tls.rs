@@ -318,3 +318,20 @@ fn tls_connections_keep_the_bounds_of_plain_ones() {
         },
     );
 }
+
+#[test]
+fn strict_transport_security_when_asked() {
+    let ts = tls_server(|c| {
+        c.service.tls_strict_transport = true;
+        c.service.tls_strict_transport_max_age = 600;
+    });
+    let r = ts.anon().get("/api/v4/system/ping");
+    assert_eq!(r.header("Strict-Transport-Security"), Some("max-age=600"));
+    let r = ts.anon().get("/api/v4/users/me");
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("Strict-Transport-Security"), Some("max-age=600"));
+    // Off by default, as in Mattermost.
+    let ts = tls_server(|_| {});
+    let r = ts.anon().get("/api/v4/system/ping");
+    assert_eq!(r.header("Strict-Transport-Security"), None);
+}
