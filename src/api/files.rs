@@ -334,7 +334,47 @@ fn path_escape(s: &str) -> String {
 /// `nosniff`, scripts and HTML as `text/plain`, only media inline, no framing; plus a CSP that
 /// lets nothing in the file run or load.
 fn serve(ctx: &Ctx, rel: &str, name: &str, mime: &str, download: bool) -> Result<Resp, ApiError> {
-    let file = ctx.app.files.storage.open(rel).map_err(|e| {
+    serve_from(ctx.app, rel, name, mime, download)
+}
+
+/// How long a request for a thumbnail or preview not made yet waits for the image thread.
+const DERIVED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A thumbnail or preview: served at once when made; otherwise (an image uploaded a moment
+/// ago, which clients show at once) the request waits for the `files-images` thread on a
+/// thread of its own, up to `DERIVED_WAIT`, as Mattermost, which makes them before it answers
+/// the upload, would have them.
+fn serve_derived(
+    ctx: &Ctx,
+    rel: &str,
+    name: &str,
+    mime: &'static str,
+    download: bool,
+) -> Result<Resp, ApiError> {
+    fn made(app: &crate::app::App, rel: &str) -> bool {
+        app.files.storage.abs(rel).is_ok_and(|p| p.is_file())
+    }
+    if made(ctx.app, rel) {
+        return serve(ctx, rel, name, mime, download);
+    }
+    let (rel, name) = (rel.to_string(), name.to_string());
+    crate::app::off_worker(ctx.app, "image-wait", move |app| {
+        let until = std::time::Instant::now() + DERIVED_WAIT;
+        while !made(app, &rel) && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        serve_from(app, &rel, &name, mime, download)
+    })
+}
+
+fn serve_from(
+    app: &crate::app::App,
+    rel: &str,
+    name: &str,
+    mime: &str,
+    download: bool,
+) -> Result<Resp, ApiError> {
+    let file = app.files.storage.open(rel).map_err(|e| {
         ApiError::not_found("api.file.file_reader.app_error", "Unable to read the file.")
             .with_detail(e.to_string())
     })?;
@@ -390,7 +430,7 @@ pub fn thumbnail(ctx: &Ctx, s: &Session, req: &Req, fid: &str) -> Result<Resp, A
         .with_detail(format!("file_id={}", f.id)));
     }
     let mime = derived_mime(&f.thumbnail_path);
-    serve(ctx, &f.thumbnail_path, &f.name, mime, wants_download(req))
+    serve_derived(ctx, &f.thumbnail_path, &f.name, mime, wants_download(req))
 }
 
 /// `GET /api/v4/files/{file_id}/preview`: like the thumbnail.
@@ -404,7 +444,7 @@ pub fn preview(ctx: &Ctx, s: &Session, req: &Req, fid: &str) -> Result<Resp, Api
         .with_detail(format!("file_id={}", f.id)));
     }
     let mime = derived_mime(&f.preview_path);
-    serve(ctx, &f.preview_path, &f.name, mime, wants_download(req))
+    serve_derived(ctx, &f.preview_path, &f.name, mime, wants_download(req))
 }
 
 /// The type of a thumbnail or preview, from its extension.

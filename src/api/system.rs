@@ -97,6 +97,8 @@ pub(crate) fn client_config_map(app: &App, db: &Reader) -> Value {
         "CollapsedThreads": "disabled",
         "WebsocketURL": "",
         "EnableCustomEmoji": "false",
+        // Reactions work (the built-in emoji): the apps show their picker only with this.
+        "EnableEmojiPicker": "true",
         "EnableLinkPreviews": "false",
         "DefaultClientLocale": "en",
         "AvailableLocales": "",

@@ -447,6 +447,23 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Clients show an image's thumbnail right after the upload: asked for before the image
+/// thread made it, it waits for it instead of answering 404.
+#[test]
+fn a_thumbnail_asked_for_at_once_waits_for_the_image_thread() {
+    let ts = TestServer::start();
+    let (_admin, bob, cid) = setup(&ts);
+    let f = upload_one(&bob, &cid, "big.png", &png(2400, 1600));
+    let id = f["id"].as_str().unwrap();
+    let (status, headers, body) = bob.get_bytes(&format!("/api/v4/files/{id}/thumbnail"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(header(&headers, "Content-Type"), Some("image/png"));
+    let thumb = image::load_from_memory(&body).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (150, 100));
+    let (status, _, _) = bob.get_bytes(&format!("/api/v4/files/{id}/preview"));
+    assert_eq!(status, 200);
+}
+
 #[test]
 fn images_get_dimensions_at_once_and_thumbnails_soon_after() {
     let ts = TestServer::start();

@@ -341,7 +341,8 @@ fn attachments_are_announced_in_metadata_embeds_and_avatars_are_pngs() {
 
 /// The unmodified official web app 6.3.2 in headless Chromium: log in, land on Town Square,
 /// read a webhook post's attachment, post, see a REST post arrive live, /echo, a thread reply,
-/// reload, log out; no uncaught exceptions or console errors. Skipped (with a message) where
+/// a reaction from the emoji picker, a picture uploaded and posted, an interactive button
+/// clicked, reload, log out; no uncaught exceptions or console errors. Skipped (with a message) where
 /// the app's tarball is not beside the repository.
 #[test]
 fn the_official_web_app_in_a_real_browser() {
@@ -368,7 +369,27 @@ fn the_official_web_app_in_a_real_browser() {
     let a = Acme::with(|c| {
         c.perch.webapp_directory = client.display().to_string();
         c.service.enable_incoming_webhooks = true;
+        // The button's integration is a receiver on this machine.
+        c.service.allowed_untrusted_internal_connections = "127.0.0.1".into();
     });
+    let integration = MockReceiver::start(|_, _| {
+        Reply::json(json!({"update": {"message": "Deployed by the button"},
+                           "ephemeral_text": "You clicked Deploy"}))
+    });
+    let r = a.admin.post(
+        "/api/v4/posts",
+        &json!({"channel_id": a.town, "message": "Ready to ship", "props": {"attachments": [{
+            "text": "Version 1.2.3", "actions": [{"id": "deploy", "name": "Deploy",
+            "integration": {"url": format!("{}/deploy", integration.url)}}]}]}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The picture the browser uploads: a gradient, so a wrong decoding would show.
+    let picture = dir.0.join("gradient.png");
+    image::RgbImage::from_fn(160, 120, |x, y| {
+        image::Rgb([(x * 3 % 256) as u8, (y * 2) as u8, 160])
+    })
+    .save(&picture)
+    .unwrap();
     let hook = a.admin.post(
         "/api/v4/hooks/incoming",
         &json!({"channel_id": a.town, "display_name": "ci"}),
@@ -385,7 +406,11 @@ fn the_official_web_app_in_a_real_browser() {
     let out = run_node(
         "official_webapp.mjs",
         "puppeteer-core",
-        &[&a.ts.url, &shots],
+        &[&a.ts.url, &shots, &picture.display().to_string()],
     );
     assert!(out.contains("all checks passed"), "{out}");
+    // The click reached the integration, with the post and the clicker.
+    let call = integration.next(5).expect("the button's call");
+    let body: Value = serde_json::from_slice(&call.body).unwrap();
+    assert_eq!(body["user_id"], a.admin.id().as_str(), "{body}");
 }

@@ -1,19 +1,22 @@
 // The unmodified official Mattermost web app, served by Perch (PerchSettings.WebappDirectory),
 // driven in Debian's Chromium by puppeteer-core. Usage:
 //
-//   node official_webapp.mjs NODE_MODULES_DIR BASE_URL SHOTS_DIR
+//   node official_webapp.mjs NODE_MODULES_DIR BASE_URL SHOTS_DIR IMAGE_PNG
 //
 // BASE_URL is a server with an admin (admin / admin-password) on team `acme`, whose Town Square
-// holds a webhook post with a Slack attachment titled "Build 42". The script logs in, reads that
-// post, posts a message, sees a post made over REST arrive live, runs /echo, replies in a thread,
-// reloads (still logged in) and logs out. Exits non-zero at the first thing that is wrong, or
-// on any uncaught exception or console error in the page.
+// holds a webhook post with a Slack attachment titled "Build 42" and a post with a "Deploy"
+// button whose integration answers with an update ("Deployed by the button") and an ephemeral
+// text. The script logs in, reads the attachment, posts a message, sees a post made over REST
+// arrive live, runs /echo, replies in a thread, reacts to its own post through the emoji picker,
+// uploads IMAGE_PNG with a message, clicks the button, reloads (still logged in) and logs out.
+// Exits non-zero at the first thing that is wrong, or on any uncaught exception or console
+// error in the page.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import fs from 'node:fs';
 
-const [modules, base, shots] = process.argv.slice(2);
+const [modules, base, shots, imagePng] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(modules), 'noop.js'));
 const puppeteer = require('puppeteer-core');
 fs.mkdirSync(shots, { recursive: true });
@@ -77,9 +80,9 @@ try {
 
   // The webhook's attachment, drawn as an attachment (title, text, field).
   await waitForText('Build 42', 'the webhook attachment title');
-  const attachment = await page.$('.attachment');
-  if (!attachment) fail('the webhook post has no rendered attachment');
-  const attachmentText = await attachment.evaluate((e) => e.innerText);
+  const attachmentTexts = await page.$$eval('.attachment', (els) => els.map((e) => e.innerText));
+  const attachmentText = attachmentTexts.find((t) => t.includes('Build 42'));
+  if (!attachmentText) fail(`the webhook post has no rendered attachment: ${JSON.stringify(attachmentTexts)}`);
   for (const t of ['Build 42', 'Branch', 'main']) {
     if (!attachmentText.includes(t)) fail(`attachment lacks "${t}": ${attachmentText}`);
   }
@@ -128,6 +131,91 @@ try {
   }
   if (!Object.values(replies.posts).some((p) => p.message === 'a reply in the thread')) fail('the thread reply was not stored');
   await page.screenshot({ path: path.join(shots, 'thread.png') });
+  // Close the thread, so the centre is as wide as it was.
+  const closeRhs = await page.$('#rhsCloseButton');
+  if (closeRhs) await closeRhs.evaluate((b) => b.click());
+
+  // Until `ms` pass, the first post in Town Square for which `test` holds.
+  const findPost = async (test, what, ms = 10000) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const list = (await rest('GET', `/channels/${ts.id}/posts`, bobToken)).json;
+      const found = list.order.map((id) => list.posts[id]).find(test);
+      if (found) return found;
+      await sleep(200);
+    }
+    return fail(`${what}: no such post`);
+  };
+
+  // A reaction through the emoji picker, on my own post.
+  const mine = await findPost((p) => p.message === 'hello from the official web app', 'my post');
+  const mineEl = await page.$(`#post_${mine.id}`);
+  if (!mineEl) fail('my post is not in the list');
+  await mineEl.hover();
+  const reactButton = await page.waitForSelector(`#CENTER_reaction_${mine.id}`, { timeout: 5000 }).catch(() => null);
+  if (!reactButton) fail('no reaction button on my post');
+  await reactButton.evaluate((b) => b.click());
+  const search = await page.waitForSelector('#emojiPickerSearch', { timeout: 5000 }).catch(() => null);
+  if (!search) fail('the emoji picker did not open');
+  await search.type('tada');
+  const tada = await page.waitForSelector('.emoji-picker__item img[alt="emoji image"], .emoji-picker__item', { timeout: 5000 })
+    .catch(() => null);
+  await page.screenshot({ path: path.join(shots, 'emoji-picker.png') });
+  if (!tada) fail('the emoji picker found no emoji for "tada"');
+  await tada.click();
+  let reactions = [];
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    reactions = (await rest('GET', `/posts/${mine.id}/reactions`, bobToken)).json || [];
+    if (reactions.some((r) => r.emoji_name === 'tada')) break;
+  }
+  if (!reactions.some((r) => r.emoji_name === 'tada')) fail(`no tada reaction stored: ${JSON.stringify(reactions)}`);
+  await page.waitForSelector(`#post_${mine.id} .post-reaction-list`, { timeout: 10000 })
+    .catch(() => fail('the reaction is not drawn under the post'));
+  await page.screenshot({ path: path.join(shots, 'reaction.png') });
+
+  // A file: picked in the app, uploaded, posted with a message, drawn as an image.
+  const fileInput = await page.$('#fileUploadInput');
+  if (!fileInput) fail('no file input');
+  await fileInput.uploadFile(imagePng);
+  await page.waitForSelector('.file-preview', { timeout: 10000 }).catch(() => fail('no upload preview'));
+  // The preview is ready when its progress indicator is gone.
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    if (!(await page.$('.file-preview .post-image__uploadingTxt, .file-preview .upload-progress'))) break;
+  }
+  await page.type('#post_textbox', 'a picture from the browser');
+  await page.keyboard.press('Enter');
+  const withFile = await findPost((p) => p.message === 'a picture from the browser', 'the post with a file');
+  if ((withFile.file_ids || []).length !== 1) fail(`the post has files ${JSON.stringify(withFile.file_ids)}`);
+  const info = (await rest('GET', `/files/${withFile.file_ids[0]}/info`, bobToken)).json;
+  if (info.name !== path.basename(imagePng) || info.mime_type !== 'image/png') fail(`file info ${JSON.stringify(info)}`);
+  await page.waitForSelector(`#post_${withFile.id} img`, { timeout: 10000 })
+    .catch(() => fail('the uploaded image is not drawn in the post'));
+  await sleep(500);
+  await page.screenshot({ path: path.join(shots, 'upload.png') });
+
+  // An interactive button: the integration's update replaces the message, its ephemeral
+  // answer shows to the clicker only.
+  const buttonPost = await findPost((p) => p.message === 'Ready to ship', 'the post with a button');
+  const buttonEl = await page.$(`#post_${buttonPost.id}`);
+  if (!buttonEl) fail('the post with a button is not in the list');
+  await buttonEl.evaluate((e) => e.scrollIntoView());
+  const buttons = await page.$$(`#post_${buttonPost.id} .attachment-actions button`);
+  let deploy = null;
+  for (const b of buttons) {
+    if ((await b.evaluate((e) => e.innerText.trim())) === 'Deploy') deploy = b;
+  }
+  if (!deploy) fail(`no Deploy button (${buttons.length} buttons)`);
+  await deploy.click();
+  await waitForText('Deployed by the button', 'the update the integration answered');
+  await waitForText('You clicked Deploy', 'the ephemeral answer');
+  await sleep(300);
+  await page.screenshot({ path: path.join(shots, 'button.png') });
+  await page.evaluate(() => {
+    const posts = [...document.querySelectorAll('.post')];
+    posts.find((p) => p.innerText.includes('You clicked Deploy'))?.scrollIntoView();
+  });
+  await sleep(300);
+  await page.screenshot({ path: path.join(shots, 'button-ephemeral.png') });
 
   // Reload: the cookie session and the stored posts survive.
   await page.reload({ waitUntil: 'networkidle0' });
