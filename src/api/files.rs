@@ -338,7 +338,7 @@ fn serve(ctx: &Ctx, rel: &str, name: &str, mime: &str, download: bool) -> Result
 }
 
 /// How long a request for a thumbnail or preview not made yet waits for the image thread.
-const DERIVED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+const DERIVED_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A thumbnail or preview: served at once when made; otherwise (an image uploaded a moment
 /// ago, which clients show at once) the request waits for the `files-images` thread on a

@@ -453,7 +453,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 fn a_thumbnail_asked_for_at_once_waits_for_the_image_thread() {
     let ts = TestServer::start();
     let (_admin, bob, cid) = setup(&ts);
-    let f = upload_one(&bob, &cid, "big.png", &png(2400, 1600));
+    let f = upload_one(&bob, &cid, "big.png", &png(1500, 1000));
     let id = f["id"].as_str().unwrap();
     let (status, headers, body) = bob.get_bytes(&format!("/api/v4/files/{id}/thumbnail"));
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
