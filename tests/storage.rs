@@ -340,8 +340,10 @@ fn a_full_disk_fails_writes_clearly_reads_go_on_and_writes_resume_by_themselves(
             .collect::<Vec<_>>()
             .join("\n")
     );
+    // The refusals were logged; on a disk this full their lines may themselves not fit, and then
+    // the first line written once space is back says how many were lost.
     assert!(
-        log.contains("full"),
+        log.contains("full") || log.contains("log lines were lost"),
         "the log says nothing about the full disk"
     );
 }
