@@ -339,10 +339,10 @@ pub fn execute(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         &args.root_id
     };
     match commands::execute(ctx, s, &channel, &team_id, root_id, &args.command)? {
-        Executed::Done(resp) => Ok(Resp::ok(&resp)),
+        Executed::Done(resp) => Ok(Resp::ok(&resp.for_client())),
         // The command's URL may take up to the outgoing timeout: no worker waits for it.
         Executed::Calling(call) => crate::app::off_worker(ctx.app, "command-call", move |app| {
-            call.finish(app).map(|r| Resp::ok(&r))
+            call.finish(app).map(|r| Resp::ok(&r.for_client()))
         }),
     }
 }

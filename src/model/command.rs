@@ -152,6 +152,31 @@ pub const RESPONSE_IN_CHANNEL: &str = "in_channel";
 pub const RESPONSE_EPHEMERAL: &str = "ephemeral";
 
 impl CommandResponse {
+    /// The answer as the client that ran the command gets it: no action's `integration` (its
+    /// URL and context stay on the server, as in the posts the answer made), in the
+    /// attachments, the props' attachments or the extra responses.
+    pub fn for_client(mut self) -> CommandResponse {
+        if let Some(list) = self.attachments.take() {
+            let mut props = Map::new();
+            props.insert("attachments".into(), Value::Array(list));
+            super::attachment::for_each_action(&mut props, |a| {
+                a.remove("integration");
+            });
+            if let Some(Value::Array(list)) = props.remove("attachments") {
+                self.attachments = Some(list);
+            }
+        }
+        if let Some(props) = self.props.as_mut() {
+            super::attachment::for_each_action(props, |a| {
+                a.remove("integration");
+            });
+        }
+        self.extra_responses = self
+            .extra_responses
+            .map(|list| list.into_iter().map(CommandResponse::for_client).collect());
+        self
+    }
+
     /// An ephemeral message to the caller.
     pub fn ephemeral(text: impl Into<String>) -> CommandResponse {
         CommandResponse {

@@ -238,6 +238,10 @@ fn slash_command_answers_carry_buttons_in_channel_and_ephemerally() {
     let cmd = command(&fx.admin, &fx.tid, "deploy", &format!("{}/cmd", recv.url));
     let r = exec(&fx.bob, &fx.dev, "/deploy now");
     assert_eq!(r.status, 200, "{}", r.body);
+    // The answer to the client that ran it keeps the buttons, never their URL or context.
+    assert_eq!(r.json()["attachments"][0]["actions"][0]["name"], "Staging");
+    assert!(!r.body.contains("integration"), "{}", r.body);
+    assert!(!r.body.contains("/act"), "{}", r.body);
     recv.next(5).expect("the command was called");
     let post = fx.bob.channel_posts(&fx.dev)[0].clone();
     assert_eq!(post["message"], "Pick one");
@@ -256,7 +260,9 @@ fn slash_command_answers_carry_buttons_in_channel_and_ephemerally() {
     // The same answer, ephemeral: the buttons come with sealed cookies and no integration.
     ephemeral.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut ws = socket(&fx.ts, &fx.bob);
-    assert_eq!(exec(&fx.bob, &fx.dev, "/deploy again").status, 200);
+    let r = exec(&fx.bob, &fx.dev, "/deploy again");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body.contains("integration"), "{}", r.body);
     recv.next(5).expect("the command was called");
     let (ev, eph) = post_event(&mut ws, "ephemeral_message");
     assert!(!ev.to_string().contains("integration"), "{ev}");
