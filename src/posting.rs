@@ -200,6 +200,28 @@ pub fn create_in_then(
     Ok(())
 }
 
+/// A post that is part of another change (a channel's privacy and the system message saying
+/// so): `with` runs in the same write, before the post, so both commit or neither. The caller
+/// runs `Committed::fan_out` once it has announced its own change.
+pub fn create_with(
+    app: &App,
+    db: &Reader,
+    channel: &Channel,
+    p: NewPost,
+    with: impl FnOnce(&store::Conn) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Committed, ApiError> {
+    if channel.id != p.channel_id {
+        return Err(ApiError::invalid_param("post.channel_id"));
+    }
+    check_not_archived(channel)?;
+    let w = build_checked(app, db, channel, p)?;
+    app.store.write(move |c| {
+        with(c)?;
+        w.store(c)?;
+        Ok::<_, ApiError>(w)
+    })
+}
+
 /// The length check, the stored post, the files it attaches and the outgoing-webhook
 /// deliveries it fires. Which hooks fire is decided before the write, and their deliveries
 /// are stored in the same transaction as the post, so a crash cannot lose them.

@@ -1,7 +1,8 @@
 //! A channel's privacy (mattermost `api4/channel.go`: `convertChannelToPrivate`,
 //! `updateChannelPrivacy`): public to private and back, with the permission for the
-//! direction, `town-square` kept public, and `channel_updated` to the channel's members then
-//! `channel_converted` to its team after the commit.
+//! direction, `town-square` kept public, the system message in the channel written with the
+//! change, and `channel_updated` to the channel's members, `posted`, then `channel_converted`
+//! to its team after the commit.
 
 use super::channels::load;
 use crate::app::Ctx;
@@ -9,8 +10,10 @@ use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::now_ms;
+use crate::model::post::NewPost;
 use crate::model::session::Session;
 use crate::permissions;
+use crate::posting;
 use crate::store;
 use crate::ws;
 use serde_json::{Map, Value};
@@ -31,7 +34,7 @@ pub fn convert(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
             "This default channel cannot be converted into a private channel.",
         ));
     }
-    set(ctx, ch, "P")
+    set(ctx, s, ch, "P")
 }
 
 /// `PUT /api/v4/channels/{channel_id}/privacy`, body `{"privacy": "O"|"P"}`: needs
@@ -57,24 +60,50 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiE
             "The default channel cannot be made private.",
         ));
     }
-    set(ctx, ch, kind)
+    set(ctx, s, ch, kind)
 }
 
-/// Writes the new type and announces it. Direct and group channels have no privacy to change.
-fn set(ctx: &Ctx, mut ch: Channel, kind: &str) -> Result<Resp, ApiError> {
+/// Writes the new type together with the system message Mattermost posts about it (by the
+/// caller, `system_change_chan_privacy`), then announces both. Direct and group channels have
+/// no privacy to change; an archived channel takes no post, so it is refused.
+fn set(ctx: &Ctx, s: &Session, mut ch: Channel, kind: &str) -> Result<Resp, ApiError> {
     if ch.is_direct() {
         return Err(ApiError::bad_request(
             "api.channel.update_channel.typechange.app_error",
             "The type of a direct or group channel cannot be changed.",
         ));
     }
+    if ch.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.channel.update_channel.deleted.app_error",
+            "The channel has been archived or deleted.",
+        ));
+    }
     ch.kind = kind.to_string();
     ch.update_at = now_ms();
+    let message = if kind == "P" {
+        "This channel has been converted to a Private Channel."
+    } else {
+        "This channel has been converted to a Public Channel and can be joined by any team member."
+    };
+    let mut props = Map::new();
+    props.insert("username".into(), Value::from(s.user.username.clone()));
+    let post = NewPost {
+        channel_id: ch.id.clone(),
+        user_id: s.user_id().to_string(),
+        author_is_bot: s.user.is_bot(),
+        message: message.into(),
+        kind: "system_change_chan_privacy".into(),
+        props,
+        ..Default::default()
+    };
     let (id, k, at) = (ch.id.clone(), ch.kind.clone(), ch.update_at);
-    ctx.app
-        .store
-        .write(move |c| Ok::<_, ApiError>(store::channels::update_type(c, &id, &k, at)?))?;
+    let written = posting::create_with(ctx.app, ctx.db, &ch, post, move |c| {
+        store::channels::update_type(c, &id, &k, at)?;
+        Ok(())
+    })?;
     ctx.app.ws.publish(ws::events::channel_updated(&ch));
+    written.fan_out(ctx.app);
     ctx.app.ws.publish(ws::events::channel_converted(&ch));
     Ok(Resp::ok(&ch))
 }

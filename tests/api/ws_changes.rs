@@ -166,13 +166,35 @@ fn channel_privacy_converts_with_mattermosts_checks_and_events() {
     assert_eq!(r.json()["type"], "P");
     let (ev, _) = bws.until("channel_updated");
     assert_eq!(decode(&ev["data"]["channel"])["type"], "P");
+    // The system message Mattermost posts, by the one who converted it.
+    let (ev, _) = bws.until("posted");
+    let post = decode(&ev["data"]["post"]);
+    assert_eq!(post["type"], "system_change_chan_privacy");
+    assert_eq!(post["user_id"], a.admin.id().as_str());
+    assert_eq!(
+        post["message"],
+        "This channel has been converted to a Private Channel."
+    );
+    assert_eq!(post["props"]["username"], "admin");
     let (ev, _) = bws.until("channel_converted");
     assert_eq!(ev["data"]["channel_id"], a.dev.as_str());
     assert_eq!(ev["broadcast"]["team_id"], a.tid.as_str());
+    let stored = a.admin.channel_posts(&a.dev);
+    assert!(
+        stored
+            .iter()
+            .any(|p| p["type"] == "system_change_chan_privacy" && p["id"] == post["id"]),
+        "{stored:?}"
+    );
     // Dave is on the team but not in the channel: he hears the conversion only, and can no
     // longer read the channel.
     let heard = names_until(&mut dws, "channel_converted");
-    assert!(!heard.iter().any(|h| h == "channel_updated"), "{heard:?}");
+    assert!(
+        !heard
+            .iter()
+            .any(|h| h == "channel_updated" || h == "posted"),
+        "{heard:?}"
+    );
     assert_eq!(
         a.admin.get(&format!("/api/v4/channels/{}", a.dev)).json()["type"],
         "P"
@@ -208,6 +230,10 @@ fn channel_privacy_converts_with_mattermosts_checks_and_events() {
         "O"
     );
     assert_eq!(
+        decode(&bws.until("posted").0["data"]["post"])["message"],
+        "This channel has been converted to a Public Channel and can be joined by any team member."
+    );
+    assert_eq!(
         bws.until("channel_converted").0["data"]["channel_id"],
         a.dev.as_str()
     );
@@ -237,11 +263,24 @@ fn channel_privacy_converts_with_mattermosts_checks_and_events() {
             &json!({"privacy": "P"}),
         )
         .assert_error(400, "api.channel.update_channel.typechange.app_error");
+    // An archived channel keeps its type (it takes no post).
+    let old = id_of(&a.admin.create_channel(&a.tid, "old", "O"));
+    assert_eq!(
+        a.admin.delete(&format!("/api/v4/channels/{old}")).status,
+        200
+    );
+    a.admin
+        .post(&format!("/api/v4/channels/{old}/convert"), &json!({}))
+        .assert_error(400, "api.channel.update_channel.deleted.app_error");
+    assert_eq!(
+        a.admin.get(&format!("/api/v4/channels/{old}")).json()["type"],
+        "O"
+    );
     heard_none(
         &a.ts,
         &a.admin,
         &mut cws,
-        &["channel_updated", "channel_converted"],
+        &["channel_updated", "channel_converted", "posted"],
         "marker2",
     );
 }
