@@ -342,7 +342,8 @@ fn attachments_are_announced_in_metadata_embeds_and_avatars_are_pngs() {
 /// The unmodified official web app 6.3.2 in headless Chromium: log in, land on Town Square,
 /// read a webhook post's attachment, post, see a REST post arrive live, /echo, a thread reply,
 /// a reaction from the emoji picker, a picture uploaded and posted, an interactive button
-/// clicked, reload, log out; no uncaught exceptions or console errors. Skipped (with a message) where
+/// clicked, `dev` marked unread by a mention and read on opening, a post edited and deleted, a
+/// public channel created, a direct message sent, reload, log out; no uncaught exceptions or console errors. Skipped (with a message) where
 /// the app's tarball is not beside the repository.
 #[test]
 fn the_official_web_app_in_a_real_browser() {

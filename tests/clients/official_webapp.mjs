@@ -8,7 +8,9 @@
 // button whose integration answers with an update ("Deployed by the button") and an ephemeral
 // text. The script logs in, reads the attachment, posts a message, sees a post made over REST
 // arrive live, runs /echo, replies in a thread, reacts to its own post through the emoji picker,
-// uploads IMAGE_PNG with a message, clicks the button, reloads (still logged in) and logs out.
+// uploads IMAGE_PNG with a message, clicks the button, switches to `dev` (marked unread with a
+// mention bob made there over REST) and back, edits and deletes a post, creates a public
+// channel, sends bob a direct message, reloads (still logged in) and logs out.
 // Exits non-zero at the first thing that is wrong, or on any uncaught exception or console
 // error in the page.
 
@@ -144,6 +146,7 @@ try {
       if (found) return found;
       await sleep(200);
     }
+    await page.screenshot({ path: path.join(shots, 'failure.png') });
     return fail(`${what}: no such post`);
   };
 
@@ -216,6 +219,143 @@ try {
   });
   await sleep(300);
   await page.screenshot({ path: path.join(shots, 'button-ephemeral.png') });
+
+  // Another channel: while I read Town Square, bob joins `dev` and mentions me there over
+  // REST; the sidebar marks `dev` unread with a mention badge. Opening it shows the post and
+  // marks it read on the server; Town Square is one click back.
+  const bobId = (await rest('GET', '/users/me', bobToken)).json.id;
+  const adminId = (await rest('GET', '/users/username/admin', bobToken)).json.id;
+  const dev = (await rest('GET', `/teams/${team.id}/channels/name/dev`, bobToken)).json;
+  await rest('POST', `/channels/${dev.id}/members`, bobToken, { user_id: bobId });
+  await rest('POST', '/posts', bobToken, { channel_id: dev.id, message: '@admin a word in dev' });
+  await page.waitForSelector('#sidebarItem_dev.unread-title .badge', { timeout: 10000 })
+    .catch(() => fail('dev is not marked unread with a mention badge'));
+  const badge = await page.$eval('#sidebarItem_dev .badge', (e) => e.innerText.trim());
+  if (badge !== '1') fail(`the mention badge on dev says "${badge}"`);
+  await page.screenshot({ path: path.join(shots, 'unread.png') });
+  await page.click('#sidebarItem_dev');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/dev'), { timeout: 10000 });
+  await waitForText('a word in dev', 'the post in dev');
+  let devMember = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    devMember = (await rest('GET', `/channels/${dev.id}/members/${adminId}`, bobToken)).json;
+    if (devMember.mention_count === 0 && devMember.msg_count >= 1) break;
+  }
+  if (devMember.mention_count !== 0) fail(`dev is still unread on the server: ${JSON.stringify(devMember)}`);
+  await page.screenshot({ path: path.join(shots, 'dev.png') });
+  await page.click('#sidebarItem_town-square');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/town-square'), { timeout: 10000 });
+  await waitForText('Deployed by the button', 'Town Square again');
+
+  // Edit my own post through its "..." menu, then delete it.
+  await page.waitForSelector('#post_textbox', { visible: true, timeout: 10000 });
+  await page.click('#post_textbox');
+  // Sends what the centre box holds: right after a channel switch the app may take a first
+  // Enter without sending, so press again until the box is empty.
+  const send = async (text) => {
+    await page.waitForSelector('#post_textbox', { visible: true, timeout: 10000 });
+    await page.click('#post_textbox');
+    await page.type('#post_textbox', text);
+    for (let i = 0; i < 10 && await page.$eval('#post_textbox', (e) => e.value.length > 0); i++) {
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('#post_textbox').value === '', { timeout: 1000 }).catch(() => null);
+    }
+  };
+  await send('a post with a tpyo');
+  const typo = await findPost((p) => p.message === 'a post with a tpyo', 'the post to edit');
+  const openMenu = async (id) => {
+    await page.waitForSelector(`#post_${id}`, { timeout: 10000 });
+    await page.hover(`#post_${id}`);
+    const dots = await page.waitForSelector(`#CENTER_button_${id}`, { timeout: 5000 }).catch(() => null);
+    if (!dots) fail(`no "..." menu on post ${id}`);
+    await dots.evaluate((b) => b.click());
+  };
+  await openMenu(typo.id);
+  const edit = await page.waitForSelector(`#edit_post_${typo.id} button`, { visible: true, timeout: 5000 }).catch(() => null);
+  if (!edit) fail('no Edit item in the menu');
+  await edit.evaluate((e) => e.click()); // the product notice may lie over it
+  const editBox = await page.waitForSelector('#edit_textbox', { visible: true, timeout: 5000 }).catch(() => null);
+  if (!editBox) {
+    await page.screenshot({ path: path.join(shots, 'failure.png') });
+    fail('the edit box did not open');
+  }
+  await editBox.evaluate((e) => e.select());
+  await editBox.type('a post with no typo');
+  await page.screenshot({ path: path.join(shots, 'edit.png') });
+  await page.keyboard.press('Enter');
+  let edited = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    edited = (await rest('GET', `/posts/${typo.id}`, bobToken)).json;
+    if (edited.message === 'a post with no typo') break;
+  }
+  if (edited.message !== 'a post with no typo' || !(edited.edit_at > 0)) fail(`the edit was not stored: ${JSON.stringify(edited)}`);
+  await page.waitForSelector(`#postEdited_${typo.id}`, { timeout: 10000 })
+    .catch(() => fail('the post is not marked edited'));
+  await waitForText('a post with no typo', 'the edited post');
+  await page.screenshot({ path: path.join(shots, 'edited.png') });
+  await openMenu(typo.id);
+  const del = await page.waitForSelector(`#delete_post_${typo.id} button`, { visible: true, timeout: 5000 }).catch(() => null);
+  if (!del) fail('no Delete item in the menu');
+  await del.evaluate((e) => e.click()); // the product notice may lie over it
+  const confirm = await page.waitForSelector('#deletePostModalButton', { visible: true, timeout: 5000 }).catch(() => null);
+  if (!confirm) fail('no delete confirmation');
+  await confirm.click();
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    if (!(await page.$(`#post_${typo.id}`))) break;
+  }
+  if (await page.$(`#post_${typo.id}`)) fail('the deleted post is still drawn');
+  const gone = await fetch(`${API}/posts/${typo.id}`, { headers: { Authorization: `Bearer ${bobToken}` } });
+  if (gone.status !== 404) fail(`the deleted post answers ${gone.status}`);
+
+  // A new public channel, from the sidebar's "+" menu.
+  await page.$eval('.AddChannelDropdown_dropdownButton', (b) => b.click());
+  const newChannel = await page.waitForSelector('#showNewChannel', { visible: true, timeout: 5000 }).catch(() => null);
+  if (!newChannel) {
+    await page.screenshot({ path: path.join(shots, 'failure.png') });
+    fail(`no "Create New Channel" in the sidebar menu: ${await page.$eval('#AddChannelDropdown', (e) => e.outerHTML).catch(() => 'no menu')}`);
+  }
+  await newChannel.evaluate((e) => (e.querySelector('button') || e).click());
+  await page.waitForSelector('#newChannelName', { visible: true, timeout: 5000 });
+  await page.type('#newChannelName', 'Release Notes');
+  await page.screenshot({ path: path.join(shots, 'new-channel.png') });
+  await page.click('#submitNewChannel');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/release-notes'), { timeout: 10000 })
+    .catch(() => fail(`the new channel did not open (${page.url()})`));
+  await page.waitForSelector('#sidebarItem_release-notes', { timeout: 10000 });
+  const created = (await rest('GET', `/teams/${team.id}/channels/name/release-notes`, bobToken)).json;
+  if (created.type !== 'O' || created.display_name !== 'Release Notes' || created.creator_id !== adminId) {
+    fail(`the new channel is ${JSON.stringify(created)}`);
+  }
+  await page.screenshot({ path: path.join(shots, 'channel-created.png') });
+
+  // A direct message to bob, opened from the sidebar's "Write a direct message" button.
+  await page.click('button[aria-label="Write a direct message"]');
+  const who = await page.waitForSelector('#selectItems input', { visible: true, timeout: 5000 }).catch(() => null);
+  if (!who) fail('the direct message dialog did not open');
+  // Picked from the list the dialog opens with (typing a name searches with
+  // POST /users/search, which Perch does not serve yet).
+  await page.waitForFunction(() => [...document.querySelectorAll('.more-modal__row')]
+    .some((r) => r.innerText.includes('@bob')), { timeout: 10000 }).catch(() => fail('bob is not offered'));
+  await page.evaluate(() => [...document.querySelectorAll('.more-modal__row')]
+    .find((r) => r.innerText.includes('@bob')).click());
+  await page.waitForFunction(() => document.querySelector('#selectItems').innerText.includes('bob'), { timeout: 5000 })
+    .catch(() => fail('bob was not picked'));
+  await page.screenshot({ path: path.join(shots, 'dm-dialog.png') });
+  await page.click('#saveItems');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/messages/@bob'), { timeout: 10000 })
+    .catch(() => fail(`the direct channel did not open (${page.url()})`));
+  await send('a direct word for bob');
+  const dm = (await rest('POST', '/channels/direct', bobToken, [bobId, adminId])).json;
+  let dmPosts = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    dmPosts = (await rest('GET', `/channels/${dm.id}/posts`, bobToken)).json;
+    if (Object.values(dmPosts.posts).some((p) => p.message === 'a direct word for bob' && p.user_id === adminId)) break;
+  }
+  if (!Object.values(dmPosts.posts).some((p) => p.message === 'a direct word for bob')) fail('the direct message was not stored');
+  await waitForText('a direct word for bob', 'the direct message');
+  await page.screenshot({ path: path.join(shots, 'direct.png') });
+  await page.click('#sidebarItem_town-square');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/town-square'), { timeout: 10000 });
 
   // Reload: the cookie session and the stored posts survive.
   await page.reload({ waitUntil: 'networkidle0' });
