@@ -12,7 +12,7 @@ use crate::model::session::Session;
 use crate::model::{is_valid_id, new_id, new_token, now_ms};
 use crate::permissions;
 use crate::store;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const MANAGE_OWN: &str = "manage_own_slash_commands";
 const MANAGE_OTHERS: &str = "manage_others_slash_commands";
@@ -166,15 +166,35 @@ pub fn list_autocomplete(ctx: &Ctx, s: &Session, tid: &str) -> Result<Resp, ApiE
     Ok(Resp::ok(&autocomplete_list(ctx, tid)?))
 }
 
-/// `GET /api/v4/teams/{team_id}/commands/autocomplete_suggestions?user_input=…`: rich
-/// (plugin-driven) suggestions. No command here provides any, so the list is empty.
+/// `GET /api/v4/teams/{team_id}/commands/autocomplete_suggestions?user_input=…`: while the
+/// trigger is being typed (no space yet), every autocomplete command whose trigger starts with
+/// it, as Mattermost's `GetSuggestions` answers for commands (the official web app builds its
+/// `/` list from this). Arguments have no suggestions here (no command describes them).
 pub fn list_suggestions(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiError> {
     let tid = id_param(tid, "team_id")?;
-    if req.query("user_input").unwrap_or("").is_empty() {
+    let input = req.query("user_input").unwrap_or("");
+    if input.is_empty() {
         return Err(ApiError::invalid_body("user_input"));
     }
     permissions::require_team(ctx.db, s, tid, "view_team")?;
-    Ok(Resp::ok(&Vec::<Command>::new()))
+    let typed = input.strip_prefix('/').unwrap_or(input).to_lowercase();
+    if typed.contains(' ') {
+        return Ok(Resp::ok(&Vec::<Value>::new()));
+    }
+    let list: Vec<Value> = autocomplete_list(ctx, tid)?
+        .into_iter()
+        .filter(|c| c.trigger.starts_with(&typed))
+        .map(|c| {
+            json!({
+                "Complete": c.trigger,
+                "Suggestion": c.trigger,
+                "Hint": c.auto_complete_hint,
+                "Description": c.auto_complete_desc,
+                "IconData": "",
+            })
+        })
+        .collect();
+    Ok(Resp::ok(&list))
 }
 
 /// Loads a command the caller may manage: every failure is the same 404, except that

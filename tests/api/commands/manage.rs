@@ -412,10 +412,30 @@ fn list_autocomplete_has_builtins_and_autocomplete_customs() {
     carol
         .get(&format!("/api/v4/teams/{}/commands/autocomplete", f.tid))
         .assert_error(403, "api.context.permissions.app_error");
-    let r = f.bob.get(&format!(
-        "/api/v4/teams/{}/commands/autocomplete_suggestions?user_input=/de",
-        f.tid
-    ));
-    assert_eq!(r.status, 200);
-    assert_eq!(r.json(), json!([]));
+    // Suggestions while a trigger is typed, in Mattermost's shape; none once it has a space.
+    let suggest = |input: &str| {
+        let r = f.bob.get(&format!(
+            "/api/v4/teams/{}/commands/autocomplete_suggestions?user_input={input}",
+            f.tid
+        ));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let ec = suggest("/ec");
+    assert_eq!(
+        ec,
+        json!([{"Complete": "echo", "Suggestion": "echo", "Hint": echo["auto_complete_hint"],
+                "Description": echo["auto_complete_desc"], "IconData": ""}])
+    );
+    assert_eq!(suggest("/EC"), ec);
+    let all = suggest("/");
+    assert_eq!(all.as_array().unwrap().len(), list.len(), "{all}");
+    assert_eq!(suggest("/echo%20hi"), json!([]));
+    assert_eq!(suggest("/zzz"), json!([]));
+    carol
+        .get(&format!(
+            "/api/v4/teams/{}/commands/autocomplete_suggestions?user_input=/ec",
+            f.tid
+        ))
+        .assert_error(403, "api.context.permissions.app_error");
 }
