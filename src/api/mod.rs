@@ -61,6 +61,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/stats",                          |c, s, _, _| system::user_stats(c, s)),
     (Get,    "/analytics/old",                        |c, s, _, _| system::analytics(c, s)),
     (Post,   "/users/usernames",                      |c, s, r, _| listening::users_by_usernames(c, s, r)),
+    (Post,   "/users/search",                         |c, s, r, _| users::search(c, s, r)),
     (Post,   "/users/status/ids",                     |c, s, r, _| listening::statuses_by_ids(c, s, r)),
     (Get,    "/users/tokens",                         |c, s, r, _| tokens::list(c, s, r)),
     (Post,   "/users/tokens/search",                  |c, s, r, _| tokens::search(c, s, r)),

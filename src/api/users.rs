@@ -318,6 +318,66 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::ok(&out))
 }
 
+/// `POST /api/v4/users/search` `{term, team_id?, in_channel_id?, not_in_channel_id?,
+/// allow_inactive?, limit?}`: users whose username, first or last name or nickname starts with
+/// the term (a leading `@` ignored), by username, at most `limit` (100 by default, as in
+/// Mattermost; 1000 at most). Deactivated accounts only for system admins who ask for them.
+pub fn search(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Body {
+        term: String,
+        team_id: String,
+        in_channel_id: String,
+        not_in_channel_id: String,
+        allow_inactive: bool,
+        limit: i64,
+    }
+    let b: Body = req.json("term")?;
+    let term = b.term.trim().trim_start_matches('@').to_lowercase();
+    if term.is_empty() {
+        return Err(ApiError::invalid_param("term"));
+    }
+    if !b.team_id.is_empty() {
+        id_param(&b.team_id, "team_id")?;
+        permissions::require_team(ctx.db, s, &b.team_id, "view_team")?;
+    }
+    for (raw, name) in [
+        (&b.in_channel_id, "in_channel_id"),
+        (&b.not_in_channel_id, "not_in_channel_id"),
+    ] {
+        if raw.is_empty() {
+            continue;
+        }
+        id_param(raw, name)?;
+        let channel = store::channels::find(ctx.db, raw)?.ok_or_else(|| {
+            ApiError::not_found(
+                "app.channel.get.existing.app_error",
+                "Unable to find the existing channel.",
+            )
+        })?;
+        if !permissions::can_read_channel(ctx, s, &channel)? {
+            return Err(ApiError::permissions("read_channel"));
+        }
+    }
+    let limit = if b.limit <= 0 || b.limit > 1000 {
+        100
+    } else {
+        b.limit
+    };
+    let q = store::users::Search {
+        term: &term,
+        team_id: &b.team_id,
+        in_channel_id: &b.in_channel_id,
+        not_in_channel_id: &b.not_in_channel_id,
+        allow_inactive: b.allow_inactive && permissions::has_system(s, "manage_system"),
+        limit,
+    };
+    let users = store::users::search(ctx.db, &q)?;
+    let out: Vec<Value> = users.iter().map(|u| u.to_json(viewer(ctx, s, u))).collect();
+    Ok(Resp::ok(&out))
+}
+
 /// `PUT /api/v4/users/{user_id}/roles`: body `{"roles": "system_user system_admin"}`;
 /// needs `manage_roles` (system admins). The last active system admin cannot be demoted.
 pub fn update_roles(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {

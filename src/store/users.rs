@@ -160,6 +160,55 @@ pub fn list(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// What `search` looks for: `term` (lower case) as the start of a username, first or last name
+/// or nickname; the other fields narrow it when not empty.
+pub struct Search<'a> {
+    pub term: &'a str,
+    pub team_id: &'a str,
+    pub in_channel_id: &'a str,
+    pub not_in_channel_id: &'a str,
+    pub allow_inactive: bool,
+    pub limit: i64,
+}
+
+/// Users matching a search, by username.
+pub fn search(c: &Conn, q: &Search) -> Result<Vec<User>> {
+    let escaped: String = q
+        .term
+        .chars()
+        .flat_map(|ch| match ch {
+            '%' | '_' | '\\' => vec!['\\', ch],
+            _ => vec![ch],
+        })
+        .collect();
+    let pattern = format!("{escaped}%");
+    let sql = select(
+        "WHERE (lower(u.username) LIKE ?1 ESCAPE '\\' OR lower(u.first_name) LIKE ?1 ESCAPE '\\' \
+         OR lower(u.last_name) LIKE ?1 ESCAPE '\\' OR lower(u.nickname) LIKE ?1 ESCAPE '\\') \
+         AND (?2 = '' OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id \
+              AND tm.team_id = ?2 AND tm.delete_at = 0)) \
+         AND (?3 = '' OR EXISTS (SELECT 1 FROM channel_members cm WHERE cm.user_id = u.id \
+              AND cm.channel_id = ?3)) \
+         AND (?4 = '' OR NOT EXISTS (SELECT 1 FROM channel_members cm WHERE cm.user_id = u.id \
+              AND cm.channel_id = ?4)) \
+         AND (?5 OR u.delete_at = 0) \
+         ORDER BY u.username LIMIT ?6",
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            pattern,
+            q.team_id,
+            q.in_channel_id,
+            q.not_in_channel_id,
+            q.allow_inactive,
+            q.limit
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Counts human (non-bot) accounts, deactivated ones included: the first one becomes admin.
 pub fn count_humans(c: &Conn) -> Result<i64> {
     Ok(c.query_row(

@@ -454,3 +454,78 @@ fn system_admin_can_change_roles() {
         "system_user system_admin"
     );
 }
+
+#[test]
+fn users_search_by_the_start_of_a_name() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    let bob = ts.user(&admin, "bob");
+    let bobby = ts.user(&admin, "bobby");
+    let r = admin.post(
+        "/api/v4/users",
+        &json!({"email": "carol@example.com", "username": "carol", "password": "carol-password",
+                "first_name": "Zelda"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let carol = ts.login("carol", "carol-password");
+    let team = admin.create_team("home");
+    let tid = team["id"].as_str().unwrap().to_string();
+    admin.add_to_team(&tid, &bob.id());
+    let ch = admin.create_channel(&tid, "town", "O");
+    let cid = ch["id"].as_str().unwrap().to_string();
+    admin.add_to_channel(&cid, &bob.id());
+    let names = |c: &Client, body: serde_json::Value| -> Vec<String> {
+        let r = c.post("/api/v4/users/search", &body);
+        assert_eq!(r.status, 200, "{body}: {}", r.body);
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&carol, json!({"term": "bo"})), ["bob", "bobby"]);
+    assert_eq!(names(&carol, json!({"term": "@BOBB"})), ["bobby"]);
+    assert_eq!(names(&bob, json!({"term": "zel"})), ["carol"]);
+    assert_eq!(names(&bob, json!({"term": "b%"})), Vec::<String>::new());
+    assert_eq!(names(&bob, json!({"term": "bo", "team_id": tid})), ["bob"]);
+    assert_eq!(
+        names(&bob, json!({"term": "bo", "in_channel_id": cid})),
+        ["bob"]
+    );
+    assert_eq!(
+        names(&bob, json!({"term": "bo", "not_in_channel_id": cid})),
+        ["bobby"]
+    );
+    assert_eq!(names(&bob, json!({"term": "b", "limit": 1})), ["bob"]);
+    // Deactivated accounts only for an admin who asks.
+    let r = admin.delete(&format!("/api/v4/users/{}", bobby.id()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        names(&bob, json!({"term": "bo", "allow_inactive": true})),
+        ["bob"]
+    );
+    assert_eq!(
+        names(&admin, json!({"term": "bo", "allow_inactive": true})),
+        ["bob", "bobby"]
+    );
+    // Mattermost's refusals.
+    carol
+        .post("/api/v4/users/search", &json!({"term": " "}))
+        .assert_error(400, "api.context.invalid_param.app_error");
+    carol
+        .post(
+            "/api/v4/users/search",
+            &json!({"term": "b", "team_id": tid}),
+        )
+        .assert_error(403, "api.context.permissions.app_error");
+    carol
+        .post(
+            "/api/v4/users/search",
+            &json!({"term": "b", "not_in_channel_id": cid}),
+        )
+        .assert_error(403, "api.context.permissions.app_error");
+    ts.anon()
+        .post("/api/v4/users/search", &json!({"term": "b"}))
+        .assert_error(401, "api.context.session_expired.app_error");
+}
