@@ -302,20 +302,27 @@ pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         permissions::require_team(ctx.db, s, t, "view_team")?;
     }
     if let Some(ch) = in_channel {
-        id_param(ch, "in_channel")?;
-        let channel = store::channels::find(ctx.db, ch)?.ok_or_else(|| {
-            ApiError::not_found(
-                "app.channel.get.existing.app_error",
-                "Unable to find the existing channel.",
-            )
-        })?;
-        if !permissions::can_read_channel(ctx, s, &channel)? {
-            return Err(ApiError::permissions("read_channel"));
-        }
+        require_readable_channel(ctx, s, ch, "in_channel")?;
     }
     let users = store::users::list(ctx.db, in_team, in_channel, page, per_page)?;
     let out: Vec<Value> = users.iter().map(|u| u.to_json(viewer(ctx, s, u))).collect();
     Ok(Resp::ok(&out))
+}
+
+/// A channel a user list is narrowed to: a valid id (`name` in the error), existing (404), and
+/// readable by the caller (403).
+fn require_readable_channel(ctx: &Ctx, s: &Session, raw: &str, name: &str) -> Result<(), ApiError> {
+    id_param(raw, name)?;
+    let channel = store::channels::find(ctx.db, raw)?.ok_or_else(|| {
+        ApiError::not_found(
+            "app.channel.get.existing.app_error",
+            "Unable to find the existing channel.",
+        )
+    })?;
+    if !permissions::can_read_channel(ctx, s, &channel)? {
+        return Err(ApiError::permissions("read_channel"));
+    }
+    Ok(())
 }
 
 /// `POST /api/v4/users/search` `{term, team_id?, in_channel_id?, not_in_channel_id?,
@@ -346,18 +353,8 @@ pub fn search(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
         (&b.in_channel_id, "in_channel_id"),
         (&b.not_in_channel_id, "not_in_channel_id"),
     ] {
-        if raw.is_empty() {
-            continue;
-        }
-        id_param(raw, name)?;
-        let channel = store::channels::find(ctx.db, raw)?.ok_or_else(|| {
-            ApiError::not_found(
-                "app.channel.get.existing.app_error",
-                "Unable to find the existing channel.",
-            )
-        })?;
-        if !permissions::can_read_channel(ctx, s, &channel)? {
-            return Err(ApiError::permissions("read_channel"));
+        if !raw.is_empty() {
+            require_readable_channel(ctx, s, raw, name)?;
         }
     }
     let limit = if b.limit <= 0 || b.limit > 1000 {

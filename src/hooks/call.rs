@@ -222,6 +222,16 @@ pub(super) fn invalid_hook() -> Rejection {
     Rejection::general(400, INVALID_HOOK, "Invalid webhook.")
 }
 
+/// The body a call's log row keeps: the request's body, or the start of it when it is spooled
+/// (the log keeps only `LOG_BODY_BYTES` anyway).
+pub(super) fn logged_body(req: &Req) -> Cow<'_, [u8]> {
+    if req.spooled.is_some() {
+        Cow::Owned(req.body_head(LOG_BODY_BYTES))
+    } else {
+        Cow::Borrowed(&req.body[..])
+    }
+}
+
 /// Appends a failed call to the hook's delivery log (`record_row`).
 pub fn record_failure(ctx: &Ctx, hook_id: &str, call: &Call, r: &Rejection) {
     let row = call.log_entry(hook_id, r.status, &r.reason, "");

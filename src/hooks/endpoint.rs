@@ -5,7 +5,7 @@
 
 use super::call::{self, Call, Delivered, Meta, Rejection};
 use super::call::{BAD_KEY, DECODE, INVALID_HOOK, MAX_IDEMPOTENCY_KEY, MEDIA_TYPE, NO_TEXT};
-use super::call::{LOG_BODY_BYTES, PARSE_FORM, PARSE_MULTIPART};
+use super::call::{PARSE_FORM, PARSE_MULTIPART};
 use super::decode::{self, Payload};
 use super::files;
 use super::plan::{self, DeliveryWrite, Planned};
@@ -61,18 +61,12 @@ pub fn handle(ctx: &Ctx, req: &Req, hook_id: &str, named: Option<&str>) -> Resul
     } else {
         req
     };
-    let head;
-    let body = if req.spooled.is_some() {
-        head = req.body_head(LOG_BODY_BYTES);
-        &head[..]
-    } else {
-        &req.body[..]
-    };
+    let body = call::logged_body(req);
     let Identified {
         hook,
         source,
         mut call,
-    } = identify(ctx, req, body, hook_id, named)?;
+    } = identify(ctx, req, &body, hook_id, named)?;
     verify(ctx, req, &hook, &source, &call)?;
     let payload = match source {
         // Perch: files go to disk, which is no work for an HTTP worker.

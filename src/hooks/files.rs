@@ -6,7 +6,7 @@
 //! are removed again.
 
 use super::call::{self, Call, Delivered, Rejection};
-use super::call::{FILES_DISABLED, LOG_BODY_BYTES, PARSE_MULTIPART, TOO_MANY_FILES};
+use super::call::{FILES_DISABLED, PARSE_MULTIPART, TOO_MANY_FILES};
 use super::decode::Payload;
 use super::multipart;
 use super::plan::{self, Planned};
@@ -42,14 +42,8 @@ pub(super) fn deliver_off_worker(
             db: &db,
             request_id: &rid,
         };
-        let head;
-        let body = if req.spooled.is_some() {
-            head = req.body_head(LOG_BODY_BYTES);
-            &head[..]
-        } else {
-            &req.body[..]
-        };
-        let call = super::endpoint::slack_call(&ctx, &req, body);
+        let body = call::logged_body(&req);
+        let call = super::endpoint::slack_call(&ctx, &req, &body);
         let delivered = deliver(&ctx, &hook, payload, &call).inspect_err(|r| {
             call::record_failure(&ctx, &hook.id, &call, r);
         })?;

@@ -173,15 +173,14 @@ pub struct Search<'a> {
 
 /// Users matching a search, by username.
 pub fn search(c: &Conn, q: &Search) -> Result<Vec<User>> {
-    let escaped: String = q
-        .term
-        .chars()
-        .flat_map(|ch| match ch {
-            '%' | '_' | '\\' => vec!['\\', ch],
-            _ => vec![ch],
-        })
-        .collect();
-    let pattern = format!("{escaped}%");
+    let mut pattern = String::with_capacity(q.term.len() + 2);
+    for ch in q.term.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
     let sql = select(
         "WHERE (lower(u.username) LIKE ?1 ESCAPE '\\' OR lower(u.first_name) LIKE ?1 ESCAPE '\\' \
          OR lower(u.last_name) LIKE ?1 ESCAPE '\\' OR lower(u.nickname) LIKE ?1 ESCAPE '\\') \
