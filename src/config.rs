@@ -39,6 +39,10 @@ pub struct Config {
     /// a server configured in code (tests), whose settings the API cannot change.
     #[serde(skip)]
     pub loaded_from: Option<PathBuf>,
+    /// The settings an `MM_*` environment variable set, as (section, key): the System Console
+    /// shows them as not editable (`GET /api/v4/config/environment`).
+    #[serde(skip)]
+    pub from_env: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -518,6 +522,7 @@ impl Config {
             return Err(ConfigError("the file must hold a JSON object".into()));
         };
         let mut unknown = Vec::new();
+        let mut from_env = Vec::new();
         for (section, keys) in file {
             let Some(Value::Object(target)) = merged.get_mut(section) else {
                 unknown.push(section.clone());
@@ -546,12 +551,14 @@ impl Config {
             if let Some((section, key, default)) = find_env_key(&merged, rest) {
                 let value = parse_env(&section, &key, &default, raw)?;
                 if let Some(Value::Object(target)) = merged.get_mut(&section) {
-                    target.insert(key, value);
+                    target.insert(key.clone(), value);
                 }
+                from_env.push((section, key));
             }
         }
-        let config: Config = serde_json::from_value(Value::Object(merged))
+        let mut config: Config = serde_json::from_value(Value::Object(merged))
             .map_err(|e| ConfigError(e.to_string()))?;
+        config.from_env = from_env;
         config.validate()?;
         Ok(config)
     }

@@ -25,11 +25,54 @@ const SECRETS: &[(&str, &str)] = &[
     ("EmailSettings", "SMTPPassword"),
 ];
 
+/// The sections of a Mattermost 6.x configuration that Perch has no settings in. The web app's
+/// System Console reads `config.<Section>.<Key>` for each, so they are sent as empty objects (a
+/// missing section stopped the console with a TypeError); a `PUT` ignores them.
+const OTHER_SECTIONS: &[&str] = &[
+    "ClientRequirements",
+    "ExperimentalAuditSettings",
+    "NotificationLogSettings",
+    "AnnouncementSettings",
+    "ThemeSettings",
+    "GitLabSettings",
+    "GoogleSettings",
+    "Office365Settings",
+    "OpenIdSettings",
+    "LdapSettings",
+    "ComplianceSettings",
+    "LocalizationSettings",
+    "SamlSettings",
+    "NativeAppSettings",
+    "ClusterSettings",
+    "MetricsSettings",
+    "ExperimentalSettings",
+    "AnalyticsSettings",
+    "ElasticsearchSettings",
+    "BleveSettings",
+    "DataRetentionSettings",
+    "MessageExportSettings",
+    "JobSettings",
+    "PluginSettings",
+    "DisplaySettings",
+    "GuestAccountsSettings",
+    "ImageProxySettings",
+    "CloudSettings",
+    "FeatureFlags",
+    "ImportSettings",
+    "ExportSettings",
+];
+
 fn sanitized(config: &Config) -> Value {
     let mut v = serde_json::to_value(config).unwrap_or(Value::Null);
     for (section, key) in SECRETS {
         if let Some(s) = v.get_mut(*section).and_then(|s| s.get_mut(*key)) {
             *s = Value::from(FAKE_SETTING);
+        }
+    }
+    if let Value::Object(m) = &mut v {
+        for section in OTHER_SECTIONS {
+            m.entry(*section)
+                .or_insert_with(|| Value::Object(Map::new()));
         }
     }
     v
@@ -44,6 +87,22 @@ pub fn get(ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
     require_system(s, "manage_system")?;
     let saved = lock(ctx.app)?;
     Ok(answer(&saved))
+}
+
+/// `GET /api/v4/config/environment`: `{"Section": {"Key": true}}` for each setting an `MM_*`
+/// environment variable set (the System Console greys those out).
+pub fn environment(ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
+    require_system(s, "manage_system")?;
+    let mut out = Map::new();
+    for (section, key) in &ctx.app.config.from_env {
+        if let Value::Object(keys) = out
+            .entry(section.clone())
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            keys.insert(key.clone(), Value::Bool(true));
+        }
+    }
+    Ok(Resp::ok(&out))
 }
 
 fn lock(app: &App) -> Result<std::sync::MutexGuard<'_, Config>, ApiError> {

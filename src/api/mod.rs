@@ -28,6 +28,7 @@ mod posts;
 mod preferences;
 mod reactions;
 mod roles;
+mod search;
 mod status;
 mod system;
 mod teams;
@@ -60,6 +61,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/users/ids",                            |c, s, r, _| users::get_by_ids(c, s, r)),
     (Get,    "/users/stats",                          |c, s, _, _| system::user_stats(c, s)),
     (Get,    "/analytics/old",                        |c, s, _, _| system::analytics(c, s)),
+    (Get,    "/upgrade_to_enterprise/status",         |c, s, _, _| system::upgrade_status(c, s)),
     (Post,   "/users/usernames",                      |c, s, r, _| listening::users_by_usernames(c, s, r)),
     (Post,   "/users/search",                         |c, s, r, _| users::search(c, s, r)),
     (Post,   "/users/status/ids",                     |c, s, r, _| listening::statuses_by_ids(c, s, r)),
@@ -114,6 +116,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // config (system admins)
     (Get,    "/config",                               |c, s, _, _| config::get(c, s)),
     (Put,    "/config",                               |c, s, r, _| config::update(c, s, r)),
+    (Get,    "/config/environment",                   |c, s, _, _| config::environment(c, s)),
     // teams
     (Post,   "/teams",                                |c, s, r, _| teams::create(c, s, r)),
     (Get,    "/teams",                                |c, s, r, _| teams::list(c, s, r)),
@@ -121,6 +124,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/teams/name/{name}",                    |c, s, _, p| teams::get_by_name(c, s, p[0])),
     (Get,    "/teams/{tid}/channels/name/{name}",     |c, s, r, p| channels::get_by_name(c, s, r, p[0], p[1])),
     (Get,    "/teams/{tid}/channels",                 |c, s, r, p| channels::list_public(c, s, r, p[0])),
+    (Post,   "/teams/{tid}/posts/search",             |c, s, r, p| search::posts(c, s, r, Some(p[0]))),
+    (Post,   "/teams/{tid}/files/search",             |c, s, r, p| search::files(c, s, r, p[0])),
     (Get,    "/teams/{tid}/members",                  |c, s, r, p| teams::list_members(c, s, r, p[0])),
     (Post,   "/teams/{tid}/members",                  |c, s, r, p| teams::add_member(c, s, r, p[0])),
     (Get,    "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::get_member(c, s, p[0], p[1])),
@@ -157,6 +162,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     // posts
     (Post,   "/posts",                                |c, s, r, _| posts::create(c, s, r)),
     (Post,   "/posts/ephemeral",                      |c, s, r, _| listening::create_ephemeral(c, s, r)),
+    (Post,   "/posts/search",                         |c, s, r, _| search::posts(c, s, r, None)),
     (Post,   "/posts/ids",                            |c, s, r, _| posts::get_by_ids(c, s, r)),
     (Post,   "/posts/ids/reactions",                  |c, s, r, _| reactions::list_bulk(c, s, r)),
     (Get,    "/posts/{pid}/reactions",                |c, s, _, p| reactions::list(c, s, p[0])),

@@ -122,7 +122,7 @@ fn check_file_ids(
 }
 
 /// Fills `metadata.files` of the posts that have files (computed on read, as in Mattermost).
-fn with_files(ctx: &Ctx, posts: &mut [Post]) -> Result<(), ApiError> {
+pub(super) fn with_files(ctx: &Ctx, posts: &mut [Post]) -> Result<(), ApiError> {
     for p in posts.iter_mut().filter(|p| !p.file_ids.is_empty()) {
         let files = store::files::for_post(ctx.db, &p.id, false)?;
         posting::set_files_metadata(p, &files);
@@ -188,7 +188,7 @@ struct PostList<'a> {
 }
 
 /// `{"<id>": post, ...}` for the listed posts, then the extra ones (thread roots), each once.
-struct PostsById<'a>(&'a [Post], &'a [Post]);
+pub(super) struct PostsById<'a>(pub(super) &'a [Post], pub(super) &'a [Post]);
 
 impl Serialize for PostsById<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -121,6 +121,13 @@ pub fn analytics(_ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
     Ok(Resp::ok(&json!([])))
 }
 
+/// `GET /api/v4/upgrade_to_enterprise/status`: Perch is never being upgraded (the System
+/// Console's About page asks; Perch moves to Mattermost by `perch export` instead).
+pub fn upgrade_status(_ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
+    crate::permissions::require_system(s, "manage_system")?;
+    Ok(Resp::ok(&json!({"percentage": 0, "error": null})))
+}
+
 /// `GET /api/v4/license/client?format=old`: Perch is unlicensed (team edition).
 pub fn client_license(_ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::ok(&json!({"IsLicensed": "false"})))

@@ -150,18 +150,34 @@ pub fn get_by_name(ctx: &Ctx, s: &Session, name: &str) -> Result<Resp, ApiError>
 }
 
 /// `GET /api/v4/teams`: every team for admins; otherwise open teams and the caller's teams.
+/// With `include_total_count=true`, Mattermost's TeamsWithCount `{teams, total_count}` (the
+/// System Console's teams list asks for it).
 pub fn list(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let (page, per_page) = req.paging();
-    let all = store::teams::list(ctx.db, page, per_page)?;
-    let mut out = Vec::new();
+    // Teams are few: the visible ones are filtered first, then paged, so pages and the count
+    // agree.
+    let all = store::teams::list(ctx.db, 0, i64::MAX)?;
+    let mut visible = Vec::new();
     for t in all {
         let public = t.allow_open_invite && t.kind == "O";
         if permissions::has_system(s, "manage_system")
             || public
             || store::teams::find_member(ctx.db, &t.id, s.user_id())?.is_some()
         {
-            out.push(team_json(ctx, s, &t)?);
+            visible.push(t);
         }
+    }
+    let total = visible.len();
+    let out = visible
+        .iter()
+        .skip((page * per_page) as usize)
+        .take(per_page as usize)
+        .map(|t| team_json(ctx, s, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    if req.query_bool("include_total_count") {
+        return Ok(Resp::ok(
+            &serde_json::json!({"teams": out, "total_count": total}),
+        ));
     }
     Ok(Resp::ok(&out))
 }

@@ -12,6 +12,7 @@ pub mod incoming_hook;
 pub mod outgoing_hook;
 pub mod post;
 pub mod preference;
+pub mod search;
 pub mod session;
 pub mod team;
 pub mod token;

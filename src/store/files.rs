@@ -13,6 +13,9 @@ macro_rules! cols {
     };
 }
 
+/// The columns `from_row` reads, for queries written elsewhere in `store/`.
+pub(super) const COLS: &str = cols!();
+
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<FileInfo> {
     Ok(FileInfo {
         id: r.get(0)?,

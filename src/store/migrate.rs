@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_actions.sql"),
     include_str!("migrations/0011_files.sql"),
     include_str!("migrations/0012_profile_pictures.sql"),
+    include_str!("migrations/0013_post_search.sql"),
 ];
 
 /// The schema version this binary writes.

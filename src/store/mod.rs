@@ -22,6 +22,7 @@ pub mod outgoing_hooks;
 pub mod posts;
 pub mod preferences;
 pub mod reactions;
+pub mod search;
 pub mod sessions;
 pub mod status;
 pub mod teams;
@@ -330,6 +331,18 @@ impl Deref for Reader {
 }
 
 /// True if the database answers a trivial query.
+/// `s` with `%`, `_` and `\` taken literally in a LIKE pattern that says `ESCAPE '\'`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn healthy(c: &Conn) -> bool {
     c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).is_ok()
 }

@@ -70,12 +70,7 @@ pub fn list(c: &Conn, page: i64, per_page: i64) -> Result<Vec<UserAccessToken>> 
 
 /// Tokens whose id, owner id or owner username starts with `term` (at most 1000).
 pub fn search(c: &Conn, term: &str) -> Result<Vec<UserAccessToken>> {
-    let pattern = format!(
-        "{}%",
-        term.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = format!("{}%", super::escape_like(term));
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM user_access_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.id LIKE ?1 ESCAPE '\\' OR t.user_id LIKE ?1 ESCAPE '\\' OR u.username LIKE ?1 ESCAPE '\\' \

@@ -173,14 +173,7 @@ pub struct Search<'a> {
 
 /// Users matching a search, by username.
 pub fn search(c: &Conn, q: &Search) -> Result<Vec<User>> {
-    let mut pattern = String::with_capacity(q.term.len() + 2);
-    for ch in q.term.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
+    let pattern = format!("{}%", super::escape_like(q.term));
     let sql = select(
         "WHERE (lower(u.username) LIKE ?1 ESCAPE '\\' OR lower(u.first_name) LIKE ?1 ESCAPE '\\' \
          OR lower(u.last_name) LIKE ?1 ESCAPE '\\' OR lower(u.nickname) LIKE ?1 ESCAPE '\\') \

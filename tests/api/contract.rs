@@ -22,26 +22,6 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
       (c.RequireChannelId); the description lists only 200, 401, 403, 404.",
     ),
     (
-        "GET /api/v4/teams",
-        "ST108 Response violates schema",
-        "policy_id",
-        "Mattermost's Team.PolicyID is a *string, sent as null for a team without a retention \
-      policy; the description says string.",
-    ),
-    (
-        "GET /api/v4/teams/{team_id}",
-        "ST108 Response violates schema",
-        "policy_id",
-        "As above: policy_id is null without a retention policy, as in Mattermost.",
-    ),
-    (
-        "GET /api/v4/users",
-        "ST108 Response violates schema",
-        "useAutomaticTimezone",
-        "Mattermost's timezone is a map of strings: useAutomaticTimezone is \"true\", not a \
-      boolean; clients expect the string.",
-    ),
-    (
         "POST /api/v4/hooks/incoming",
         "ST103 Undocumented status code",
         "404",
@@ -63,15 +43,71 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Findings that are Mattermost's behaviour too but turn up only in some runs: whether the
+/// generated request reaches the handler depends on whether an earlier generated call (a logout,
+/// a deactivation) has already ended the run's session. (operation, check, detail) → why.
+const SOMETIMES: &[(&str, &str, &str, &str)] = &[
+    (
+        "POST /api/v4/channels/{channel_id}/members",
+        "ST103 Undocumented status code",
+        "404",
+        "An unknown user or channel is 404, as in Mattermost; the description lists 201, 400, \
+      401, 403.",
+    ),
+    (
+        "GET /api/v4/teams",
+        "ST108 Response violates schema",
+        "policy_id",
+        "Mattermost's Team.PolicyID is a *string, sent as null for a team without a retention \
+      policy; the description says string.",
+    ),
+    (
+        "GET /api/v4/teams/{team_id}",
+        "ST108 Response violates schema",
+        "policy_id",
+        "As above: policy_id is null without a retention policy, as in Mattermost.",
+    ),
+    (
+        "GET /api/v4/channels/{channel_id}/posts",
+        "ST103 Undocumented status code",
+        "414",
+        "A request line over the server's limit is refused with 414 URI Too Long before any \
+      handler runs; the description cannot list it.",
+    ),
+    (
+        "GET /api/v4/teams/{team_id}/channels/name/{channel_name}",
+        "ST103 Undocumented status code",
+        "400",
+        "A malformed team id is 400 api.context.invalid_url_param.app_error, as Mattermost's \
+      c.RequireTeamId answers; the description lists only 200, 401, 403, 404.",
+    ),
+    (
+        "GET /api/v4/teams",
+        "ST108 Response violates schema",
+        "",
+        "With include_total_count=true Mattermost answers TeamsWithCount {teams, total_count}; \
+      the description says an array whatever the parameter. (Schemathesis reports one failure \
+      per operation: this one or policy_id above.)",
+    ),
+];
+
 /// Findings that may turn up on any operation, depending on whether the generated data reached a
 /// real row: (check, detail) → why.
-const ANYWHERE: &[(&str, &str, &str)] = &[(
-    "ST108 Response violates schema",
-    "policy_id",
-    "Every team in an answer has policy_id null without a retention policy, as in Mattermost; \
-     whether an operation such as GET /users/{user_id}/teams reaches a real team depends on the \
-     generated ids.",
-)];
+const ANYWHERE: &[(&str, &str, &str)] = &[
+    (
+        "ST108 Response violates schema",
+        "policy_id",
+        "Every team in an answer has policy_id null without a retention policy, as in \
+         Mattermost; whether an operation such as GET /users/{user_id}/teams reaches a real team \
+         depends on the generated ids.",
+    ),
+    (
+        "ST108 Response violates schema",
+        "useAutomaticTimezone",
+        "Mattermost's timezone is a map of strings: useAutomaticTimezone is \"true\", not a \
+         boolean; clients expect the string. Any operation answering a real user shows it.",
+    ),
+];
 
 /// The findings of a Schemathesis run, from its text report: (operation, check, detail), the
 /// detail being the status received or the schema property at fault.
@@ -152,6 +188,11 @@ fn the_openapi_description_holds_against_a_real_server() {
     let new: Vec<_> = found
         .difference(&known)
         .filter(|(_, c, d)| !ANYWHERE.iter().any(|(ac, ad, _)| c == ac && d == ad))
+        .filter(|(o, c, d)| {
+            !SOMETIMES
+                .iter()
+                .any(|(so, sc, sd, _)| o == so && c == sc && d == sd)
+        })
         .collect();
     let gone: Vec<_> = known.difference(&found).collect();
     let summary = text.split("SUMMARY").nth(1).unwrap_or("");

@@ -28,6 +28,7 @@ mod real_clients;
 mod real_clients_bots;
 mod real_clients_ws;
 mod real_senders;
+mod search;
 mod stall;
 mod system;
 mod teams;
