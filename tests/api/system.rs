@@ -1,6 +1,7 @@
 //! `api/system.rs`, the common headers, static files, routing odds and ends.
 
 use crate::common::*;
+use serde_json::json;
 
 #[test]
 fn ping_answers_with_common_headers() {
@@ -79,4 +80,62 @@ fn a_trailing_slash_in_the_client_base_url_still_works() {
     let ts = TestServer::start();
     let r = ts.anon().get("//api/v4/system/ping");
     assert_eq!(r.status, 200);
+}
+
+/// What the web app's System Console needs to open: the whole config with every Mattermost
+/// section, the settings the environment fixed, the sysconsole permissions, the upgrade status
+/// and the teams list with its count.
+#[test]
+fn the_system_console_endpoints() {
+    let srv = TestServer::start_with(|c| {
+        // As `MM_SERVICESETTINGS_SITEURL` would set it.
+        c.from_env = vec![("ServiceSettings".into(), "SiteURL".into())];
+    });
+    let (admin, bob, _tid) = srv.admin_and_bob_on_acme();
+    let r = admin.get("/api/v4/config/environment");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), json!({"ServiceSettings": {"SiteURL": true}}));
+    bob.get("/api/v4/config/environment")
+        .assert_error(403, "api.context.permissions.app_error");
+    let config = admin.get("/api/v4/config").json();
+    for section in ["ExperimentalSettings", "PluginSettings", "ServiceSettings"] {
+        assert!(config[section].is_object(), "{section} missing");
+    }
+    let roles = admin.post(
+        "/api/v4/roles/names",
+        &json!(["system_admin", "system_user"]),
+    );
+    let roles = roles.json();
+    let perms = |name: &str| -> Vec<String> {
+        roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(perms("system_admin").contains(&"sysconsole_read_user_management_users".into()));
+    assert!(perms("system_admin").contains(&"sysconsole_write_environment_web_server".into()));
+    assert!(!perms("system_user")
+        .iter()
+        .any(|p| p.starts_with("sysconsole_")));
+    let r = admin.get("/api/v4/upgrade_to_enterprise/status");
+    assert_eq!(r.json(), json!({"percentage": 0, "error": null}));
+    bob.get("/api/v4/upgrade_to_enterprise/status")
+        .assert_error(403, "api.context.permissions.app_error");
+    // The console's teams list asks for the count too.
+    admin.create_team("second");
+    let v = admin
+        .get("/api/v4/teams?page=0&per_page=1&include_total_count=true")
+        .json();
+    assert_eq!(v["total_count"], 2);
+    assert_eq!(v["teams"].as_array().unwrap().len(), 1);
+    let plain = admin.get("/api/v4/teams?page=1&per_page=1").json();
+    assert_eq!(plain.as_array().unwrap().len(), 1);
+    assert_ne!(plain[0]["id"], v["teams"][0]["id"]);
 }
