@@ -96,6 +96,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Put,    "/users/{uid}/password",                 |c, s, r, p| users::update_password(c, s, r, p[0])),
     (Post,   "/users/{uid}/tokens",                   |c, s, r, p| tokens::create(c, s, r, p[0])),
     (Get,    "/users/{uid}/tokens",                   |c, s, r, p| tokens::list_for_user(c, s, r, p[0])),
+    (Get,    "/users/{uid}/audits",                   |c, s, _, p| system::user_audits(c, s, p[0])),
     (Get,    "/users/{uid}/sessions",                 |c, s, _, p| users::get_sessions(c, s, p[0])),
     (Post,   "/users/{uid}/sessions/revoke",          |c, s, r, p| users::revoke_session(c, s, r, p[0])),
     (Post,   "/users/{uid}/sessions/revoke/all",      |c, s, _, p| users::revoke_all_sessions(c, s, p[0])),

@@ -128,6 +128,17 @@ pub fn upgrade_status(_ctx: &Ctx, s: &Session) -> Result<Resp, ApiError> {
     Ok(Resp::ok(&json!({"percentage": 0, "error": null})))
 }
 
+/// `GET /api/v4/users/{user_id}/audits`: Perch keeps no audit trail, so a user's access
+/// history (the web app's Security settings) is an empty list; the caller must be the user or
+/// manage them.
+pub fn user_audits(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError> {
+    let uid = super::user_id_param(s, uid)?;
+    if !crate::permissions::can_manage_user(ctx.db, s, uid)? {
+        return Err(ApiError::permissions("edit_other_users"));
+    }
+    Ok(Resp::ok(&json!([])))
+}
+
 /// `GET /api/v4/license/client?format=old`: Perch is unlicensed (team edition).
 pub fn client_license(_ctx: &Ctx, _req: &Req) -> Result<Resp, ApiError> {
     Ok(Resp::ok(&json!({"IsLicensed": "false"})))

@@ -288,7 +288,12 @@ impl Loop {
         else {
             return;
         };
-        let first = !self.by_user.contains_key(&user);
+        // Online unless another of the user's connections still has its socket: a parked one
+        // (a closed tab, a reload) left the user offline and does not count.
+        let first = !self.by_user.get(&user).is_some_and(|l| {
+            l.iter()
+                .any(|&i| self.conns[i].as_ref().is_some_and(|c| c.socket.is_some()))
+        });
         self.by_user.entry(user.clone()).or_default().push(idx);
         self.send_hello(idx);
         if first {

@@ -139,3 +139,22 @@ fn the_system_console_endpoints() {
     assert_eq!(plain.as_array().unwrap().len(), 1);
     assert_ne!(plain[0]["id"], v["teams"][0]["id"]);
 }
+
+#[test]
+fn access_history_is_empty_and_private() {
+    let srv = TestServer::start();
+    let (admin, bob, _tid) = srv.admin_and_bob_on_acme();
+    for (c, who) in [
+        (&bob, bob.id()),
+        (&bob, "me".to_string()),
+        (&admin, bob.id()),
+    ] {
+        let r = c.get(&format!("/api/v4/users/{who}/audits?page=0&per_page=200"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json(), json!([]));
+    }
+    bob.get(&format!("/api/v4/users/{}/audits", admin.id()))
+        .assert_error(403, "api.context.permissions.app_error");
+    bob.get("/api/v4/users/nope/audits")
+        .assert_error(400, "api.context.invalid_url_param.app_error");
+}

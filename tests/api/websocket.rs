@@ -712,3 +712,29 @@ fn posts_from_webhooks_and_commands_are_posted_events_too() {
         .contains("from a command"));
     assert_eq!(ev["data"]["sender_name"], "@admin");
 }
+
+/// A reload: the page's socket closes (parked for a resume, the user offline) and the new page
+/// opens a new connection, which sets the user online again.
+#[test]
+fn a_new_connection_after_a_closed_one_is_online_again() {
+    let ts = TestServer::start();
+    let admin = ts.admin();
+    let bob = ts.user(&admin, "bob");
+    let status = || {
+        bob.get(&format!("/api/v4/users/{}/status", bob.id()))
+            .json()["status"]
+            .clone()
+    };
+    let (ws, _) = open_as(&ts, &bob);
+    eventually(Duration::from_secs(5), "online", || {
+        (status() == "online").then_some(())
+    });
+    drop(ws);
+    eventually(Duration::from_secs(5), "offline", || {
+        (status() == "offline").then_some(())
+    });
+    let (_ws, _) = open_as(&ts, &bob);
+    eventually(Duration::from_secs(5), "online again", || {
+        (status() == "online").then_some(())
+    });
+}
