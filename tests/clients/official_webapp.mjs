@@ -12,7 +12,7 @@
 // mention bob made there over REST) and back, edits and deletes a post, creates a public
 // channel, sends bob a direct message, searches, opens recent mentions, makes an incoming
 // webhook in the Integrations screens and calls it, opens the System Console's users list,
-// reloads (still logged in) and logs out.
+// switches to a second team where bob mentions it and back, reloads (still logged in) and logs out.
 // Exits non-zero at the first thing that is wrong, or on any uncaught exception or console
 // error in the page.
 
@@ -43,7 +43,8 @@ async function rest(method, p, token, body) {
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu'],
+  // A mention plays a sound; headless Chromium would refuse it without a user gesture.
+  args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
 });
 const problems = [];
 try {
@@ -397,6 +398,25 @@ try {
   await page.goto(`${base}/acme/channels/town-square`, { waitUntil: 'networkidle0' });
   await page.waitForSelector('#post_textbox', { timeout: 15000 });
   await waitForText('posted through the hook made in the app', 'the post of the webhook made in the app');
+
+  // A second team: bob makes it and adds me; the team sidebar appears, marks it when bob
+  // mentions me there, and switches to it and back.
+  const second = (await rest('POST', '/teams', bobToken, { name: 'second', display_name: 'Second', type: 'O' })).json;
+  await rest('POST', `/teams/${second.id}/members`, bobToken, { team_id: second.id, user_id: adminId });
+  await page.waitForSelector('#secondTeamButton', { timeout: 10000 })
+    .catch(() => fail('the second team is not in the team sidebar'));
+  const secondTs = (await rest('GET', `/teams/${second.id}/channels/name/town-square`, bobToken)).json;
+  await rest('POST', '/posts', bobToken, { channel_id: secondTs.id, message: '@admin welcome to the second team' });
+  await page.waitForSelector('#secondTeamButton .badge', { timeout: 10000 })
+    .catch(() => fail('the second team shows no mention badge'));
+  await page.screenshot({ path: path.join(shots, 'teams.png') });
+  await page.click('#secondTeamButton');
+  await page.waitForFunction(() => location.pathname.startsWith('/second/channels/'), { timeout: 10000 })
+    .catch(() => fail(`the team switch did not happen (${page.url()})`));
+  await waitForText('welcome to the second team', 'the post in the second team');
+  await page.click('#acmeTeamButton');
+  await page.waitForFunction(() => location.pathname.startsWith('/acme/channels/'), { timeout: 10000 })
+    .catch(() => fail(`the switch back did not happen (${page.url()})`));
 
   // Reload: the cookie session and the stored posts survive.
   await page.reload({ waitUntil: 'networkidle0' });
