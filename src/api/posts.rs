@@ -260,6 +260,7 @@ pub fn list_unread(
     posts.reverse();
     posts.extend(older.into_iter().take(before as usize));
     super::reactions::attach(ctx, &mut posts)?;
+    with_files(ctx, &mut posts)?;
     let mut extra: Vec<Post> = Vec::new();
     for p in &posts {
         if !p.root_id.is_empty()
@@ -271,6 +272,7 @@ pub fn list_unread(
             }
         }
     }
+    with_files(ctx, &mut extra)?;
     Ok(Resp::ok(&PostList {
         order: posts.iter().map(|p| p.id.as_str()).collect(),
         posts: PostsById(&posts, &extra),

@@ -1,7 +1,7 @@
 //! Files: `POST /api/v4/files` in both forms, downloads and their headers, thumbnails,
 //! permissions, limits, path tricks, public links, posts with files, deletion, restarts.
 
-use crate::common::{Client, TestServer};
+use crate::common::{id_of, Client, TestServer};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -830,4 +830,63 @@ fn client4_uploads_posts_and_downloads_files() {
     let (theirs, ours) = server_digests(&ts, &out);
     assert_eq!(theirs, ours);
     assert_eq!(ours.as_object().unwrap().len(), 2);
+}
+
+/// Every way a client reads posts carries `metadata.files` for a post with files (the web app
+/// opens a channel on the unread page and drew no picture after a reload without it).
+#[test]
+fn every_post_list_carries_the_files_metadata() {
+    let srv = TestServer::start();
+    let (admin, _bob, tid) = srv.admin_and_bob_on_acme();
+    let ts = id_of(
+        &admin
+            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
+            .json(),
+    );
+    let f = upload_one(&admin, &ts, "notes.txt", b"some notes");
+    let r = admin.post(
+        "/api/v4/posts",
+        &json!({"channel_id": ts, "message": "with searchable notes", "file_ids": [f["id"]]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let pid = id_of(&r.json());
+    let reply = admin.post(
+        "/api/v4/posts",
+        &json!({"channel_id": ts, "message": "a reply", "root_id": pid}),
+    );
+    assert_eq!(reply.status, 201);
+    let has_files = |post: &Value, how: &str| {
+        assert_eq!(post["metadata"]["files"][0]["id"], f["id"], "{how}: {post}");
+    };
+    has_files(&admin.get(&format!("/api/v4/posts/{pid}")).json(), "get");
+    let lists = [
+        (
+            "channel",
+            admin.get(&format!("/api/v4/channels/{ts}/posts")).json(),
+        ),
+        (
+            "thread",
+            admin.get(&format!("/api/v4/posts/{pid}/thread")).json(),
+        ),
+        (
+            "unread",
+            admin
+                .get(&format!("/api/v4/users/me/channels/{ts}/posts/unread"))
+                .json(),
+        ),
+        (
+            "search",
+            admin
+                .post(
+                    &format!("/api/v4/teams/{tid}/posts/search"),
+                    &json!({"terms": "searchable"}),
+                )
+                .json(),
+        ),
+    ];
+    for (how, list) in &lists {
+        has_files(&list["posts"][pid.as_str()], how);
+    }
+    let by_ids = admin.post("/api/v4/posts/ids", &json!([pid])).json();
+    has_files(&by_ids[0], "ids");
 }
