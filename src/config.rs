@@ -170,6 +170,9 @@ pub struct TeamSettings {
     pub experimental_default_channels: Vec<String>,
     /// Users may deactivate their own account (admins always may deactivate others).
     pub enable_user_deactivation: bool,
+    /// Archived channels stay readable and findable (Mattermost 6's default: on); off, the
+    /// web app hides them and channel searches leave them out.
+    pub experimental_view_archived_channels: bool,
 }
 
 impl Default for TeamSettings {
@@ -183,6 +186,7 @@ impl Default for TeamSettings {
             restrict_direct_message: "any".into(),
             experimental_default_channels: Vec::new(),
             enable_user_deactivation: false,
+            experimental_view_archived_channels: true,
         }
     }
 }

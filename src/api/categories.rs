@@ -133,8 +133,8 @@ pub fn create(ctx: &Ctx, s: &Session, uid: &str, tid: &str) -> Result<Resp, ApiE
 }
 
 /// `PUT …/channels/categories` (a list) and `PUT …/channels/categories/{id}` (one): a channel
-/// listed in Favorites becomes a favourite, one listed elsewhere stops being one. Answers the
-/// updated categories (a list, or the one).
+/// listed in Favorites becomes a favourite, one listed elsewhere stops being one; channels the
+/// user is not a member of are ignored. Answers the updated categories (a list, or the one).
 pub fn update(
     ctx: &Ctx,
     s: &Session,
@@ -144,26 +144,30 @@ pub fn update(
     one: Option<&str>,
 ) -> Result<Resp, ApiError> {
     let (uid, tid) = check(ctx, s, uid, tid)?;
-    let sent: Vec<Category> = match one {
+    let mut sent: Vec<Category> = match one {
         Some(_) => vec![req.json("category")?],
         None => req.json("categories")?,
     };
     let current = compute(ctx, &uid, &tid)?;
     let mut prefs = Vec::new();
-    for c in &sent {
+    for c in &mut sent {
         let Some(known) = current.iter().find(|k| k.id == c.id) else {
             return Err(not_found());
         };
         if one.is_some_and(|id| id != c.id) {
             return Err(ApiError::invalid_body("category"));
         }
-        let mine = |id: &String| current.iter().any(|k| k.channel_ids.contains(id));
-        if let Some(bad) = c.channel_ids.iter().find(|id| !mine(id)) {
-            return Err(ApiError::bad_request(
-                "api.channel.update_category.channel_not_member",
-                format!("Channel {bad} is not one of the user's channels in this team."),
-            ));
+        // Channels the user is not in are left out, as Mattermost does (the web app may send
+        // a channel it has just left); an archived channel they are still in stays.
+        let mut kept = Vec::with_capacity(c.channel_ids.len());
+        for id in std::mem::take(&mut c.channel_ids) {
+            if current.iter().any(|k| k.channel_ids.contains(&id))
+                || member_in_team(ctx, &uid, &tid, &id)?
+            {
+                kept.push(id);
+            }
         }
+        c.channel_ids = kept;
         let favorite = known.kind == "favorites";
         for id in &c.channel_ids {
             prefs.push(Preference {
@@ -214,6 +218,18 @@ pub fn update(
             Ok(Resp::ok(&list))
         }
     }
+}
+
+/// Whether the user is a member of the channel and the channel is in the team (or a direct
+/// or group channel), archived or not.
+fn member_in_team(ctx: &Ctx, uid: &str, tid: &str, channel_id: &str) -> Result<bool, ApiError> {
+    if !crate::model::is_valid_id(channel_id)
+        || store::channels::find_member(ctx.db, channel_id, uid)?.is_none()
+    {
+        return Ok(false);
+    }
+    Ok(store::channels::find(ctx.db, channel_id)?
+        .is_some_and(|ch| ch.team_id == tid || ch.team_id.is_empty()))
 }
 
 fn not_found() -> ApiError {

@@ -113,7 +113,9 @@ struct ViewBody {
 }
 
 /// `POST /api/v4/channels/members/me/view` `{channel_id, prev_channel_id}`: marks the
-/// channel read for the caller; `last_viewed_at_times` says when.
+/// channel read for the caller; `last_viewed_at_times` says when. A channel the caller is not
+/// a member of is passed over, as Mattermost does (the web app views a channel it has just
+/// left).
 pub fn view_channel(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError> {
     let body: ViewBody = req.json("channel_view")?;
     let now = now_ms();
@@ -125,10 +127,9 @@ pub fn view_channel(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
         if !is_valid_id(id) {
             return Err(ApiError::invalid_body("channel_view"));
         }
-        if store::channels::find_member(ctx.db, id, s.user_id())?.is_none() {
-            return Err(ApiError::permissions("read_channel"));
+        if store::channels::find_member(ctx.db, id, s.user_id())?.is_some() {
+            times.insert(id.clone(), now.into());
         }
-        times.insert(id.clone(), now.into());
     }
     let (uid, ids) = (
         s.user_id().to_string(),
@@ -140,7 +141,7 @@ pub fn view_channel(ctx: &Ctx, s: &Session, req: &Req) -> Result<Resp, ApiError>
             .iter()
             .try_for_each(|id| store::channels::mark_viewed(c, id, &uid, now))
     })?;
-    if !body.channel_id.is_empty() {
+    if times.contains_key(&body.channel_id) {
         let e = crate::ws::events::channel_viewed(s.user_id(), &body.channel_id);
         ctx.app.ws.publish(e);
     }

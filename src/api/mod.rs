@@ -16,6 +16,7 @@ mod actions;
 mod avatars;
 mod bots;
 mod categories;
+mod channel_browse;
 mod channel_privacy;
 pub(crate) mod channels;
 mod commands;
@@ -24,6 +25,7 @@ mod files;
 mod incoming_hooks;
 mod listening;
 mod outgoing_hooks;
+mod post_marks;
 mod posts;
 mod preferences;
 mod reactions;
@@ -81,6 +83,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/{uid}/teams/{tid}/channels/categories/{cat}", |c, s, _, p| categories::get(c, s, p[0], p[1], p[2])),
     (Put,    "/users/{uid}/teams/{tid}/channels/categories/{cat}", |c, s, r, p| categories::update(c, s, r, p[0], p[1], Some(p[2]))),
     (Get,    "/users/{uid}/channels/{cid}/posts/unread", |c, s, r, p| posts::list_unread(c, s, r, p[0], p[1])),
+    (Get,    "/users/{uid}/posts/flagged",            |c, s, r, p| post_marks::list_saved(c, s, r, p[0])),
     (Get,    "/users/{uid}/image",                    |c, s, _, p| avatars::get(c, s, p[0], false)),
     (Post,   "/users/{uid}/image",                    |c, s, r, p| avatars::upload(c, s, r, p[0])),
     (Delete, "/users/{uid}/image",                    |c, s, _, p| avatars::remove(c, s, p[0])),
@@ -127,8 +130,13 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/teams/{tid}/channels",                 |c, s, r, p| channels::list_public(c, s, r, p[0])),
     (Post,   "/teams/{tid}/posts/search",             |c, s, r, p| search::posts(c, s, r, Some(p[0]))),
     (Post,   "/teams/{tid}/files/search",             |c, s, r, p| search::files(c, s, r, p[0])),
+    (Get,    "/teams/{tid}/channels/deleted",         |c, s, r, p| channel_browse::list_archived(c, s, r, p[0])),
+    (Post,   "/teams/{tid}/channels/search",          |c, s, r, p| channel_browse::search_team(c, s, r, p[0])),
+    (Post,   "/teams/{tid}/channels/search_archived", |c, s, r, p| channel_browse::search_archived(c, s, r, p[0])),
+    (Get,    "/teams/{tid}/stats",                    |c, s, _, p| teams::stats(c, s, p[0])),
     (Get,    "/teams/{tid}/members",                  |c, s, r, p| teams::list_members(c, s, r, p[0])),
     (Post,   "/teams/{tid}/members",                  |c, s, r, p| teams::add_member(c, s, r, p[0])),
+    (Post,   "/teams/{tid}/members/ids",              |c, s, r, p| teams::members_by_ids(c, s, r, p[0])),
     (Get,    "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::get_member(c, s, p[0], p[1])),
     (Delete, "/teams/{tid}/members/{uid}",            |c, s, _, p| teams::remove_member(c, s, p[0], p[1])),
     (Put,    "/teams/{tid}/members/{uid}/roles",      |c, s, r, p| teams::update_member_roles(c, s, r, p[0], p[1])),
@@ -139,14 +147,18 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/channels",                             |c, s, r, _| channels::create(c, s, r)),
     (Post,   "/channels/direct",                      |c, s, r, _| channels::create_direct(c, s, r)),
     (Post,   "/channels/group",                       |c, s, r, _| channels::create_group(c, s, r)),
+    (Post,   "/channels/group/search",                |c, s, r, _| channel_browse::search_groups(c, s, r)),
     (Post,   "/channels/members/me/view",             |c, s, r, _| listening::view_channel(c, s, r)),
     (Get,    "/channels/{cid}/stats",                 |c, s, _, p| listening::channel_stats(c, s, p[0])),
     (Get,    "/channels/{cid}/posts",                 |c, s, r, p| posts::list_for_channel(c, s, r, p[0])),
+    (Get,    "/channels/{cid}/pinned",                |c, s, _, p| post_marks::list_pinned(c, s, p[0])),
     (Get,    "/channels/{cid}/members",               |c, s, r, p| channels::list_members(c, s, r, p[0])),
     (Post,   "/channels/{cid}/members",               |c, s, r, p| channels::add_member(c, s, r, p[0])),
     (Get,    "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::get_member(c, s, p[0], p[1])),
     (Delete, "/channels/{cid}/members/{uid}",         |c, s, _, p| channels::remove_member(c, s, p[0], p[1])),
     (Put,    "/channels/{cid}/members/{uid}/roles",   |c, s, r, p| channels::update_member_roles(c, s, r, p[0], p[1])),
+    (Put,    "/channels/{cid}/members/{uid}/notify_props", |c, s, r, p| channel_browse::update_notify_props(c, s, r, p[0], p[1])),
+    (Post,   "/channels/{cid}/restore",               |c, s, _, p| channel_browse::restore(c, s, p[0])),
     (Post,   "/channels/{cid}/convert",               |c, s, _, p| channel_privacy::convert(c, s, p[0])),
     (Put,    "/channels/{cid}/privacy",               |c, s, r, p| channel_privacy::update(c, s, r, p[0])),
     (Put,    "/channels/{cid}/patch",                 |c, s, r, p| channels::patch(c, s, r, p[0])),
@@ -169,6 +181,8 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/posts/{pid}/reactions",                |c, s, _, p| reactions::list(c, s, p[0])),
     (Post,   "/posts/{pid}/actions/{aid}",            |c, s, r, p| actions::do_action(c, s, r, p[0], p[1])),
     (Get,    "/posts/{pid}/thread",                   |c, s, _, p| posts::get_thread(c, s, p[0])),
+    (Post,   "/posts/{pid}/pin",                      |c, s, _, p| posts::set_pinned(c, s, p[0], true)),
+    (Post,   "/posts/{pid}/unpin",                    |c, s, _, p| posts::set_pinned(c, s, p[0], false)),
     (Put,    "/posts/{pid}/patch",                    |c, s, r, p| posts::patch(c, s, r, p[0])),
     (Get,    "/posts/{pid}",                          |c, s, r, p| posts::get(c, s, r, p[0])),
     (Put,    "/posts/{pid}",                          |c, s, r, p| posts::update(c, s, r, p[0])),
@@ -202,6 +216,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Put,    "/users/{uid}/status",                   |c, s, r, p| status::update(c, s, r, p[0])),
     (Get,    "/users/{uid}/preferences",              |c, s, _, p| preferences::list(c, s, p[0])),
     (Put,    "/users/{uid}/preferences",              |c, s, r, p| preferences::update(c, s, r, p[0])),
+    (Post,   "/users/{uid}/preferences/delete",       |c, s, r, p| preferences::delete(c, s, r, p[0])),
     (Get,    "/users/{uid}/preferences/{category}",   |c, s, _, p| preferences::list_category(c, s, p[0], p[1])),
     // incoming webhooks
     (Post,   "/hooks/incoming",                       |c, s, r, _| incoming_hooks::create(c, s, r)),

@@ -205,7 +205,7 @@ impl Serialize for PostsById<'_> {
     }
 }
 
-fn post_list(order_posts: Vec<Post>, extra: Vec<Post>) -> Resp {
+pub(super) fn post_list(order_posts: Vec<Post>, extra: Vec<Post>) -> Resp {
     Resp::ok(&PostList {
         order: order_posts.iter().map(|p| p.id.as_str()).collect(),
         posts: PostsById(&order_posts, &extra),
@@ -516,6 +516,38 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, pid: &str) -> Result<Resp, ApiE
     let p = editable(ctx, s, pid)?;
     let p = save_edit(ctx, s, p, Some(b.message), b.props, b.is_pinned, b.file_ids)?;
     Ok(Resp::ok(&p))
+}
+
+/// `POST /api/v4/posts/{post_id}/pin` and `/unpin`: anyone who may read the channel pins or
+/// unpins (Mattermost's `saveIsPinnedPost`: `read_channel`, an unknown post is a 403 like a
+/// post in a channel the caller cannot read; a deleted post 404; a post of an archived channel
+/// 400, a system message 400). The post's `update_at` moves (not `edit_at`), `post_edited`
+/// tells the channel; `{"status":"OK"}`.
+pub fn set_pinned(ctx: &Ctx, s: &Session, pid: &str, pinned: bool) -> Result<Resp, ApiError> {
+    let id = id_param(pid, "post_id")?;
+    let unreadable = || ApiError::permissions("read_channel");
+    let p = store::posts::find(ctx.db, id)?.ok_or_else(unreadable)?;
+    let ch = load(ctx, &p.channel_id).map_err(|_| unreadable())?;
+    if !permissions::can_read_channel(ctx, s, &ch)? {
+        return Err(unreadable());
+    }
+    if p.delete_at != 0 {
+        return Err(post_not_found());
+    }
+    if ch.delete_at != 0 {
+        return Err(ApiError::bad_request(
+            "api.post.patch_post.can_not_update_post_in_deleted.error",
+            "Can not update a post in an archived channel.",
+        ));
+    }
+    if p.kind.starts_with("system_") {
+        return Err(ApiError::bad_request(
+            "api.post.update_post.system_message.app_error",
+            "Unable to update system message.",
+        ));
+    }
+    save_edit(ctx, s, p, None, None, Some(pinned), None)?;
+    Ok(Resp::status_ok())
 }
 
 /// `DELETE /api/v4/posts/{post_id}`: soft delete (a root takes its replies with it).

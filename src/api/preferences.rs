@@ -69,3 +69,32 @@ pub fn update(ctx: &Ctx, s: &Session, req: &Req, uid: &str) -> Result<Resp, ApiE
     ctx.app.ws.publish(e);
     Ok(Resp::status_ok())
 }
+
+/// `POST /api/v4/users/{user_id}/preferences/delete`: body `[{user_id, category, name}, …]`
+/// (values ignored); each must be the path user's (403 otherwise, nothing deleted). The
+/// web app unsaves a post this way. `preferences_deleted` tells the user's connections.
+pub fn delete(ctx: &Ctx, s: &Session, req: &Req, uid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?.to_string();
+    check_access(s, &uid)?;
+    let prefs: Vec<Preference> = req.json("preferences")?;
+    if prefs.len() > 100 {
+        return Err(ApiError::invalid_body("preferences"));
+    }
+    if prefs.iter().any(|p| p.user_id != uid) {
+        return Err(ApiError::forbidden(
+            "api.preference.delete_preferences.delete.app_error",
+            "Unable to delete user preferences.",
+        ));
+    }
+    let deleted = serde_json::to_value(&prefs).map_err(ApiError::internal)?;
+    ctx.app.store.write(move |c| {
+        for p in &prefs {
+            store::preferences::delete(c, &p.user_id, &p.category, &p.name)?;
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    ctx.app
+        .ws
+        .publish(crate::ws::events::preferences_deleted(&uid, &deleted));
+    Ok(Resp::status_ok())
+}

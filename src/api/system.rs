@@ -83,6 +83,7 @@ pub(crate) fn client_config_map(app: &App, db: &Reader) -> Value {
         "ShowEmailAddress": b(c.privacy.show_email_address),
         "ShowFullName": b(c.privacy.show_full_name),
         "RestrictDirectMessage": c.team.restrict_direct_message,
+        "ExperimentalViewArchivedChannels": b(c.team.experimental_view_archived_channels),
         "TeammateNameDisplay": "username",
         "MaxPostSize": MAX_MESSAGE_RUNES.to_string(),
         "MaxFileSize": c.files.max_file_size.to_string(),

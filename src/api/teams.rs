@@ -514,3 +514,30 @@ fn check_team(t: &Team) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// `POST /api/v4/teams/{team_id}/members/ids`: body `["user_id", …]` (1 to 1000 ids); the
+/// team's current members among them (`view_team`).
+pub fn members_by_ids(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiError> {
+    let tid = id_param(tid, "team_id")?;
+    let ids: Vec<String> = req.json("user_ids")?;
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(ApiError::invalid_param("user_ids"));
+    }
+    permissions::require_team(ctx.db, s, tid, "view_team")?;
+    Ok(Resp::ok(&store::teams::list_members_by_ids(
+        ctx.db, tid, &ids,
+    )?))
+}
+
+/// `GET /api/v4/teams/{team_id}/stats`: `{team_id, total_member_count, active_member_count}`
+/// (`view_team`); active members are those whose account is not deactivated.
+pub fn stats(ctx: &Ctx, s: &Session, tid: &str) -> Result<Resp, ApiError> {
+    let tid = id_param(tid, "team_id")?;
+    permissions::require_team(ctx.db, s, tid, "view_team")?;
+    let (total, active) = store::teams::member_counts(ctx.db, tid)?;
+    Ok(Resp::ok(&serde_json::json!({
+        "team_id": tid,
+        "total_member_count": total,
+        "active_member_count": active,
+    })))
+}

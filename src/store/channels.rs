@@ -311,3 +311,78 @@ pub fn update_member_notify_props(
     )?
     .execute(params![channel_id, user_id, notify_props.to_string(), now])?)
 }
+
+/// A team's public channels, archived ones too when `archived` is true, by display name
+/// (the candidates of a channel search; `MaxChannelsPerTeam` bounds them).
+pub fn list_public_all(c: &Conn, team_id: &str, archived: bool) -> Result<Vec<Channel>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM channels WHERE team_id = ?1 AND type = 'O' AND (?2 OR delete_at = 0) \
+         ORDER BY display_name, id"
+    ))?;
+    let rows = stmt.query_map(params![team_id, archived], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A page of a team's archived channels a user may see: the public ones and the private ones
+/// they are a member of, by display name.
+pub fn list_archived(
+    c: &Conn,
+    team_id: &str,
+    user_id: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Channel>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM channels WHERE team_id = ?1 AND delete_at != 0 AND (type = 'O' \
+         OR (type = 'P' AND id IN (SELECT channel_id FROM channel_members WHERE user_id = ?2))) \
+         ORDER BY display_name, id LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt.query_map(params![team_id, user_id, limit, offset], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Restores an archived channel (`delete_at` back to 0); 0 when it was not archived.
+pub fn restore(c: &Conn, id: &str, now: i64) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "UPDATE channels SET delete_at = 0, update_at = ?2 WHERE id = ?1 AND delete_at != 0",
+    )?
+    .execute(params![id, now])?)
+}
+
+/// The group channels a user is a member of, each with its members' usernames joined by
+/// `", "` in username order (what a group-message search matches).
+pub fn list_groups_with_usernames(c: &Conn, user_id: &str) -> Result<Vec<(Channel, String)>> {
+    let cols: String = COLS
+        .split(", ")
+        .map(|col| format!("c.{}", col.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {cols}, (SELECT group_concat(username, ', ') FROM (SELECT u.username FROM \
+         channel_members m2 JOIN users u ON u.id = m2.user_id WHERE m2.channel_id = c.id \
+         ORDER BY u.username)) FROM channels c JOIN channel_members m ON m.channel_id = c.id \
+         WHERE m.user_id = ?1 AND c.type = 'G' ORDER BY c.display_name, c.id"
+    ))?;
+    let rows = stmt.query_map([user_id], |r| {
+        Ok((
+            from_row(r)?,
+            r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Replaces a membership's notify props and returns the membership, or `None` when the user
+/// is not a member.
+pub fn set_member_notify_props(
+    c: &Conn,
+    channel_id: &str,
+    user_id: &str,
+    notify_props: &serde_json::Value,
+    now: i64,
+) -> Result<Option<ChannelMember>> {
+    if update_member_notify_props(c, channel_id, user_id, notify_props, now)? == 0 {
+        return Ok(None);
+    }
+    find_member(c, channel_id, user_id)
+}

@@ -213,6 +213,55 @@ pub fn count_pinned(c: &Conn, channel_id: &str) -> Result<i64> {
     .query_row([channel_id], |r| r.get(0))?)
 }
 
+/// A channel's pinned live posts, oldest first (Mattermost's order; clients reverse it).
+pub fn list_pinned(c: &Conn, channel_id: &str) -> Result<Vec<Post>> {
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM posts WHERE channel_id = ?1 AND is_pinned = 1 AND delete_at = 0 \
+         ORDER BY create_at ASC, id ASC"
+    ))?;
+    let rows = stmt.query_map([channel_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Which of a user's saved posts to list: all, one team's (with the user's direct and group
+/// messages), or one channel's.
+pub enum SavedIn<'a> {
+    All,
+    Team(&'a str),
+    Channel(&'a str),
+}
+
+/// A page of the live posts a user saved (`flagged_post` preferences) in channels they are
+/// still a member of, newest first.
+pub fn list_saved(
+    c: &Conn,
+    user_id: &str,
+    scope: SavedIn,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let (team, channel) = match scope {
+        SavedIn::All => ("", ""),
+        SavedIn::Team(t) => (t, ""),
+        SavedIn::Channel(ch) => ("", ch),
+    };
+    let mut stmt = c.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM posts WHERE id IN (SELECT name FROM preferences \
+         WHERE user_id = ?1 AND category = 'flagged_post') AND delete_at = 0 \
+         AND channel_id IN (SELECT m.channel_id FROM channel_members m \
+           JOIN channels ch ON ch.id = m.channel_id WHERE m.user_id = ?1 \
+           AND (?2 = '' OR ch.team_id = ?2 OR ch.team_id = '')) \
+         AND (?3 = '' OR channel_id = ?3) \
+         ORDER BY create_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+    ))?;
+    let rows = stmt.query_map(params![user_id, team, channel, limit, offset], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     /// Reading or deleting a thread searches two indexes (the primary key and replies' root_id),

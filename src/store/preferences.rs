@@ -32,3 +32,11 @@ pub fn upsert(c: &Conn, p: &Preference) -> Result<()> {
     .execute(params![p.user_id, p.category, p.name, p.value])?;
     Ok(())
 }
+
+/// Removes one preference; 0 when the user had none by that category and name.
+pub fn delete(c: &Conn, user_id: &str, category: &str, name: &str) -> Result<usize> {
+    Ok(c.prepare_cached(
+        "DELETE FROM preferences WHERE user_id = ?1 AND category = ?2 AND name = ?3",
+    )?
+    .execute(params![user_id, category, name])?)
+}

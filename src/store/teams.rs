@@ -153,3 +153,34 @@ pub fn update(c: &Conn, t: &Team) -> Result<usize> {
         t.update_at
     ])?)
 }
+
+/// The team's members among `user_ids` (current members only, by user id).
+pub fn list_members_by_ids(
+    c: &Conn,
+    team_id: &str,
+    user_ids: &[String],
+) -> Result<Vec<TeamMember>> {
+    let ids = serde_json::to_string(user_ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = c.prepare_cached(
+        "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
+         AND user_id IN (SELECT value FROM json_each(?2)) ORDER BY user_id",
+    )?;
+    let rows = stmt.query_map(params![team_id, ids], |r| {
+        Ok(TeamMember::new(
+            team_id,
+            &r.get::<_, String>(0)?,
+            &r.get::<_, String>(1)?,
+            r.get(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A team's current members, and how many of them have an active account.
+pub fn member_counts(c: &Conn, team_id: &str) -> Result<(i64, i64)> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(u.delete_at = 0), 0) FROM team_members m \
+         JOIN users u ON u.id = m.user_id WHERE m.team_id = ?1 AND m.delete_at = 0",
+    )?
+    .query_row([team_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}

@@ -94,6 +94,15 @@ pub fn channel_deleted(channel: &Channel, delete_at: i64) -> Event {
     )
 }
 
+/// `channel_restored`: an archived channel is back, to its team.
+pub fn channel_restored(channel: &Channel) -> Event {
+    Event::new(
+        "channel_restored",
+        json!({"channel_id": channel.id}),
+        Broadcast::to_team(&channel.team_id),
+    )
+}
+
 /// `user_added` to a channel: its members, and the added user.
 pub fn user_added(channel: &Channel, user_id: &str) -> [Event; 2] {
     let data = json!({"user_id": user_id, "team_id": channel.team_id});
@@ -192,6 +201,15 @@ pub fn user_role_updated(user_id: &str, roles: &str) -> Event {
 pub fn preferences_changed(user_id: &str, preferences: &Value) -> Event {
     Event::new(
         "preferences_changed",
+        json!({"preferences": preferences.to_string()}),
+        Broadcast::to_user(user_id),
+    )
+}
+
+/// `preferences_deleted`: the deleted preferences (a JSON string), to that user.
+pub fn preferences_deleted(user_id: &str, preferences: &Value) -> Event {
+    Event::new(
+        "preferences_deleted",
         json!({"preferences": preferences.to_string()}),
         Broadcast::to_user(user_id),
     )

@@ -166,12 +166,19 @@ fn users_by_usernames_statuses_by_ids_view_members_and_stats() {
         .get(&format!("/api/v4/channels/{cid}/members/me"))
         .json();
     assert_eq!(m["msg_count"], 1);
+    // A channel the caller is not in is passed over (the web app views a channel it has
+    // just left): nothing marked, no membership made.
     let private = s(&admin.create_channel(&tid, "closed", "P"), "id");
-    bob.post(
+    let r = bob.post(
         "/api/v4/channels/members/me/view",
-        &json!({"channel_id": private}),
-    )
-    .assert_error(403, "api.context.permissions.app_error");
+        &json!({"channel_id": private, "prev_channel_id": cid}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let times = r.json()["last_viewed_at_times"].clone();
+    assert!(times.get(&private).is_none(), "{times}");
+    assert!(times[&cid].as_i64().unwrap() > 0, "{times}");
+    bob.get(&format!("/api/v4/channels/{private}/members/me"))
+        .assert_error(403, "api.context.permissions.app_error");
 
     let members = bob
         .get(&format!("/api/v4/users/me/teams/{tid}/channels/members"))

@@ -232,12 +232,20 @@ fn sidebar_categories_follow_favorites() {
     let cats = get();
     assert_eq!(ids(&cats, 0), vec![a.dev.clone()]);
     assert!(!ids(&cats, 1).contains(&a.dev));
-    // A channel bob is not in cannot be listed; others' categories are not his to read.
+    // A channel bob is not in is left out (as Mattermost does: the app may send one it has
+    // just left), and becomes no favourite of his; others' categories are not his to read.
     let secret = id_of(&a.admin.create_channel(&a.tid, "secret", "P"));
-    fav["channel_ids"] = json!([secret]);
-    a.bob
-        .put(&format!("{path}/{}", fav["id"].as_str().unwrap()), &fav)
-        .assert_error(400, "api.channel.update_category.channel_not_member");
+    fav["channel_ids"] = json!([secret, a.dev]);
+    let r = a
+        .bob
+        .put(&format!("{path}/{}", fav["id"].as_str().unwrap()), &fav);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["channel_ids"], json!([a.dev]));
+    let prefs = a
+        .bob
+        .get("/api/v4/users/me/preferences/favorite_channel")
+        .json();
+    assert!(!prefs.to_string().contains(&secret), "{prefs}");
     a.bob
         .get(&format!(
             "/api/v4/users/{}/teams/{}/channels/categories",
