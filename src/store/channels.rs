@@ -312,19 +312,20 @@ pub fn update_member_notify_props(
     .execute(params![channel_id, user_id, notify_props.to_string(), now])?)
 }
 
-/// A team's public channels, archived ones too when `archived` is true, by display name
+/// A team's public channels, archived ones too when `archived` is true, by display name (case
+/// ignored)
 /// (the candidates of a channel search; `MaxChannelsPerTeam` bounds them).
 pub fn list_public_all(c: &Conn, team_id: &str, archived: bool) -> Result<Vec<Channel>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM channels WHERE team_id = ?1 AND type = 'O' AND (?2 OR delete_at = 0) \
-         ORDER BY display_name, id"
+         ORDER BY display_name COLLATE NOCASE, id"
     ))?;
     let rows = stmt.query_map(params![team_id, archived], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// A page of a team's archived channels a user may see: the public ones and the private ones
-/// they are a member of, by display name.
+/// they are a member of, by display name (case ignored).
 pub fn list_archived(
     c: &Conn,
     team_id: &str,
@@ -335,7 +336,7 @@ pub fn list_archived(
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLS} FROM channels WHERE team_id = ?1 AND delete_at != 0 AND (type = 'O' \
          OR (type = 'P' AND id IN (SELECT channel_id FROM channel_members WHERE user_id = ?2))) \
-         ORDER BY display_name, id LIMIT ?3 OFFSET ?4"
+         ORDER BY display_name COLLATE NOCASE, id LIMIT ?3 OFFSET ?4"
     ))?;
     let rows = stmt.query_map(params![team_id, user_id, limit, offset], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
