@@ -351,7 +351,9 @@ fn attachments_are_announced_in_metadata_embeds_and_avatars_are_pngs() {
 /// read a webhook post's attachment, post, see a REST post arrive live, /echo, a thread reply,
 /// a reaction from the emoji picker, a picture uploaded and posted, an interactive button
 /// clicked, `dev` marked unread by a mention and read on opening, a post edited and deleted, a
-/// public channel created, a direct message sent, reload, log out; no uncaught exceptions or console errors. Skipped (with a message) where
+/// public channel created, a direct message sent, a post pinned and saved and seen in the Pinned
+/// and Saved panels, a group message written, reload, log out; no uncaught exceptions or
+/// console errors. Skipped (with a message) where
 /// the app's tarball is not beside the repository.
 #[test]
 fn the_official_web_app_in_a_real_browser() {
@@ -381,6 +383,9 @@ fn the_official_web_app_in_a_real_browser() {
         // The button's integration is a receiver on this machine.
         c.service.allowed_untrusted_internal_connections = "127.0.0.1".into();
     });
+    // carol, for the group message.
+    let carol = a.ts.user(&a.admin, "carol");
+    a.admin.add_to_team(&a.tid, &carol.id());
     let integration = MockReceiver::start(|_, _| {
         Reply::json(json!({"update": {"message": "Deployed by the button"},
                            "ephemeral_text": "You clicked Deploy"}))

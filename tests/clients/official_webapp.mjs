@@ -12,7 +12,9 @@
 // mention bob made there over REST) and back, edits and deletes a post, creates a public
 // channel, sends bob a direct message, searches, opens recent mentions, makes an incoming
 // webhook in the Integrations screens and calls it, opens the System Console's users list,
-// switches to a second team where bob mentions it and back, reloads (still logged in) and logs out.
+// switches to a second team where bob mentions it and back, pins a post and sees it in the
+// Pinned panel, saves it and sees it in the Saved panel, writes a group message to bob and
+// carol (a user on `acme`), reloads (still logged in) and logs out.
 // Exits non-zero at the first thing that is wrong, or on any uncaught exception or console
 // error in the page.
 
@@ -417,6 +419,80 @@ try {
   await page.click('#acmeTeamButton');
   await page.waitForFunction(() => location.pathname.startsWith('/acme/channels/'), { timeout: 10000 })
     .catch(() => fail(`the switch back did not happen (${page.url()})`));
+  await page.click('#sidebarItem_town-square');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/town-square'), { timeout: 10000 });
+
+  // Pin a post from its "..." menu; the channel header's pin button lists it.
+  await send('a post to pin and save');
+  const marked = await findPost((p) => p.message === 'a post to pin and save', 'the post to pin');
+  await openMenu(marked.id);
+  const pinItem = await page.waitForSelector(`#pin_post_${marked.id} button`, { visible: true, timeout: 5000 }).catch(() => null);
+  if (!pinItem) fail('no Pin item in the menu');
+  await pinItem.evaluate((e) => e.click());
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    if ((await rest('GET', `/posts/${marked.id}`, bobToken)).json.is_pinned) break;
+  }
+  if (!(await rest('GET', `/posts/${marked.id}`, bobToken)).json.is_pinned) fail('the pin was not stored');
+  const rhsHas = async (text, what) => {
+    await page.waitForFunction((t) => (document.querySelector('#sidebar-right')?.innerText || '').includes(t), { timeout: 10000 }, text)
+      .catch(async () => {
+        await page.screenshot({ path: path.join(shots, 'failure.png') });
+        fail(`${what}: "${text}" is not in the right-hand panel`);
+      });
+  };
+  await page.$eval('#channelHeaderPinButton', (b) => b.click());
+  await rhsHas('a post to pin and save', 'the pinned posts');
+  await page.screenshot({ path: path.join(shots, 'pinned.png') });
+
+  // Save it with the post's bookmark button; the Saved posts panel lists it.
+  await page.hover(`#post_${marked.id}`);
+  const flag = await page.waitForSelector(`#CENTER_flagIcon_${marked.id}`, { timeout: 5000 }).catch(() => null);
+  if (!flag) fail('no Save button on the post');
+  await flag.evaluate((b) => b.click());
+  const adminToken = (await rest('POST', '/users/login', null, { login_id: 'admin', password: 'admin-password' })).headers.get('token');
+  let flagged = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    flagged = (await rest('GET', '/users/me/posts/flagged', adminToken)).json;
+    if (flagged.order.includes(marked.id)) break;
+  }
+  if (!flagged.order.includes(marked.id)) fail(`the save was not stored: ${JSON.stringify(flagged.order)}`);
+  await page.$eval('button[aria-label="Saved posts"]', (b) => b.click());
+  await page.waitForFunction(() => /saved posts/i.test(document.querySelector('#sidebar-right')?.innerText || ''), { timeout: 10000 })
+    .catch(() => fail('the Saved posts panel did not open'));
+  await rhsHas('a post to pin and save', 'the saved posts');
+  await page.screenshot({ path: path.join(shots, 'saved.png') });
+  const closeRight = await page.$('#rhsCloseButton');
+  if (closeRight) await closeRight.evaluate((b) => b.click());
+
+  // A group message with bob and carol, each found by typing in the direct message dialog.
+  await page.click('button[aria-label="Write a direct message"]');
+  await page.waitForSelector('#selectItems input', { visible: true, timeout: 5000 });
+  for (const name of ['bob', 'carol']) {
+    await page.type('#selectItems input', name);
+    await page.waitForFunction((n) => [...document.querySelectorAll('.more-modal__row')]
+      .some((r) => r.innerText.includes(`@${n}`)), { timeout: 10000 }, name).catch(() => fail(`${name} is not offered`));
+    await page.evaluate((n) => [...document.querySelectorAll('.more-modal__row')]
+      .find((r) => r.innerText.includes(`@${n}`)).click(), name);
+    await page.waitForFunction((n) => document.querySelector('#selectItems').innerText.includes(n), { timeout: 5000 }, name)
+      .catch(() => fail(`${name} was not picked`));
+  }
+  await page.screenshot({ path: path.join(shots, 'gm-dialog.png') });
+  await page.click('#saveItems');
+  await page.waitForFunction(() => /\/acme\/messages\/[0-9a-f]{40}$/.test(location.pathname), { timeout: 10000 })
+    .catch(() => fail(`the group channel did not open (${page.url()})`));
+  await send('a word for the group');
+  const carolId = (await rest('GET', '/users/username/carol', bobToken)).json.id;
+  const gm = (await rest('POST', '/channels/group', bobToken, [adminId, carolId])).json;
+  let gmPosts = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    gmPosts = (await rest('GET', `/channels/${gm.id}/posts`, bobToken)).json;
+    if (Object.values(gmPosts.posts).some((p) => p.message === 'a word for the group' && p.user_id === adminId)) break;
+  }
+  if (!Object.values(gmPosts.posts).some((p) => p.message === 'a word for the group')) fail('the group message was not stored');
+  await waitForText('a word for the group', 'the group message');
+  await page.screenshot({ path: path.join(shots, 'group.png') });
+  await page.click('#sidebarItem_town-square');
+  await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/town-square'), { timeout: 10000 });
 
   // Reload: the cookie session and the stored posts survive.
   await page.reload({ waitUntil: 'networkidle0' });
