@@ -1,13 +1,14 @@
 //! Account creation and membership changes shared by the REST API and the command line
 //! (`perch user create`, `perch team add-member`, `perch channel add-member`), and the account
-//! side of bots: their user rows, enabling and disabling, deactivation of their owners.
+//! side of bots: their user rows, enabling and disabling, deactivation of their owners; and a
+//! user patch's write.
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::model::bot::Bot;
 use crate::model::channel::{default_member_notify_props, Channel, ChannelMember};
 use crate::model::team::Team;
-use crate::model::user::{self, NewUser, User};
+use crate::model::user::{self, NewUser, User, UserPatch};
 use crate::model::{new_id, now_ms};
 use crate::password::PasswordHasherPool;
 use crate::store::{self, Store, StoreError};
@@ -251,6 +252,29 @@ pub fn bot_user(bot: &Bot) -> User {
         timezone: user::default_timezone(),
         ..Default::default()
     }
+}
+
+/// Inside a write: the stored user `id` after `patch` (`User::patched`), written back when it
+/// is valid and its username and e-mail address belong to no one else. Reading the row here,
+/// not before the write, keeps a concurrent change to other fields.
+pub fn patch_user(
+    c: &store::Conn,
+    id: &str,
+    patch: UserPatch,
+    now: i64,
+) -> Result<User, ApiError> {
+    let Some(old) = store::users::find(c, id)? else {
+        return Err(ApiError::not_found(
+            "app.user.missing_account.const",
+            "Unable to find the user.",
+        ));
+    };
+    let u = old
+        .patched(patch, now)
+        .map_err(|f| ApiError::bad_request(f.id(), f.message()))?;
+    ensure_unique(c, &u.username, &u.email, &u.id)?;
+    store::users::update_profile(c, &u)?;
+    Ok(u)
 }
 
 /// Inside a write: fails with Mattermost's 400s when `username` or `email` belongs to an

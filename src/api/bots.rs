@@ -193,8 +193,11 @@ pub fn convert_to_user(ctx: &Ctx, s: &Session, req: &Req, raw: &str) -> Result<R
         return Err(ApiError::invalid_body("userPatch"));
     }
     permissions::require_system(s, "manage_system")?;
-    let mut u = store::users::find(ctx.db, &bot.user_id)?.ok_or_else(bot_not_found)?;
-    apply_user_patch(&mut u, patch)?;
+    let now = now_ms();
+    let u = store::users::find(ctx.db, &bot.user_id)?.ok_or_else(bot_not_found)?;
+    let mut u = u
+        .patched(patch, now)
+        .map_err(|f| ApiError::bad_request(f.id(), f.message()))?;
     if let Err(id) = user::check_password(&password, &ctx.app.config.password) {
         return Err(ApiError::bad_request(
             id,
@@ -204,8 +207,6 @@ pub fn convert_to_user(ctx: &Ctx, s: &Session, req: &Req, raw: &str) -> Result<R
     if req.query_bool("set_system_admin") && !u.has_role("system_admin") {
         u.roles = format!("{} system_admin", u.roles).trim().to_string();
     }
-    let now = now_ms();
-    u.update_at = now;
     u.password_hash = ctx.app.hasher.hash(&password)?;
     u.last_password_update = now;
     u.bot = None;
@@ -213,63 +214,12 @@ pub fn convert_to_user(ctx: &Ctx, s: &Session, req: &Req, raw: &str) -> Result<R
     ctx.app.store.write(move |c| {
         accounts::ensure_unique(c, &stored.username, &stored.email, &stored.id)?;
         store::users::update_profile(c, &stored)?;
+        store::users::update_password(c, &stored.id, &stored.password_hash, now)?;
         store::users::update_roles(c, &stored.id, &stored.roles, now)?;
         store::bots::delete(c, &stored.id)?;
         Ok::<_, ApiError>(())
     })?;
     Ok(Resp::ok(&u.to_json(viewer(ctx, s, &u))))
-}
-
-/// Applies and validates the profile fields of a user patch (the password is handled apart).
-fn apply_user_patch(u: &mut user::User, p: UserPatch) -> Result<(), ApiError> {
-    let bad = |id: &'static str| ApiError::bad_request(id, "Invalid user.");
-    if let Some(v) = p.username {
-        u.username = v.trim().to_lowercase();
-        if !user::is_valid_username(&u.username) {
-            return Err(bad("model.user.is_valid.username.app_error"));
-        }
-    }
-    if let Some(v) = p.email {
-        u.email = v.trim().to_lowercase();
-        if !user::is_valid_email(&u.email) {
-            return Err(bad("model.user.is_valid.email.app_error"));
-        }
-    }
-    let fits = |v: &Option<String>, n: usize| v.as_ref().is_none_or(|s| s.chars().count() <= n);
-    if !fits(&p.nickname, 64) {
-        return Err(bad("model.user.is_valid.nickname.app_error"));
-    }
-    if !fits(&p.first_name, 64) {
-        return Err(bad("model.user.is_valid.first_name.app_error"));
-    }
-    if !fits(&p.last_name, 64) {
-        return Err(bad("model.user.is_valid.last_name.app_error"));
-    }
-    if !fits(&p.position, 128) {
-        return Err(bad("model.user.is_valid.position.app_error"));
-    }
-    if let Some(v) = p.nickname {
-        u.nickname = v;
-    }
-    if let Some(v) = p.first_name {
-        u.first_name = v;
-    }
-    if let Some(v) = p.last_name {
-        u.last_name = v;
-    }
-    if let Some(v) = p.position {
-        u.position = v;
-    }
-    if let Some(v) = p.locale.filter(|l| !l.is_empty() && l.len() <= 5) {
-        u.locale = v;
-    }
-    if let Some(v) = p.props {
-        u.props = v;
-    }
-    if let Some(v) = p.notify_props {
-        u.notify_props.extend(v);
-    }
-    Ok(())
 }
 
 /// `POST /api/v4/users/{user_id}/convert_to_bot`: the user becomes a bot it owns itself

@@ -35,6 +35,7 @@ mod status;
 mod system;
 mod teams;
 mod tokens;
+mod user_patch;
 mod users;
 
 /// A handler for a route that works without a session.
@@ -94,6 +95,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/{uid}/teams/members",            |c, s, _, p| teams::list_members_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams/unread",             |c, s, _, p| teams::list_unread_for_user(c, s, p[0])),
     (Get,    "/users/{uid}/teams",                    |c, s, _, p| teams::list_for_user(c, s, p[0])),
+    (Put,    "/users/{uid}/patch",                    |c, s, r, p| user_patch::patch(c, s, r, p[0])),
     (Put,    "/users/{uid}/roles",                    |c, s, r, p| users::update_roles(c, s, r, p[0])),
     (Put,    "/users/{uid}/active",                   |c, s, r, p| users::update_active(c, s, r, p[0])),
     (Put,    "/users/{uid}/password",                 |c, s, r, p| users::update_password(c, s, r, p[0])),

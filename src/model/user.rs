@@ -274,8 +274,12 @@ pub fn check_password(pw: &str, s: &crate::config::PasswordSettings) -> Result<(
     Err(id)
 }
 
+/// A map of strings, as Mattermost's `StringMap`: a value of another type fails decoding.
+pub type StringMap = std::collections::BTreeMap<String, String>;
+
 /// A user patch (`PUT /users/{id}/patch`, `POST /bots/{id}/convert_to_user`): only the given
-/// fields change.
+/// fields change (`null` is absent). `password` is never applied by `User::patched`: it proves
+/// who asks for a new e-mail address (or is a converted bot's new password).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct UserPatch {
@@ -287,8 +291,209 @@ pub struct UserPatch {
     pub position: Option<String>,
     pub email: Option<String>,
     pub locale: Option<String>,
-    pub props: Option<Map<String, Value>>,
-    pub notify_props: Option<Map<String, Value>>,
+    pub props: Option<StringMap>,
+    pub notify_props: Option<StringMap>,
+    pub timezone: Option<StringMap>,
+    /// Mattermost's shared-channel origin: decoded (so its type is checked), never applied.
+    pub remote_id: Option<String>,
+}
+
+fn to_map(m: StringMap) -> Map<String, Value> {
+    m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
+}
+
+/// The field of a user that fails Mattermost's checks (`model.user.is_valid.<field>.app_error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidField(pub &'static str);
+
+impl InvalidField {
+    pub fn id(self) -> String {
+        format!("model.user.is_valid.{}.app_error", self.0)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self.0 {
+            "username" => {
+                "A username starts with a letter and has 1 to 64 lowercase letters, digits and \
+                 '.', '-' or '_'; some names are reserved."
+            }
+            "email" => "Invalid email.",
+            "nickname" => "A nickname has at most 64 characters.",
+            "position" => "A position has at most 128 characters.",
+            "first_name" => "A first name has at most 64 characters.",
+            "last_name" => "A last name has at most 64 characters.",
+            "locale" => "Invalid locale.",
+            "timezone_limit" => "The timezone is too long.",
+            _ => "Invalid user.",
+        }
+    }
+}
+
+/// Mattermost's limits on a user's fields (`model/user.go`).
+const EMAIL_MAX_BYTES: usize = 128;
+const NICKNAME_MAX_RUNES: usize = 64;
+const POSITION_MAX_RUNES: usize = 128;
+const NAME_MAX_RUNES: usize = 64;
+const TIMEZONE_MAX_RUNES: usize = 256;
+const ROLES_MAX_BYTES: usize = 256;
+
+impl User {
+    /// This user after `patch`, as Mattermost's `User.Patch`, `PreUpdate`, `IsValid` and user
+    /// store `Update` leave it: names cleaned of blocked Unicode, username and e-mail lower
+    /// case, empty `notify_props` back to the defaults, blank mention keys dropped (and the old
+    /// username's when it changes), `email_verified` cleared by a new address, `update_at` =
+    /// `now`. `Err` names the first invalid field.
+    pub fn patched(&self, p: UserPatch, now: i64) -> Result<User, InvalidField> {
+        let mut u = self.clone();
+        let set = |field: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *field = v;
+            }
+        };
+        set(&mut u.username, p.username);
+        set(&mut u.nickname, p.nickname);
+        set(&mut u.first_name, p.first_name);
+        set(&mut u.last_name, p.last_name);
+        set(&mut u.position, p.position);
+        set(&mut u.email, p.email);
+        set(&mut u.locale, p.locale);
+        if let Some(m) = p.props {
+            u.props = to_map(m);
+        }
+        if let Some(m) = p.notify_props {
+            u.notify_props = to_map(m);
+        }
+        if let Some(m) = p.timezone {
+            u.timezone = to_map(m);
+        }
+        u.username = sanitize_unicode(&u.username).to_lowercase();
+        u.first_name = sanitize_unicode(&u.first_name);
+        u.last_name = sanitize_unicode(&u.last_name);
+        u.nickname = sanitize_unicode(&u.nickname);
+        u.email = u.email.to_lowercase();
+        u.update_at = now;
+        if u.notify_props.is_empty() {
+            u.notify_props = default_notify_props();
+        } else if let Some(Value::String(keys)) = u.notify_props.get("mention_keys") {
+            let kept: Vec<String> = keys
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            u.notify_props
+                .insert("mention_keys".into(), kept.join(",").into());
+        }
+        u.check_valid().map_err(InvalidField)?;
+        if u.email != self.email {
+            u.email_verified = false;
+        }
+        if u.username != self.username {
+            u.drop_mention_key(&self.username);
+        }
+        Ok(u)
+    }
+
+    /// Mattermost's `IsValid` on the fields a patch reaches: the name of the first bad one.
+    fn check_valid(&self) -> Result<(), &'static str> {
+        let runes = |s: &str| s.chars().count();
+        if !is_valid_username(&self.username) {
+            return Err("username");
+        }
+        if self.email.len() > EMAIL_MAX_BYTES || !is_valid_email(&self.email) {
+            return Err("email");
+        }
+        if runes(&self.nickname) > NICKNAME_MAX_RUNES {
+            return Err("nickname");
+        }
+        if runes(&self.position) > POSITION_MAX_RUNES {
+            return Err("position");
+        }
+        if runes(&self.first_name) > NAME_MAX_RUNES {
+            return Err("first_name");
+        }
+        if runes(&self.last_name) > NAME_MAX_RUNES {
+            return Err("last_name");
+        }
+        if !is_valid_locale(&self.locale) {
+            return Err("locale");
+        }
+        if !self.timezone.is_empty()
+            && runes(&Value::Object(self.timezone.clone()).to_string()) > TIMEZONE_MAX_RUNES
+        {
+            return Err("timezone_limit");
+        }
+        if self.roles.len() > ROLES_MAX_BYTES {
+            return Err("roles_limit");
+        }
+        Ok(())
+    }
+
+    /// Mattermost's `UpdateMentionKeysFromUsername`: the old username (with or without `@`) leaves
+    /// the mention keys; what remains is stored behind a leading comma, as Mattermost stores it.
+    fn drop_mention_key(&mut self, old: &str) {
+        let at_old = format!("@{old}");
+        let keys = match self.notify_props.get("mention_keys") {
+            Some(Value::String(k)) => k.clone(),
+            _ => String::new(),
+        };
+        let kept: Vec<&str> = keys
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && *k != old && *k != at_old)
+            .collect();
+        let value = if kept.is_empty() {
+            String::new()
+        } else {
+            format!(",{}", kept.join(","))
+        };
+        self.notify_props
+            .insert("mention_keys".into(), value.into());
+    }
+}
+
+/// Mattermost's `SanitizeUnicode`: drops the characters the W3C lists as unsuitable for markup
+/// (deprecated format characters, line and paragraph separators, BIDI embeddings, the byte
+/// order mark, interlinear annotations, musical formatting and language tags).
+pub fn sanitize_unicode(s: &str) -> String {
+    s.chars()
+        .filter(|c| {
+            !matches!(
+                *c as u32,
+                0x0340..=0x0341
+                    | 0x17A3
+                    | 0x17D3
+                    | 0x2028..=0x2029
+                    | 0x202A..=0x202E
+                    | 0x206A..=0x206F
+                    | 0xFEFF
+                    | 0xFFF9..=0xFFFC
+                    | 0x1D173..=0x1D17A
+                    | 0xE0000..=0xE007F
+            )
+        })
+        .collect()
+}
+
+/// Mattermost's `IsValidLocale`: empty, or at most 5 bytes that parse as a language tag. The
+/// tag's shape is checked (a 2–3 letter language, then optionally a 2-letter or 3-digit region
+/// after `-` or `_`); Go's parser also knows which codes exist.
+pub fn is_valid_locale(locale: &str) -> bool {
+    if locale.is_empty() {
+        return true;
+    }
+    if locale.len() > 5 {
+        return false;
+    }
+    let (lang, region) = match locale.split_once(['-', '_']) {
+        Some((l, r)) => (l, Some(r)),
+        None => (locale, None),
+    };
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+    let region_ok = region.is_none_or(|r| {
+        (r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()))
+            || (r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit()))
+    });
+    lang_ok && region_ok
 }
 
 #[cfg(test)]
@@ -334,5 +539,91 @@ mod tests {
         assert_eq!(other["first_name"], "");
         assert!(other.get("notify_props").is_none());
         assert!(other.get("failed_attempts").is_none());
+    }
+
+    fn alice() -> User {
+        User {
+            id: "x".into(),
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            email_verified: true,
+            locale: "en".into(),
+            roles: "system_user".into(),
+            notify_props: default_notify_props(),
+            timezone: default_timezone(),
+            ..Default::default()
+        }
+    }
+
+    fn patch(v: Value) -> UserPatch {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names() {
+        let u = alice();
+        let p = patch(serde_json::json!({
+            "nickname": "Al\u{202e}", "first_name": "\u{feff}Alice", "position": null,
+            "timezone": {"useAutomaticTimezone": "false", "manualTimezone": "Europe/Paris"},
+            "password": "ignored"
+        }));
+        let after = u.patched(p, 7).unwrap();
+        assert_eq!(after.nickname, "Al");
+        assert_eq!(after.first_name, "Alice");
+        assert_eq!(after.username, "alice");
+        assert_eq!(after.email, "alice@example.com");
+        assert!(after.email_verified);
+        assert_eq!(after.update_at, 7);
+        assert_eq!(after.timezone["manualTimezone"], "Europe/Paris");
+        assert_eq!(after.timezone.get("automaticTimezone"), None);
+        assert_eq!(after.notify_props, u.notify_props);
+    }
+
+    #[test]
+    fn a_patch_normalizes_like_mattermost() {
+        let mut u = alice();
+        u.notify_props
+            .insert("mention_keys".into(), "alice,@alice,Al,,x".into());
+        let p = patch(serde_json::json!({"username": "Alicia", "email": "Alicia@Example.com"}));
+        let after = u.patched(p, 1).unwrap();
+        assert_eq!(after.username, "alicia");
+        assert_eq!(after.email, "alicia@example.com");
+        assert!(!after.email_verified);
+        assert_eq!(after.notify_props["mention_keys"], ",al,x");
+        let empty = u
+            .patched(patch(serde_json::json!({"notify_props": {}})), 1)
+            .unwrap();
+        assert_eq!(empty.notify_props, default_notify_props());
+    }
+
+    #[test]
+    fn a_patch_is_checked_field_by_field() {
+        let u = alice();
+        let bad = |v: Value| u.patched(patch(v), 1).unwrap_err().id();
+        let id = |f: &str| format!("model.user.is_valid.{f}.app_error");
+        assert_eq!(bad(serde_json::json!({"username": "9lives"})), id("username"));
+        assert_eq!(bad(serde_json::json!({"email": "nope"})), id("email"));
+        assert_eq!(bad(serde_json::json!({"nickname": "n".repeat(65)})), id("nickname"));
+        assert_eq!(bad(serde_json::json!({"position": "p".repeat(129)})), id("position"));
+        assert_eq!(bad(serde_json::json!({"first_name": "é".repeat(65)})), id("first_name"));
+        assert_eq!(bad(serde_json::json!({"last_name": "l".repeat(65)})), id("last_name"));
+        assert_eq!(bad(serde_json::json!({"locale": "english"})), id("locale"));
+        let tz = serde_json::json!({"timezone": {"manualTimezone": "z".repeat(256)}});
+        assert_eq!(bad(tz), id("timezone_limit"));
+        assert!(u
+            .patched(patch(serde_json::json!({"first_name": "é".repeat(64)})), 1)
+            .is_ok());
+        assert!(serde_json::from_value::<UserPatch>(serde_json::json!({"props": {"a": 1}})).is_err());
+        assert!(serde_json::from_value::<UserPatch>(serde_json::json!({"nickname": 5})).is_err());
+    }
+
+    #[test]
+    fn locales() {
+        for ok in ["", "en", "pt-BR", "zh_CN", "fil", "es-419"] {
+            assert_eq!(is_valid_locale(ok), ok.len() <= 5, "{ok}");
+        }
+        for bad in ["e", "en-", "english", "12", "en-U", "en-USA"] {
+            assert!(!is_valid_locale(bad), "{bad}");
+        }
     }
 }

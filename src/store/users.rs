@@ -247,18 +247,20 @@ pub fn update_delete_at(c: &Conn, id: &str, delete_at: i64, now: i64) -> Result<
     )
 }
 
-/// Writes the editable profile fields back.
+/// Writes the profile fields back (what a user patch changes, and `update_at`); the password,
+/// roles and activity fields are left as they are.
 pub fn update_profile(c: &Conn, u: &User) -> Result<usize> {
     Ok(c.prepare_cached(
-        "UPDATE users SET update_at = ?2, username = ?3, email = ?4, nickname = ?5, \
-         first_name = ?6, last_name = ?7, position = ?8, locale = ?9, props = ?10, \
-         notify_props = ?11, password_hash = ?12, last_password_update = ?13 WHERE id = ?1",
+        "UPDATE users SET update_at = ?2, username = ?3, email = ?4, email_verified = ?5, \
+         nickname = ?6, first_name = ?7, last_name = ?8, position = ?9, locale = ?10, \
+         props = ?11, notify_props = ?12, timezone = ?13 WHERE id = ?1",
     )?
     .execute(params![
         u.id,
         u.update_at,
         u.username,
         u.email,
+        u.email_verified,
         u.nickname,
         u.first_name,
         u.last_name,
@@ -266,8 +268,7 @@ pub fn update_profile(c: &Conn, u: &User) -> Result<usize> {
         u.locale,
         serde_json::Value::Object(u.props.clone()).to_string(),
         serde_json::Value::Object(u.notify_props.clone()).to_string(),
-        u.password_hash,
-        u.last_password_update,
+        serde_json::Value::Object(u.timezone.clone()).to_string(),
     ])?)
 }
 

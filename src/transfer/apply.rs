@@ -284,12 +284,13 @@ impl<'a> Applier<'a> {
                 keep(&mut existing.position, &u.position);
                 keep(&mut existing.locale, &u.locale);
                 existing.notify_props = notify;
-                if let Some(hash) = self.hashes.remove(&name) {
-                    existing.password_hash = hash;
-                    existing.last_password_update = self.now;
-                }
                 existing.update_at = self.now;
                 store::users::update_profile(self.c, &existing).map_err(db)?;
+                if let Some(hash) = self.hashes.remove(&name) {
+                    store::users::update_password(self.c, &existing.id, &hash, self.now)
+                        .map_err(db)?;
+                    existing.password_hash = hash;
+                }
                 if let Some(roles) = u.roles.as_deref().filter(|r| *r != existing.roles) {
                     sql::set_user_roles(self.c, &existing.id, roles, self.now).map_err(db)?;
                 }

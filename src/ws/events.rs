@@ -188,6 +188,24 @@ pub fn user_updated(user: Value) -> Event {
     Event::new("user_updated", json!({"user": user}), Broadcast::to_all())
 }
 
+/// `user_updated` as Mattermost's `sendUpdatedUserEvent` sends a changed profile: a copy for
+/// connections with `manage_system` (`contains_sensitive_data`) and one for everyone else
+/// (`contains_sanitized_data`).
+pub fn user_updated_pair(for_admins: Value, for_others: Value) -> [Event; 2] {
+    let admins = Broadcast {
+        sensitive: true,
+        ..Broadcast::to_all()
+    };
+    let others = Broadcast {
+        sanitized: true,
+        ..Broadcast::to_all()
+    };
+    [
+        Event::new("user_updated", json!({"user": for_admins}), admins),
+        Event::new("user_updated", json!({"user": for_others}), others),
+    ]
+}
+
 /// `user_role_updated`: the user whose system roles changed.
 pub fn user_role_updated(user_id: &str, roles: &str) -> Event {
     Event::new(
