@@ -257,12 +257,7 @@ pub fn bot_user(bot: &Bot) -> User {
 /// Inside a write: the stored user `id` after `patch` (`User::patched`), written back when it
 /// is valid and its username and e-mail address belong to no one else. Reading the row here,
 /// not before the write, keeps a concurrent change to other fields.
-pub fn patch_user(
-    c: &store::Conn,
-    id: &str,
-    patch: UserPatch,
-    now: i64,
-) -> Result<User, ApiError> {
+pub fn patch_user(c: &store::Conn, id: &str, patch: UserPatch, now: i64) -> Result<User, ApiError> {
     let Some(old) = store::users::find(c, id)? else {
         return Err(ApiError::not_found(
             "app.user.missing_account.const",

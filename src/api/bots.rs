@@ -187,7 +187,8 @@ pub fn convert_to_user(ctx: &Ctx, s: &Session, req: &Req, raw: &str) -> Result<R
     if bot.delete_at != 0 {
         return Err(bot_not_found());
     }
-    let patch: UserPatch = req.json("userPatch")?;
+    let patch = UserPatch::from_json(req.json("userPatch")?)
+        .map_err(|e| ApiError::invalid_body("userPatch").with_detail(e))?;
     let password = patch.password.clone().unwrap_or_default();
     if password.is_empty() {
         return Err(ApiError::invalid_body("userPatch"));

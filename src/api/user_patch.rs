@@ -18,8 +18,8 @@ use crate::store;
 /// checked off the HTTP worker.
 pub fn patch(ctx: &Ctx, s: &Session, req: &Req, raw_id: &str) -> Result<Resp, ApiError> {
     let id = user_id_param(s, raw_id)?.to_string();
-    // Go's decoder takes `null` for an empty patch.
-    let patch: UserPatch = req.json::<Option<UserPatch>>("user")?.unwrap_or_default();
+    let patch = UserPatch::from_json(req.json("user")?)
+        .map_err(|e| ApiError::invalid_body("user").with_detail(e))?;
     let own = id == s.user_id();
     if !own && !permissions::has_system(s, "edit_other_users") {
         return Err(ApiError::permissions("edit_other_users"));

@@ -298,6 +298,18 @@ pub struct UserPatch {
     pub remote_id: Option<String>,
 }
 
+impl UserPatch {
+    /// A patch from a decoded body, as Go's decoder reads one: an object, or `null` for an
+    /// empty patch. Anything else (serde would also read an array field by field) is refused.
+    pub fn from_json(v: Value) -> Result<UserPatch, String> {
+        match v {
+            Value::Null => Ok(UserPatch::default()),
+            Value::Object(_) => serde_json::from_value(v).map_err(|e| e.to_string()),
+            other => Err(format!("a user patch is an object, not {other}")),
+        }
+    }
+}
+
 fn to_map(m: StringMap) -> Map<String, Value> {
     m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
 }
@@ -601,20 +613,48 @@ mod tests {
         let u = alice();
         let bad = |v: Value| u.patched(patch(v), 1).unwrap_err().id();
         let id = |f: &str| format!("model.user.is_valid.{f}.app_error");
-        assert_eq!(bad(serde_json::json!({"username": "9lives"})), id("username"));
+        assert_eq!(
+            bad(serde_json::json!({"username": "9lives"})),
+            id("username")
+        );
         assert_eq!(bad(serde_json::json!({"email": "nope"})), id("email"));
-        assert_eq!(bad(serde_json::json!({"nickname": "n".repeat(65)})), id("nickname"));
-        assert_eq!(bad(serde_json::json!({"position": "p".repeat(129)})), id("position"));
-        assert_eq!(bad(serde_json::json!({"first_name": "é".repeat(65)})), id("first_name"));
-        assert_eq!(bad(serde_json::json!({"last_name": "l".repeat(65)})), id("last_name"));
+        assert_eq!(
+            bad(serde_json::json!({"nickname": "n".repeat(65)})),
+            id("nickname")
+        );
+        assert_eq!(
+            bad(serde_json::json!({"position": "p".repeat(129)})),
+            id("position")
+        );
+        assert_eq!(
+            bad(serde_json::json!({"first_name": "é".repeat(65)})),
+            id("first_name")
+        );
+        assert_eq!(
+            bad(serde_json::json!({"last_name": "l".repeat(65)})),
+            id("last_name")
+        );
         assert_eq!(bad(serde_json::json!({"locale": "english"})), id("locale"));
         let tz = serde_json::json!({"timezone": {"manualTimezone": "z".repeat(256)}});
         assert_eq!(bad(tz), id("timezone_limit"));
         assert!(u
             .patched(patch(serde_json::json!({"first_name": "é".repeat(64)})), 1)
             .is_ok());
-        assert!(serde_json::from_value::<UserPatch>(serde_json::json!({"props": {"a": 1}})).is_err());
-        assert!(serde_json::from_value::<UserPatch>(serde_json::json!({"nickname": 5})).is_err());
+        let decode = |v: Value| UserPatch::from_json(v).map(|p| p.nickname);
+        assert_eq!(decode(Value::Null), Ok(None));
+        assert_eq!(
+            decode(serde_json::json!({"nickname": "n", "x": 1})),
+            Ok(Some("n".into()))
+        );
+        for bad in [
+            serde_json::json!([]),
+            serde_json::json!("x"),
+            serde_json::json!({"nickname": 5}),
+            serde_json::json!({"props": {"a": 1}}),
+            serde_json::json!({"timezone": []}),
+        ] {
+            assert!(decode(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -424,6 +424,14 @@ fn expectations() -> Vec<Case> {
         ),
         case(
             "PUT",
+            "/users/{uid}/patch",
+            "/users/{carol}/patch",
+            Some(json!({"nickname": "patched"})),
+            p403,
+            200,
+        ),
+        case(
+            "PUT",
             "/users/{uid}/password",
             "/users/{dave}/password",
             Some(json!({"new_password": "a-long-password"})),
@@ -795,6 +803,7 @@ fn plain_users_are_refused_and_the_right_users_succeed() {
             // Role changes (reading roles by name is open to every signed-in user).
             || p.ends_with("/roles")
             || (p.starts_with("/users/{uid}/tokens"))
+            || *p == "/users/{uid}/patch"
             || (*m == perch::http::Method::Delete && *p == "/users/{uid}");
         if sensitive {
             assert!(

@@ -2,7 +2,7 @@
 //
 // Usage: node client4_core.mjs NODE_MODULES_DIR BASE_URL LOGIN_ID PASSWORD TEAM_NAME CHANNEL_NAME
 //
-// Logs in, reads the caller, teams and channels by name, posts (plain and a reply), reads the
+// Logs in, reads and patches the caller, reads teams and channels by name, posts (plain and a reply), reads the
 // channel's posts and the thread, checks the server version parsed from X-Version-Id and the
 // ClientError of a 404, and logs out. Exits non-zero with a message on the first mismatch.
 
@@ -70,6 +70,18 @@ async function main(argv) {
     const me = await client.getMe();
     eq(me.id, userId, 'getMe id');
     eq(me.username, loginId, 'getMe username');
+
+    // The web app's Profile settings save through patchMe; other settings through patchUser.
+    const patched = await client.patchMe({ first_name: 'Client', last_name: 'Four' });
+    eq([patched.first_name, patched.last_name], ['Client', 'Four'], 'patchMe names');
+    eq(patched.username, loginId, 'patchMe kept the username');
+    const tz = { automaticTimezone: '', manualTimezone: 'Asia/Tokyo', useAutomaticTimezone: 'false' };
+    const zoned = await client.patchUser({ id: userId, timezone: tz });
+    eq(zoned.timezone, tz, 'patchUser timezone');
+    eq(zoned.first_name, 'Client', 'patchUser kept the first name');
+    const refused = await rejects(client.patchMe({ username: 'all' }), 'patchMe to a reserved username');
+    eq(refused.server_error_id, 'model.user.is_valid.username.app_error', 'patchMe refusal id');
+    eq(refused.status_code, 400, 'patchMe refusal status');
 
     const team = await client.getTeamByName(teamName);
     eq(team.name, teamName, 'getTeamByName name');

@@ -2,7 +2,7 @@
 
 Usage: mmdriver_core.py SCHEME HOST PORT LOGIN_ID PASSWORD TEAM_NAME CHANNEL_NAME
 
-Logs in, reads the caller, the team and the channel by name, posts (plain, with props, a
+Logs in, reads the caller, patches its profile, reads the team and the channel by name, posts (plain, with props, a
 reply), reads the channel's posts and the thread, checks the driver's exceptions for a 404 and
 a wrong password, and logs out. Exits non-zero with a message on the first mismatch.
 """
@@ -72,6 +72,12 @@ def main(argv):
 
     by_name = d.users.get_user_by_username(login_id)
     eq(by_name["id"], user_id, "get_user_by_username id")
+
+    patched = d.users.patch_user(user_id, {"nickname": "Driven", "position": "Tester"})
+    eq((patched["nickname"], patched["position"]), ("Driven", "Tester"), "patch_user fields")
+    eq(patched["username"], login_id, "patch_user kept the username")
+    check(patched["update_at"] > me["update_at"], "patch_user did not move update_at")
+    eq(d.users.get_user("me")["nickname"], "Driven", "users/me nickname after patch_user")
 
     team = d.teams.get_team_by_name(team_name)
     check(isinstance(team, dict), "get_team_by_name did not return JSON")
