@@ -494,6 +494,30 @@ try {
   await page.click('#sidebarItem_town-square');
   await page.waitForFunction(() => location.pathname.endsWith('/acme/channels/town-square'), { timeout: 10000 });
 
+  // The account menu's Profile: a nickname saved there is my nickname on the server.
+  await page.click('button[aria-label="set status"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('button, a, span')]
+    .some((e) => e.innerText && e.innerText.trim() === 'Profile'), { timeout: 5000 })
+    .catch(() => fail('no Profile in the account menu'));
+  await page.evaluate(() => [...document.querySelectorAll('button, a, span')]
+    .find((e) => e.innerText && e.innerText.trim() === 'Profile').click());
+  await page.waitForFunction(() => [...document.querySelectorAll('.section-min')]
+    .some((r) => r.innerText.includes('Nickname')), { timeout: 5000 })
+    .catch(() => fail('the Profile settings did not open'));
+  await page.evaluate(() => [...document.querySelectorAll('.section-min')]
+    .find((r) => r.innerText.includes('Nickname')).querySelector('button').click());
+  await page.waitForSelector('#nickname', { visible: true, timeout: 5000 });
+  await page.type('#nickname', 'Chief');
+  await page.click('#saveSetting');
+  let me = null;
+  for (const until = Date.now() + 10000; Date.now() < until; await sleep(200)) {
+    me = (await rest('GET', `/users/${adminId}`, bobToken)).json;
+    if (me.nickname === 'Chief') break;
+  }
+  if (me.nickname !== 'Chief') fail(`the nickname saved in the app is "${me.nickname}"`);
+  await page.screenshot({ path: path.join(shots, 'profile.png') });
+  await page.keyboard.press('Escape');
+
   // Reload: the cookie session and the stored posts survive.
   await page.reload({ waitUntil: 'networkidle0' });
   await page.waitForSelector('#post_textbox', { timeout: 15000 });
