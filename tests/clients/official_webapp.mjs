@@ -14,7 +14,8 @@
 // webhook in the Integrations screens and calls it, opens the System Console's users list,
 // switches to a second team where bob mentions it and back, pins a post and sees it in the
 // Pinned panel, saves it and sees it in the Saved panel, writes a group message to bob and
-// carol (a user on `acme`), reloads (still logged in) and logs out.
+// carol (a user on `acme`), saves a nickname in the account menu's Profile, reloads (still
+// logged in) and logs out.
 // Exits non-zero at the first thing that is wrong, or on any uncaught exception or console
 // error in the page.
 
