@@ -222,6 +222,34 @@ pub fn create_with(
     })
 }
 
+/// `create_with` for several posts in the channel (consecutive `create_at` values keep them in
+/// order): the change and every post in one write, all or none.
+pub fn create_all_with(
+    app: &App,
+    db: &Reader,
+    channel: &Channel,
+    posts: Vec<NewPost>,
+    with: impl FnOnce(&store::Conn) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Vec<Committed>, ApiError> {
+    check_not_archived(channel)?;
+    let base = now_ms();
+    let mut built = Vec::with_capacity(posts.len());
+    for (i, mut p) in posts.into_iter().enumerate() {
+        if channel.id != p.channel_id {
+            return Err(ApiError::invalid_param("post.channel_id"));
+        }
+        p.create_at = Some(base + i as i64);
+        built.push(build_checked(app, db, channel, p)?);
+    }
+    app.store.write(move |c| {
+        with(c)?;
+        for w in &built {
+            w.store(c)?;
+        }
+        Ok::<_, ApiError>(built)
+    })
+}
+
 /// The length check, the stored post, the files it attaches and the outgoing-webhook
 /// deliveries it fires. Which hooks fire is decided before the write, and their deliveries
 /// are stored in the same transaction as the post, so a crash cannot lose them.

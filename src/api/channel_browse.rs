@@ -174,7 +174,7 @@ pub fn restore(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
         channel_id: ch.id.clone(),
         user_id: s.user_id().to_string(),
         author_is_bot: s.user.is_bot(),
-        message: format!("{} unarchived the channel", s.user.username),
+        message: format!("{} unarchived the channel.", s.user.username),
         kind: "system_channel_restored".into(),
         props,
         ..Default::default()

@@ -7,6 +7,7 @@ use crate::channels;
 use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::{check_channel_name, Channel};
+use crate::model::post::NewPost;
 use crate::model::session::Session;
 use crate::model::{new_id, now_ms};
 use crate::permissions;
@@ -488,9 +489,14 @@ struct ChannelPatch {
     purpose: Option<String>,
 }
 
-/// `PUT /api/v4/channels/{channel_id}/patch`
+/// `PUT /api/v4/channels/{channel_id}/patch`: the given fields change; a changed display
+/// name, header or purpose is told in the channel by the caller's system message, as
+/// Mattermost's (`system_displayname_change`, `system_header_change`, `system_purpose_change`,
+/// with the old and new values in `props`), written with the change (none in an archived
+/// channel, which takes no posts).
 pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiError> {
     let mut ch = load(ctx, cid)?;
+    let before = ch.clone();
     let p: ChannelPatch = req.json("channel")?;
     let perm = if ch.kind == "P" {
         "manage_private_channel_properties"
@@ -539,10 +545,8 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
     }
     ch.update_at = now_ms();
     let c2 = ch.clone();
-    ctx.app
-        .store
-        .write(move |c| store::channels::update(c, &c2))
-        .map_err(|e| {
+    let update = move |c: &store::Conn| {
+        store::channels::update(c, &c2).map_err(|e| {
             if e.is_conflict() {
                 ApiError::bad_request(
                     "store.sql_channel.update.exists.app_error",
@@ -552,11 +556,84 @@ pub fn patch(ctx: &Ctx, s: &Session, req: &Req, cid: &str) -> Result<Resp, ApiEr
                 ApiError::from(e)
             }
         })?;
+        Ok(())
+    };
+    let notes = if ch.delete_at == 0 {
+        change_notes(s, &before, &ch)
+    } else {
+        Vec::new()
+    };
+    let written = if notes.is_empty() {
+        ctx.app.store.write(update)?;
+        Vec::new()
+    } else {
+        crate::posting::create_all_with(ctx.app, ctx.db, &ch, notes, update)?
+    };
     ctx.app.ws.publish(ws::events::channel_updated(&ch));
+    for w in written {
+        w.fan_out(ctx.app);
+    }
     Ok(Resp::ok(&ch))
 }
 
-/// `DELETE /api/v4/channels/{channel_id}`: archive. The channel's webhooks are deleted.
+/// The system messages Mattermost posts for a patch: one per changed display name, header
+/// and purpose, by the caller, with the old and new values in `props`.
+fn change_notes(s: &Session, old: &Channel, new: &Channel) -> Vec<NewPost> {
+    let who = s.user.username.as_str();
+    let changes = [
+        (
+            "system_displayname_change",
+            "displayname",
+            "display name",
+            &old.display_name,
+            &new.display_name,
+        ),
+        (
+            "system_header_change",
+            "header",
+            "header",
+            &old.header,
+            &new.header,
+        ),
+        (
+            "system_purpose_change",
+            "purpose",
+            "purpose",
+            &old.purpose,
+            &new.purpose,
+        ),
+    ];
+    let mut notes = Vec::new();
+    for (kind, prop, what, was, now) in changes {
+        if was == now {
+            continue;
+        }
+        let message = if was.is_empty() {
+            format!("{who} updated the channel {what} to: {now}")
+        } else if now.is_empty() {
+            format!("{who} removed the channel {what} (was: {was})")
+        } else {
+            format!("{who} updated the channel {what} from: {was} to: {now}")
+        };
+        let mut props = Map::new();
+        props.insert("username".into(), Value::from(who));
+        props.insert(format!("old_{prop}"), Value::from(was.as_str()));
+        props.insert(format!("new_{prop}"), Value::from(now.as_str()));
+        notes.push(NewPost {
+            channel_id: new.id.clone(),
+            user_id: s.user_id().to_string(),
+            author_is_bot: s.user.is_bot(),
+            message,
+            kind: kind.into(),
+            props,
+            ..Default::default()
+        });
+    }
+    notes
+}
+
+/// `DELETE /api/v4/channels/{channel_id}`: archive. The channel's webhooks are deleted; the
+/// caller's `system_channel_deleted` note is its last post.
 pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
     let ch = load(ctx, cid)?;
     if ch.is_direct() {
@@ -584,11 +661,31 @@ pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
     };
     permissions::require_channel(ctx.db, s, &ch, perm)?;
     let (chid, at) = (ch.id.clone(), now_ms());
-    ctx.app.store.write(move |c| {
+    // Mattermost's "… archived the channel." note goes in first, by the caller.
+    let mut props = Map::new();
+    props.insert("username".into(), Value::from(s.user.username.clone()));
+    let note = NewPost {
+        channel_id: ch.id.clone(),
+        user_id: s.user_id().to_string(),
+        author_is_bot: s.user.is_bot(),
+        message: format!("{} archived the channel.", s.user.username),
+        kind: "system_channel_deleted".into(),
+        props,
+        ..Default::default()
+    };
+    let written = crate::posting::create_with(ctx.app, ctx.db, &ch, note, move |c| {
+        // Archived meanwhile by another request: no second note.
+        if store::channels::find(c, &chid)?.is_none_or(|x| x.delete_at != 0) {
+            return Err(ApiError::bad_request(
+                "api.channel.delete_channel.deleted.app_error",
+                "The channel has been archived or deleted.",
+            ));
+        }
         store::channels::update_delete_at(c, &chid, at)?;
         on_archive(c, &chid)
     })?;
     ctx.app.incoming_hooks.forget_channel(&ch.id);
+    written.fan_out(ctx.app);
     ctx.app.ws.publish(ws::events::channel_deleted(&ch, at));
     Ok(Resp::status_ok())
 }

@@ -143,9 +143,14 @@ fn restoring_a_channel_needs_manage_team_and_says_so_in_the_channel() {
     assert_eq!(ev["broadcast"]["team_id"], a.tid.as_str());
     let got = a.bob.get(&format!("/api/v4/channels/{}", a.dev)).json();
     assert_eq!(got["delete_at"], 0);
-    let note = a.bob.channel_posts(&a.dev);
-    assert_eq!(note[0]["type"], "system_channel_restored", "{note:?}");
-    assert_eq!(note[0]["user_id"], a.admin.id().as_str());
+    // The archive's note, then the restore's, by the admin, as Mattermost writes them.
+    let notes = a.bob.channel_posts(&a.dev);
+    assert_eq!(notes[0]["type"], "system_channel_restored", "{notes:?}");
+    assert_eq!(notes[0]["message"], "admin unarchived the channel.");
+    assert_eq!(notes[0]["props"]["username"], "admin");
+    assert_eq!(notes[1]["type"], "system_channel_deleted", "{notes:?}");
+    assert_eq!(notes[1]["message"], "admin archived the channel.");
+    assert_eq!(notes[1]["user_id"], a.admin.id().as_str());
     // Posting works again; archiving again works too.
     a.bob.create_post(&a.dev, "back in business");
     assert_eq!(
@@ -357,4 +362,68 @@ fn team_stats_and_members_by_ids_for_the_add_members_dialog() {
     carol
         .post(&path, &json!([a.bob.id()]))
         .assert_error(403, "api.context.permissions.app_error");
+}
+
+#[test]
+fn a_patch_tells_the_channel_what_changed_in_system_messages() {
+    let a = Acme::new().bob_joins_dev();
+    let (mut ws, _) = open_as(&a.ts, &a.bob);
+    let path = format!("/api/v4/channels/{}/patch", a.dev);
+    let r = a.admin.put(
+        &path,
+        &json!({"display_name": "Developers", "header": "build status", "purpose": "code"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (ev, _) = ws.until("posted");
+    let first: Value = serde_json::from_str(ev["data"]["post"].as_str().unwrap()).unwrap();
+    assert_eq!(first["type"], "system_displayname_change");
+    let posts = a.bob.channel_posts(&a.dev);
+    let kinds: Vec<&str> = posts.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "system_purpose_change",
+            "system_header_change",
+            "system_displayname_change"
+        ]
+    );
+    assert_eq!(
+        posts[2]["message"],
+        "admin updated the channel display name from: dev to: Developers"
+    );
+    assert_eq!(posts[2]["props"]["old_displayname"], "dev");
+    assert_eq!(posts[2]["props"]["new_displayname"], "Developers");
+    assert_eq!(
+        posts[1]["message"],
+        "admin updated the channel header to: build status"
+    );
+    assert_eq!(posts[1]["props"]["new_header"], "build status");
+    assert_eq!(posts[1]["props"]["old_header"], "");
+    assert_eq!(posts[0]["props"]["username"], "admin");
+    assert_eq!(posts[0]["user_id"], a.admin.id().as_str());
+
+    // Only what changed is told; a removed header says what it was.
+    let r = a
+        .admin
+        .put(&path, &json!({"header": "", "purpose": "code"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let posts = a.bob.channel_posts(&a.dev);
+    assert_eq!(posts.len(), 4);
+    assert_eq!(posts[0]["type"], "system_header_change");
+    assert_eq!(
+        posts[0]["message"],
+        "admin removed the channel header (was: build status)"
+    );
+    // An archived channel takes the change without a message.
+    assert_eq!(
+        a.admin
+            .delete(&format!("/api/v4/channels/{}", a.dev))
+            .status,
+        200
+    );
+    let r = a.admin.put(&path, &json!({"purpose": "old code"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["purpose"], "old code");
+    let posts = a.bob.channel_posts(&a.dev);
+    assert_eq!(posts[0]["type"], "system_channel_deleted");
 }
