@@ -89,7 +89,9 @@ pub fn check_can_add(db: &Conn, s: &Session, ch: &Channel, uid: &str) -> Result<
             "Can not add user to this channel type.",
         ));
     }
-    if ch.delete_at != 0 {
+    // Someone already in an archived channel is answered with their membership, as in
+    // Mattermost (the web app "joins" an archived channel it opens from the browse list).
+    if ch.delete_at != 0 && store::channels::find_member(db, &ch.id, uid)?.is_none() {
         return Err(ApiError::bad_request(
             "api.channel.add_user.to.channel.failed.deleted.app_error",
             "The channel has been archived or deleted.",

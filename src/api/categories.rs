@@ -75,7 +75,9 @@ fn compute(ctx: &Ctx, uid: &str, tid: &str) -> Result<Vec<Category>, ApiError> {
             ..Category::default()
         })
         .collect();
-    for ch in store::channels::list_for_member(ctx.db, uid, tid)? {
+    // Archived channels the user is still in keep their place, as in Mattermost (the app
+    // shows one while it is open).
+    for ch in store::channels::list_for_member(ctx.db, uid, tid, true)? {
         let slot = if favorites.contains(&ch.id) {
             0
         } else if ch.kind == "D" || ch.kind == "G" {

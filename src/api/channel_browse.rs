@@ -71,7 +71,7 @@ fn searchable(
             "No team member found for that user ID and team ID.",
         ));
     }
-    let mine = store::channels::list_for_member(ctx.db, s.user_id(), tid)?;
+    let mine = store::channels::list_for_member(ctx.db, s.user_id(), tid, false)?;
     Ok(mine.into_iter().filter(|c| c.team_id == tid).collect())
 }
 

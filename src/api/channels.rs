@@ -314,8 +314,15 @@ pub fn list_public(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp,
     )?))
 }
 
-/// `GET /api/v4/users/{user_id}/teams/{team_id}/channels`: the user's channels in a team.
-pub fn list_for_member(ctx: &Ctx, s: &Session, uid: &str, tid: &str) -> Result<Resp, ApiError> {
+/// `GET /api/v4/users/{user_id}/teams/{team_id}/channels?include_deleted`: the user's channels
+/// in a team (the archived ones they are still in when asked, as the web app always does).
+pub fn list_for_member(
+    ctx: &Ctx,
+    s: &Session,
+    req: &Req,
+    uid: &str,
+    tid: &str,
+) -> Result<Resp, ApiError> {
     let uid = user_id_param(s, uid)?;
     let tid = id_param(tid, "team_id")?;
     if uid != s.user_id() && !permissions::has_system(s, "manage_system") {
@@ -323,7 +330,10 @@ pub fn list_for_member(ctx: &Ctx, s: &Session, uid: &str, tid: &str) -> Result<R
     }
     permissions::require_team(ctx.db, s, tid, "view_team")?;
     Ok(Resp::ok(&store::channels::list_for_member(
-        ctx.db, uid, tid,
+        ctx.db,
+        uid,
+        tid,
+        req.query_bool("include_deleted"),
     )?))
 }
 

@@ -165,7 +165,7 @@ pub fn channel_members_for_user(
     }
     permissions::require_team(ctx.db, s, tid, "view_team")?;
     let mut out = Vec::new();
-    for ch in store::channels::list_for_member(ctx.db, uid, tid)? {
+    for ch in store::channels::list_for_member(ctx.db, uid, tid, true)? {
         if let Some(m) = store::channels::find_member(ctx.db, &ch.id, uid)? {
             out.push(m);
         }

@@ -75,7 +75,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Post,   "/users/tokens/enable",                  |c, s, r, _| tokens::enable(c, s, r)),
     (Get,    "/users/tokens/{token_id}",              |c, s, _, p| tokens::get(c, s, p[0])),
     (Get,    "/users/username/{name}",                |c, s, _, p| users::get_by_username(c, s, p[0])),
-    (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, _, p| channels::list_for_member(c, s, p[0], p[1])),
+    (Get,    "/users/{uid}/teams/{tid}/channels",     |c, s, r, p| channels::list_for_member(c, s, r, p[0], p[1])),
     (Get,    "/users/{uid}/teams/{tid}/channels/members", |c, s, _, p| listening::channel_members_for_user(c, s, p[0], p[1])),
     (Get,    "/users/{uid}/teams/{tid}/channels/categories", |c, s, _, p| categories::list(c, s, p[0], p[1])),
     (Put,    "/users/{uid}/teams/{tid}/channels/categories", |c, s, r, p| categories::update(c, s, r, p[0], p[1], None)),

@@ -80,17 +80,23 @@ pub fn list_public(c: &Conn, team_id: &str, page: i64, per_page: i64) -> Result<
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// The user's channels in a team, plus their DM/GM channels.
-pub fn list_for_member(c: &Conn, user_id: &str, team_id: &str) -> Result<Vec<Channel>> {
+/// The user's channels in a team, plus their DM/GM channels; archived ones too when
+/// `archived` is true.
+pub fn list_for_member(
+    c: &Conn,
+    user_id: &str,
+    team_id: &str,
+    archived: bool,
+) -> Result<Vec<Channel>> {
     let mut stmt = c.prepare_cached(
         "SELECT c.id, c.create_at, c.update_at, c.delete_at, c.team_id, c.type, c.display_name, \
          c.name, c.header, c.purpose, c.last_post_at, c.last_root_post_at, c.total_msg_count, \
          c.total_msg_count_root, c.creator_id FROM channels c \
          JOIN channel_members m ON m.channel_id = c.id \
-         WHERE m.user_id = ?1 AND (c.team_id = ?2 OR c.team_id = '') AND c.delete_at = 0 \
+         WHERE m.user_id = ?1 AND (c.team_id = ?2 OR c.team_id = '') AND (?3 OR c.delete_at = 0) \
          ORDER BY c.display_name, c.id",
     )?;
-    let rows = stmt.query_map(params![user_id, team_id], from_row)?;
+    let rows = stmt.query_map(params![user_id, team_id, archived], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

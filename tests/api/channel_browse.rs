@@ -427,3 +427,55 @@ fn a_patch_tells_the_channel_what_changed_in_system_messages() {
     let posts = a.bob.channel_posts(&a.dev);
     assert_eq!(posts[0]["type"], "system_channel_deleted");
 }
+
+#[test]
+fn an_archived_channel_stays_among_its_members_channels_for_the_app_to_open() {
+    let a = Acme::new().bob_joins_dev();
+    let carol = a.ts.user(&a.admin, "carol");
+    a.admin.add_to_team(&a.tid, &carol.id());
+    assert_eq!(
+        a.admin
+            .delete(&format!("/api/v4/channels/{}", a.dev))
+            .status,
+        200
+    );
+    let mine = |q: &str| -> Vec<String> {
+        let r = a
+            .bob
+            .get(&format!("/api/v4/users/me/teams/{}/channels{q}", a.tid));
+        assert_eq!(r.status, 200, "{}", r.body);
+        names(&r.json())
+    };
+    assert!(!mine("").contains(&"dev".to_string()));
+    assert!(mine("?include_deleted=true").contains(&"dev".to_string()));
+    let members = a
+        .bob
+        .get(&format!(
+            "/api/v4/users/me/teams/{}/channels/members",
+            a.tid
+        ))
+        .json();
+    assert!(members.to_string().contains(&a.dev), "{members}");
+    let cats = a
+        .bob
+        .get(&format!(
+            "/api/v4/users/me/teams/{}/channels/categories",
+            a.tid
+        ))
+        .json();
+    assert!(cats["categories"][1]["channel_ids"]
+        .to_string()
+        .contains(&a.dev));
+    // "Joining" it again, as the app does when it opens it from the archived list: the
+    // membership, as Mattermost answers; someone not in it cannot join an archived channel.
+    let path = format!("/api/v4/channels/{}/members", a.dev);
+    let r = a.bob.post(&path, &json!({"user_id": a.bob.id()}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["user_id"], a.bob.id().as_str());
+    carol
+        .post(&path, &json!({"user_id": carol.id()}))
+        .assert_error(
+            400,
+            "api.channel.add_user.to.channel.failed.deleted.app_error",
+        );
+}
