@@ -367,16 +367,27 @@ pub fn list_members_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, 
     Ok(Resp::ok(&out))
 }
 
-/// `GET /api/v4/users/{user_id}/teams/unread`: per-team unread counts (Perch keeps no unread
-/// state yet, so every count is zero).
+/// `GET /api/v4/users/{user_id}/teams/unread`: per-team unread messages and mentions (the
+/// web app's team sidebar badges). Perch keeps no per-thread counts: those are zero.
 pub fn list_unread_for_user(ctx: &Ctx, s: &Session, uid: &str) -> Result<Resp, ApiError> {
     let uid = user_id_param(s, uid)?;
     if uid != s.user_id() && !permissions::has_system(s, "manage_system") {
         return Err(ApiError::permissions("manage_system"));
     }
-    let out: Vec<Value> = store::teams::list_for_user(ctx.db, uid)?
+    let out: Vec<Value> = store::teams::unread_for_user(ctx.db, uid)?
         .iter()
-        .map(|t| serde_json::json!({"team_id": t.id, "msg_count": 0, "mention_count": 0, "mention_count_root": 0, "msg_count_root": 0, "thread_count": 0, "thread_mention_count": 0, "thread_urgent_mention_count": 0}))
+        .map(|u| {
+            serde_json::json!({
+                "team_id": u.team_id,
+                "msg_count": u.msg_count,
+                "mention_count": u.mention_count,
+                "mention_count_root": u.mention_count_root,
+                "msg_count_root": 0,
+                "thread_count": 0,
+                "thread_mention_count": 0,
+                "thread_urgent_mention_count": 0,
+            })
+        })
         .collect();
     Ok(Resp::ok(&out))
 }

@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod file_info;
 pub mod ids;
 pub mod incoming_hook;
+pub mod mention;
 pub mod outgoing_hook;
 pub mod post;
 pub mod preference;

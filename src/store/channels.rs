@@ -248,11 +248,49 @@ pub(super) fn member_from_row(r: &Row) -> rusqlite::Result<ChannelMember> {
     m.last_viewed_at = r.get(4)?;
     m.msg_count = r.get(5)?;
     m.last_update_at = r.get(6)?;
+    m.mention_count = r.get(7)?;
+    m.mention_count_root = r.get(8)?;
     Ok(m)
 }
 
-pub(super) const MCOLS: &str =
-    "channel_id, user_id, roles, notify_props, last_viewed_at, msg_count, last_update_at";
+pub(super) const MCOLS: &str = "channel_id, user_id, roles, notify_props, last_viewed_at, \
+     msg_count, last_update_at, mention_count, mention_count_root";
+
+/// Counts a new post's mentions on the members it mentions (`model::mention`): every other
+/// member in a direct or group message or for `@channel`/`@all`/`@here`, else the members whose
+/// usernames are written. The author counts only for a webhook's post.
+pub fn count_mentions(c: &Conn, p: &crate::model::post::Post) -> Result<()> {
+    use crate::model::mention;
+    let written = mention::written(&p.message);
+    let from_webhook = p.props.get("from_webhook").and_then(|v| v.as_str()) == Some("true");
+    let author = if from_webhook { "" } else { p.user_id.as_str() };
+    let root = i64::from(p.root_id.is_empty());
+    let everyone = written.everyone || {
+        let kind: Option<String> = optional(
+            c.prepare_cached("SELECT type FROM channels WHERE id = ?1")?
+                .query_row([&p.channel_id], |r| r.get(0)),
+        )?;
+        kind.is_some_and(|k| mention::mentions_everyone_by_kind(&k))
+    };
+    if everyone {
+        c.prepare_cached(
+            "UPDATE channel_members SET mention_count = mention_count + 1, \
+             mention_count_root = mention_count_root + ?3 WHERE channel_id = ?1 AND user_id != ?2",
+        )?
+        .execute(params![p.channel_id, author, root])?;
+        return Ok(());
+    }
+    let mut stmt = c.prepare_cached(
+        "UPDATE channel_members SET mention_count = mention_count + 1, \
+         mention_count_root = mention_count_root + ?4 \
+         WHERE channel_id = ?1 AND user_id != ?2 \
+         AND user_id = (SELECT id FROM users WHERE username = ?3)",
+    )?;
+    for name in &written.names {
+        stmt.execute(params![p.channel_id, author, name, root])?;
+    }
+    Ok(())
+}
 
 pub fn find_member(c: &Conn, channel_id: &str, user_id: &str) -> Result<Option<ChannelMember>> {
     optional(
@@ -296,7 +334,8 @@ pub fn delete_member_in_team(c: &Conn, team_id: &str, user_id: &str) -> Result<u
 
 pub fn mark_viewed(c: &Conn, channel_id: &str, user_id: &str, now: i64) -> Result<()> {
     c.prepare_cached(
-        "UPDATE channel_members SET last_viewed_at = ?3, msg_count = (SELECT total_msg_count FROM channels WHERE id = ?1) \
+        "UPDATE channel_members SET last_viewed_at = ?3, msg_count = (SELECT total_msg_count FROM channels WHERE id = ?1), \
+         mention_count = 0, mention_count_root = 0 \
          WHERE channel_id = ?1 AND user_id = ?2",
     )?
     .execute(params![channel_id, user_id, now])?;

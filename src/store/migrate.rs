@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_profile_pictures.sql"),
     include_str!("migrations/0013_post_search.sql"),
     include_str!("migrations/0014_pinned_posts.sql"),
+    include_str!("migrations/0015_mention_counts.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -74,7 +74,7 @@ pub fn insert(c: &Conn, p: &Post) -> Result<()> {
         .execute(params![p.root_id, p.create_at])?;
     }
     super::channels::bump_for_post(c, &p.channel_id, p.create_at, p.root_id.is_empty())?;
-    Ok(())
+    super::channels::count_mentions(c, p)
 }
 
 /// `file_ids` as stored: a JSON array (most posts have none: no allocation then).

@@ -184,3 +184,38 @@ pub fn member_counts(c: &Conn, team_id: &str) -> Result<(i64, i64)> {
     )?
     .query_row([team_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
+
+/// A user's unread counts in one team (Mattermost's TeamUnread).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Unread {
+    pub team_id: String,
+    /// Messages not seen, in channels not muted to mentions only.
+    pub msg_count: i64,
+    pub mention_count: i64,
+    pub mention_count_root: i64,
+}
+
+/// The user's unread counts in each of their teams (channels of no team, direct and group
+/// messages, are not counted in any).
+pub fn unread_for_user(c: &Conn, user_id: &str) -> Result<Vec<Unread>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, COALESCE(u.msg, 0), COALESCE(u.mentions, 0), COALESCE(u.root_mentions, 0) \
+         FROM teams t JOIN team_members m ON m.team_id = t.id \
+         LEFT JOIN (SELECT ch.team_id AS team_id, \
+             SUM(CASE WHEN json_extract(cm.notify_props, '$.mark_unread') = 'mention' THEN 0 \
+               ELSE MAX(ch.total_msg_count - cm.msg_count, 0) END) AS msg, \
+             SUM(cm.mention_count) AS mentions, SUM(cm.mention_count_root) AS root_mentions \
+           FROM channel_members cm JOIN channels ch ON ch.id = cm.channel_id AND ch.delete_at = 0 \
+           WHERE cm.user_id = ?1 GROUP BY ch.team_id) u ON u.team_id = t.id \
+         WHERE m.user_id = ?1 AND m.delete_at = 0 AND t.delete_at = 0 ORDER BY t.display_name",
+    )?;
+    let rows = stmt.query_map([user_id], |r| {
+        Ok(Unread {
+            team_id: r.get(0)?,
+            msg_count: r.get(1)?,
+            mention_count: r.get(2)?,
+            mention_count_root: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

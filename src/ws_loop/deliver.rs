@@ -254,8 +254,7 @@ impl Loop {
     }
 }
 
-/// Who a post mentions: in a DM or group message every other member; elsewhere the members
-/// named `@username`, and everyone for `@channel`, `@all` and `@here`. The author never
+/// Who a post mentions (`model::mention`) among the channel's members. The author never
 /// counts, except on webhook posts.
 pub fn mentions(
     message: &str,
@@ -264,49 +263,23 @@ pub fn mentions(
     from_webhook: bool,
     members: &Members,
 ) -> Vec<String> {
-    let others = || -> Vec<String> {
-        members
-            .keys()
-            .filter(|u| u.as_str() != author)
-            .cloned()
-            .collect()
-    };
-    if kind == "D" || kind == "G" {
-        return others();
-    }
-    let mut found: HashSet<String> = HashSet::new();
-    for (i, _) in message.match_indices('@') {
-        // `a@b` (an e-mail address) is not a mention.
-        if message[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric())
-        {
-            continue;
-        }
-        let rest = &message[i + 1..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-            .unwrap_or(rest.len());
-        let mut word = rest[..end].to_ascii_lowercase();
-        loop {
-            if matches!(word.as_str(), "channel" | "all" | "here") {
-                return others();
-            }
-            if let Some((id, _)) = members.iter().find(|(_, name)| **name == word) {
-                if id != author || from_webhook {
-                    found.insert(id.clone());
-                }
-                break;
-            }
-            // `@bob.` or `@bob_`: try without the trailing punctuation.
-            match word.pop() {
-                Some('.' | '-' | '_') if !word.is_empty() => {}
-                _ => break,
-            }
-        }
-    }
-    let mut v: Vec<String> = found.into_iter().collect();
+    let written = crate::model::mention::written(message);
+    let mut v: Vec<String> =
+        if crate::model::mention::mentions_everyone_by_kind(kind) || written.everyone {
+            members
+                .keys()
+                .filter(|u| u.as_str() != author)
+                .cloned()
+                .collect()
+        } else {
+            members
+                .iter()
+                .filter(|(id, name)| {
+                    written.names.contains(name) && (id.as_str() != author || from_webhook)
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
     v.sort();
     v
 }

@@ -39,6 +39,7 @@ mod tokens;
 mod transfer;
 mod transfer_attachments;
 mod transfer_files;
+mod unreads;
 mod user_patch;
 mod users;
 mod web;

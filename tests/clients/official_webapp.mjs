@@ -519,10 +519,18 @@ try {
   await page.screenshot({ path: path.join(shots, 'profile.png') });
   await page.keyboard.press('Escape');
 
-  // Reload: the cookie session and the stored posts survive.
+  // Reload: the cookie session and the stored posts survive, and so does the mention badge of
+  // a mention bob makes in dev just before (the server keeps the count).
+  await rest('POST', '/posts', bobToken, { channel_id: dev.id, message: '@admin one more in dev' });
+  await page.waitForSelector('#sidebarItem_dev .badge', { timeout: 10000 })
+    .catch(() => fail('the new mention in dev shows no badge'));
   await page.reload({ waitUntil: 'networkidle0' });
   await page.waitForSelector('#post_textbox', { timeout: 15000 });
   await waitForText('hello from the official web app', 'my post after a reload');
+  await page.waitForSelector('#sidebarItem_dev .badge', { timeout: 10000 })
+    .catch(() => fail('the mention badge on dev is gone after a reload'));
+  const kept = await page.$eval('#sidebarItem_dev .badge', (e) => e.innerText.trim());
+  if (kept !== '1') fail(`after a reload the mention badge on dev says "${kept}"`);
 
   // Everything up to here ran without an error in the page (after the logout below, the app's
   // own requests are rightly answered 401).
