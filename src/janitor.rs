@@ -1,7 +1,9 @@
-//! The `janitor` thread: background upkeep, today deleting expired sessions, once at start
-//! and then every `PerchSettings.SessionCleanupIntervalSeconds`. (Personal access tokens
-//! never expire; they stay until revoked.) It sleeps on a channel, so stopping it is
-//! immediate: `Running` drops the sender on shutdown and joins the thread.
+//! The `janitor` thread: background upkeep. It deletes expired sessions, once at start and then
+//! every `PerchSettings.SessionCleanupIntervalSeconds` (personal access tokens never expire;
+//! they stay until revoked), and every two seconds brings the posts stored since into the
+//! search index, in batches, each its own write, so other writes go in between. It sleeps on a
+//! channel, so stopping it is immediate: `Running` drops the sender on shutdown and joins the
+//! thread.
 
 use crate::app::App;
 use crate::model::now_ms;
@@ -9,7 +11,10 @@ use crate::store;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How often new posts are indexed for search.
+const INDEX_EVERY: Duration = Duration::from_secs(2);
 
 /// The running janitor; stopping (or dropping) it ends the thread.
 pub struct Janitor {
@@ -24,12 +29,19 @@ pub fn spawn(app: Arc<App>) -> std::io::Result<Janitor> {
         Duration::from_secs(app.config.perch.session_cleanup_interval_seconds.max(1) as u64);
     let handle = thread::Builder::new()
         .name("janitor".into())
-        .spawn(move || loop {
-            sweep(&app);
-            match rx.recv_timeout(every) {
-                Err(RecvTimeoutError::Timeout) => continue,
-                // A stop message, or the sender was dropped: shutting down.
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        .spawn(move || {
+            let mut next_sweep = Instant::now();
+            loop {
+                if Instant::now() >= next_sweep {
+                    sweep(&app);
+                    next_sweep = Instant::now() + every;
+                }
+                index(&app, &rx);
+                match rx.recv_timeout(INDEX_EVERY) {
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    // A stop message, or the sender was dropped: shutting down.
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
             }
         })?;
     Ok(Janitor {
@@ -51,6 +63,33 @@ impl Janitor {
 impl Drop for Janitor {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Indexes the posts not in the search index yet, a batch per write, until none is left or
+/// the server stops.
+fn index(app: &App, stop: &mpsc::Receiver<()>) {
+    loop {
+        match app
+            .store
+            .reader()
+            .and_then(|r| store::search::has_pending(&r))
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return log::warn!("janitor: cannot read the search index's state: {e}"),
+        }
+        match app
+            .store
+            .write(|c| store::search::index_pending(c, store::search::INDEX_BATCH))
+        {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => return log::warn!("janitor: cannot index posts for search: {e}"),
+        }
+        if !matches!(stop.try_recv(), Err(mpsc::TryRecvError::Empty)) {
+            return;
+        }
     }
 }
 

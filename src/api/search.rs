@@ -149,6 +149,20 @@ struct PostResults<'a> {
     matches: Option<()>,
 }
 
+/// Indexes the posts stored since the janitor's last pass, so the search sees every post.
+fn catch_up(ctx: &Ctx) -> Result<(), ApiError> {
+    while store::search::has_pending(ctx.db)? {
+        let n = ctx
+            .app
+            .store
+            .write(|c| store::search::index_pending(c, store::search::INDEX_BATCH))?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// `POST /api/v4/teams/{team_id}/posts/search`, and `POST /api/v4/posts/search` (`tid` `None`)
 /// over all the caller's teams.
 pub fn posts(ctx: &Ctx, s: &Session, req: &Req, tid: Option<&str>) -> Result<Resp, ApiError> {
@@ -158,6 +172,7 @@ pub fn posts(ctx: &Ctx, s: &Session, req: &Req, tid: Option<&str>) -> Result<Res
     let mut has_next = false;
     if !a.search.is_empty() {
         let r = resolve(ctx, s, tid, &a.search)?;
+        catch_up(ctx)?;
         let fts = fts_query(&a.search.words, a.or);
         let excluded = fts_query(&a.search.excluded_words, true);
         {
