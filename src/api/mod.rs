@@ -109,6 +109,7 @@ pub const ROUTES: &[(Method, &str, Handler)] = &[
     (Get,    "/users/{uid}/actions",                  |c, s, r, p| actions::list_for_user(c, s, r, p[0])),
     (Get,    "/users/{uid}",                          |c, s, _, p| users::get(c, s, p[0])),
     (Delete, "/users/{uid}",                          |c, s, r, p| users::delete(c, s, r, p[0])),
+    (Post,   "/users/{uid}/posts/{pid}/set_unread",   |c, s, _, p| post_marks::set_unread(c, s, p[0], p[1])),
     (Delete, "/users/{uid}/posts/{pid}/reactions/{emoji}", |c, s, _, p| reactions::delete(c, s, p[0], p[1], p[2])),
     // bots
     (Post,   "/bots",                                 |c, s, r, _| bots::create(c, s, r)),

@@ -1,7 +1,7 @@
 //! The posts people mark (mattermost `api4/channel.go` getPinnedPosts, `api4/post.go`
 //! getFlaggedPostsForUser): a channel's pinned posts, and the posts a user saved. A save is
 //! the user's preference `flagged_post`/<post id> (written through the preferences routes).
-//! Pinning itself is `posts::set_pinned`.
+//! Pinning itself is `posts::set_pinned`. And "Mark as Unread" (`api4/post.go` setPostUnread).
 
 use super::channels::check_readable;
 use super::posts::{post_list, with_files};
@@ -61,4 +61,59 @@ pub fn list_saved(ctx: &Ctx, s: &Session, req: &Req, uid: &str) -> Result<Resp, 
     super::reactions::attach(ctx, &mut posts)?;
     with_files(ctx, &mut posts)?;
     Ok(post_list(posts, Vec::new()))
+}
+
+/// `POST /api/v4/users/{user_id}/posts/{post_id}/set_unread`: the channel is unread for the
+/// user from this post on (seen up to just before it; its mentions counted again), answered
+/// with Mattermost's ChannelUnreadAt and told to the user's other sessions by `post_unread`.
+pub fn set_unread(ctx: &Ctx, s: &Session, uid: &str, pid: &str) -> Result<Resp, ApiError> {
+    let uid = user_id_param(s, uid)?;
+    if uid != s.user_id() && !permissions::can_manage_user(ctx.db, s, uid)? {
+        return Err(ApiError::permissions("edit_other_users"));
+    }
+    let pid = super::id_param(pid, "post_id")?;
+    let post = store::posts::find(ctx.db, pid)?
+        .filter(|p| p.delete_at == 0)
+        .ok_or_else(|| ApiError::not_found("app.post.get.app_error", "Unable to get the post."))?;
+    let ch = check_readable(ctx, s, &post.channel_id)?;
+    let user =
+        store::users::find(ctx.db, uid)?.ok_or_else(|| ApiError::invalid_url_param("user_id"))?;
+    let (cid, at, user_id) = (ch.id.clone(), post.create_at, uid.to_string());
+    let counts = ctx
+        .app
+        .store
+        .write(move |c| store::channels::mark_unread_from(c, &cid, &user_id, &user.username, at))?;
+    let Some(u) = counts else {
+        return Err(ApiError::bad_request(
+            "app.channel.get_member.missing.app_error",
+            "No channel member found for that user ID and channel ID.",
+        ));
+    };
+    let counts = serde_json::json!({
+        "msg_count": u.msg_count,
+        "mention_count": u.mention_count,
+        "mention_count_root": u.mention_count_root,
+        "msg_count_root": 0,
+        "last_viewed_at": u.last_viewed_at,
+    });
+    ctx.app.ws.publish(crate::ws::events::post_unread(
+        &ch.team_id,
+        &ch.id,
+        uid,
+        &post.id,
+        counts.clone(),
+    ));
+    let mut out = serde_json::json!({
+        "team_id": ch.team_id,
+        "channel_id": ch.id,
+        "user_id": uid,
+        "urgent_mention_count": 0,
+        "notify_props": store::channels::find_member(ctx.db, &ch.id, uid)?
+            .map(|m| m.notify_props)
+            .unwrap_or_default(),
+    });
+    if let (Some(o), serde_json::Value::Object(c)) = (out.as_object_mut(), counts) {
+        o.extend(c);
+    }
+    Ok(Resp::ok(&out))
 }

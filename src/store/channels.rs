@@ -432,3 +432,86 @@ pub fn set_member_notify_props(
     }
     find_member(c, channel_id, user_id)
 }
+
+/// A member's counts after marking a channel unread from a post (Mattermost's ChannelUnreadAt).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct UnreadFrom {
+    pub last_viewed_at: i64,
+    pub msg_count: i64,
+    pub mention_count: i64,
+    pub mention_count_root: i64,
+}
+
+/// Marks `channel_id` unread for the user from the post made at `from` on: seen up to just
+/// before it, its live posts and those after it unread, their mentions of the user counted
+/// as `count_mentions` counts them. `None` if the user is not a member.
+pub fn mark_unread_from(
+    c: &Conn,
+    channel_id: &str,
+    user_id: &str,
+    username: &str,
+    from: i64,
+) -> Result<Option<UnreadFrom>> {
+    use crate::model::mention;
+    if find_member(c, channel_id, user_id)?.is_none() {
+        return Ok(None);
+    }
+    let kind: String = c
+        .prepare_cached("SELECT type FROM channels WHERE id = ?1")?
+        .query_row([channel_id], |r| r.get(0))?;
+    let mut stmt = c.prepare_cached(
+        "SELECT user_id, message, root_id, props FROM posts \
+         WHERE channel_id = ?1 AND create_at >= ?2 AND delete_at = 0",
+    )?;
+    let rows = stmt.query_map(params![channel_id, from], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = UnreadFrom {
+        last_viewed_at: from - 1,
+        ..Default::default()
+    };
+    let mut unread = 0;
+    for row in rows {
+        let (author, message, root, props) = row?;
+        unread += 1;
+        let from_webhook = super::json_map(&props)
+            .get("from_webhook")
+            .and_then(|v| v.as_str())
+            == Some("true");
+        if author == user_id && !from_webhook {
+            continue;
+        }
+        let written = mention::written(&message);
+        if mention::mentions_everyone_by_kind(&kind)
+            || written.everyone
+            || written.names.iter().any(|n| n == username)
+        {
+            out.mention_count += 1;
+            out.mention_count_root += i64::from(root.is_empty());
+        }
+    }
+    c.prepare_cached(
+        "UPDATE channel_members SET last_viewed_at = ?3, \
+         msg_count = MAX((SELECT total_msg_count FROM channels WHERE id = ?1) - ?4, 0), \
+         mention_count = ?5, mention_count_root = ?6 WHERE channel_id = ?1 AND user_id = ?2",
+    )?
+    .execute(params![
+        channel_id,
+        user_id,
+        out.last_viewed_at,
+        unread,
+        out.mention_count,
+        out.mention_count_root
+    ])?;
+    out.msg_count = c
+        .prepare_cached(
+            "SELECT msg_count FROM channel_members WHERE channel_id = ?1 AND user_id = ?2",
+        )?
+        .query_row(params![channel_id, user_id], |r| r.get(0))?;
+    Ok(Some(out))
+}

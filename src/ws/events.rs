@@ -36,6 +36,23 @@ pub fn post_deleted(post: &Post, deleted_by: &str) -> [Event; 2] {
     ]
 }
 
+/// `post_unread`: the user marked a channel unread from a post (to that user).
+pub fn post_unread(
+    team_id: &str,
+    channel_id: &str,
+    user_id: &str,
+    post_id: &str,
+    counts: Value,
+) -> Event {
+    let mut data = json!({"team_id": team_id, "channel_id": channel_id, "post_id": post_id});
+    if let (Some(d), Value::Object(c)) = (data.as_object_mut(), counts) {
+        d.extend(c);
+    }
+    let mut b = Broadcast::to_user(user_id);
+    b.channel_id = channel_id.to_string();
+    Event::new("post_unread", data, b)
+}
+
 /// `ephemeral_message`: a post only one user sees (command answers, system notices).
 pub fn ephemeral(post: &Post, user_id: &str) -> Event {
     let mut b = Broadcast::to_user(user_id);

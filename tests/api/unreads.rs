@@ -131,3 +131,68 @@ fn direct_messages_and_webhook_posts_mention() {
     assert_eq!(member(&admin, &ts)["mention_count"], 1);
     assert_eq!(member(&bob, &ts)["mention_count"], 1);
 }
+
+/// "Mark as Unread" on a post: the channel is unread from that post on, its mentions counted
+/// again, the user told on their sockets.
+#[test]
+fn mark_as_unread_from_a_post() {
+    let srv = TestServer::start();
+    let (admin, bob, tid) = srv.admin_and_bob_on_acme();
+    let dev = id_of(&admin.create_channel(&tid, "dev", "O"));
+    admin.add_to_channel(&dev, &bob.id());
+    let first = admin.create_post(&dev, "first, for @bob");
+    admin.create_post(&dev, "second");
+    bob.create_post(&dev, "bob's own, @bob");
+    let r = bob.post(
+        "/api/v4/channels/members/me/view",
+        &json!({"channel_id": dev}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(member(&bob, &dev)["mention_count"], 0);
+    let (mut ws, _) = crate::websocket::open_as(&srv, &bob);
+
+    let r = bob.post(
+        &format!("/api/v4/users/me/posts/{}/set_unread", id_of(&first)),
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["channel_id"], dev.as_str());
+    assert_eq!(v["team_id"], tid.as_str());
+    assert_eq!(v["user_id"], bob.id());
+    // Three posts unread (his own among them), one mention (his own does not count).
+    assert_eq!(v["mention_count"], 1, "{v}");
+    assert_eq!(
+        v["last_viewed_at"],
+        first["create_at"].as_i64().unwrap() - 1
+    );
+    let m = member(&bob, &dev);
+    assert_eq!(m["mention_count"], 1);
+    assert_eq!(m["msg_count"], v["msg_count"]);
+    let total = admin.get(&format!("/api/v4/channels/{dev}")).json()["total_msg_count"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(v["msg_count"].as_i64().unwrap(), total - 3);
+    let (e, _) = ws.until("post_unread");
+    assert_eq!(e["data"]["post_id"], first["id"]);
+    assert_eq!(e["data"]["mention_count"], 1);
+    assert_eq!(team_unread(&bob, &tid)["mention_count"], 1);
+
+    // Someone else's unread state is not bob's to set; a bad id; no session.
+    bob.post(
+        &format!(
+            "/api/v4/users/{}/posts/{}/set_unread",
+            admin.id(),
+            id_of(&first)
+        ),
+        &json!({}),
+    )
+    .assert_error(403, "api.context.permissions.app_error");
+    bob.post("/api/v4/users/me/posts/nope/set_unread", &json!({}))
+        .assert_error(400, "api.context.invalid_url_param.app_error");
+    bob.post(
+        &format!("/api/v4/users/me/posts/{}/set_unread", "x".repeat(26)),
+        &json!({}),
+    )
+    .assert_error(404, "app.post.get.app_error");
+}
