@@ -450,7 +450,7 @@ impl<'a> Checker<'a> {
         }
         if u.profile_image.is_some() {
             self.report
-                .note("profile images ignored (Perch has no profile pictures)");
+                .note("profile images ignored (Perch does not import profile pictures)");
         }
         if u.auth_service.as_deref().is_some_and(|s| !s.is_empty()) {
             self.report.note(
