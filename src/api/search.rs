@@ -36,6 +36,17 @@ struct Asked {
     include_archived: bool,
 }
 
+impl Asked {
+    /// The caller's channels of `tid` (every team's for `None`).
+    fn scope<'a>(&self, s: &'a Session, tid: Option<&'a str>) -> store::search::Scope<'a> {
+        store::search::Scope {
+            user_id: s.user_id(),
+            team_id: tid,
+            include_archived: self.include_archived,
+        }
+    }
+}
+
 /// The team path parameter, checked: `None` for the all-teams search.
 fn team<'a>(ctx: &Ctx, s: &Session, tid: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
     let Some(tid) = tid else {
@@ -183,14 +194,9 @@ pub fn posts(ctx: &Ctx, s: &Session, req: &Req, tid: Option<&str>) -> Result<Res
                 excluded_hashtags: &a.search.excluded_hashtags,
                 or: a.or,
             };
-            let scope = store::search::Scope {
-                user_id: s.user_id(),
-                team_id: tid,
-                include_archived: a.include_archived,
-            };
             found = store::search::posts(
                 ctx.db,
-                &scope,
+                &a.scope(s, tid),
                 &terms,
                 &filter(&a.search, &r),
                 a.offset,
@@ -244,14 +250,9 @@ pub fn files(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiEr
         };
         let mut words = a.search.words.clone();
         words.extend(a.search.hashtags.iter().cloned());
-        let scope = store::search::Scope {
-            user_id: s.user_id(),
-            team_id: tid,
-            include_archived: a.include_archived,
-        };
         found = store::search::files(
             ctx.db,
-            &scope,
+            &a.scope(s, tid),
             &store::search::FileTerms {
                 names: &names(&words),
                 excluded_names: &names(&a.search.excluded_words),

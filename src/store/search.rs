@@ -124,6 +124,23 @@ impl Sql {
         }
     }
 
+    /// Runs the query, newest first (`t.create_at`, then `t.id`): `limit` rows from `offset`.
+    fn newest<T>(
+        mut self,
+        c: &Conn,
+        offset: i64,
+        limit: i64,
+        from_row: fn(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        self.push(" ORDER BY t.create_at DESC, t.id DESC LIMIT ");
+        self.arg(limit);
+        self.push(" OFFSET ");
+        self.arg(offset);
+        let mut stmt = c.prepare(&self.text)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(self.args), from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// `(tag1 AND|OR tag2 …)` against the space-separated `hashtags` column.
     fn hashtags(&mut self, tags: &[String], or: bool) {
         self.push("(");
@@ -231,13 +248,7 @@ pub fn posts(
         q.hashtags(terms.excluded_hashtags, true);
     }
     q.scope_and_filter(scope, f, "user_id");
-    q.push(" ORDER BY t.create_at DESC, t.id DESC LIMIT ");
-    q.arg(limit);
-    q.push(" OFFSET ");
-    q.arg(offset);
-    let mut stmt = c.prepare(&q.text)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(q.args), super::posts::from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    q.newest(c, offset, limit, super::posts::from_row)
 }
 
 /// The words of a file search: parts of file names and extensions (lower case, no dot).
@@ -292,13 +303,7 @@ pub fn files(
         q.in_list("lower(t.extension)", true, t.excluded_extensions);
     }
     q.scope_and_filter(scope, f, "creator_id");
-    q.push(" ORDER BY t.create_at DESC, t.id DESC LIMIT ");
-    q.arg(limit);
-    q.push(" OFFSET ");
-    q.arg(offset);
-    let mut stmt = c.prepare(&q.text)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(q.args), super::files::from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    q.newest(c, offset, limit, super::files::from_row)
 }
 
 #[cfg(test)]

@@ -172,24 +172,13 @@ fn only_the_searchers_channels_and_the_flags() {
     );
 }
 
-/// `YYYY-MM-DD` of now in UTC, from the server's own clock (a post's create_at).
+/// `YYYY-MM-DD` of now in UTC.
 fn today_utc() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    let days = ms / 86_400_000;
-    // Civil from days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    perch::model::rfc3339(ms)[..10].to_string()
 }
 
 #[test]
