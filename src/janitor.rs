@@ -31,12 +31,14 @@ pub fn spawn(app: Arc<App>) -> std::io::Result<Janitor> {
         .name("janitor".into())
         .spawn(move || {
             let mut next_sweep = Instant::now();
+            // One read connection for the thread's checks, opened when first needed.
+            let mut reader = None;
             loop {
                 if Instant::now() >= next_sweep {
                     sweep(&app);
                     next_sweep = Instant::now() + every;
                 }
-                index(&app, &rx);
+                index(&app, &mut reader, &rx);
                 match rx.recv_timeout(INDEX_EVERY) {
                     Err(RecvTimeoutError::Timeout) => continue,
                     // A stop message, or the sender was dropped: shutting down.
@@ -68,13 +70,16 @@ impl Drop for Janitor {
 
 /// Indexes the posts not in the search index yet, a batch per write, until none is left or
 /// the server stops.
-fn index(app: &App, stop: &mpsc::Receiver<()>) {
+fn index(app: &App, reader: &mut Option<store::Reader>, stop: &mpsc::Receiver<()>) {
     loop {
-        match app
-            .store
-            .reader()
-            .and_then(|r| store::search::has_pending(&r))
-        {
+        if reader.is_none() {
+            match app.store.reader() {
+                Ok(r) => *reader = Some(r),
+                Err(e) => return log::warn!("janitor: cannot open a read connection: {e}"),
+            }
+        }
+        let Some(r) = reader.as_ref() else { return };
+        match store::search::has_pending(r) {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => return log::warn!("janitor: cannot read the search index's state: {e}"),
