@@ -325,3 +325,42 @@ fn errors() {
         .post(&path, &json!({"terms": "x"}))
         .assert_error(401, "api.context.session_expired.app_error");
 }
+
+/// New posts reach the index in the background too (the janitor), not only when a search
+/// asks: the high-water mark catches up with the last post without any search.
+#[test]
+fn the_janitor_indexes_new_posts_without_a_search() {
+    let srv = TestServer::start();
+    let (admin, _bob, tid) = srv.admin_and_bob_on_acme();
+    let ts = id_of(
+        &admin
+            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
+            .json(),
+    );
+    for i in 0..3 {
+        admin.create_post(&ts, &format!("background {i}"));
+    }
+    let db = rusqlite::Connection::open_with_flags(
+        srv.dir.0.join("perch.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    eventually(std::time::Duration::from_secs(10), "indexed", || {
+        let (hw, top): (i64, i64) = db
+            .query_row(
+                "SELECT hw, (SELECT max(rowid) FROM posts) FROM posts_fts_state",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (hw >= top).then_some(())
+    });
+    let n: i64 = db
+        .query_row(
+            "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'background'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 3);
+}
