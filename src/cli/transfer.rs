@@ -83,6 +83,9 @@ pub fn import(config: &Config, path: &Path, dry_run: bool) -> (u8, String, Strin
             if r.files > 0 {
                 let _ = writeln!(out, "  attached files: {} stored", r.files);
             }
+            if r.pictures > 0 {
+                let _ = writeln!(out, "  profile pictures: {} stored", r.pictures);
+            }
             if r.manifest_items > 0 {
                 let _ = writeln!(
                     out,

@@ -358,6 +358,13 @@ impl<'a> Applier<'a> {
         if let Some(step) = u.other.get("tutorial_step").and_then(Value::as_str) {
             self.preference(&id, "tutorial_step", &id, step)?;
         }
+        if let Some(path) = u.profile_image.as_deref() {
+            let user = store::users::find(self.c, &id)
+                .map_err(db)?
+                .ok_or_else(|| Problem::new("app.import.import_user.save.error", "user gone"))?;
+            self.attacher
+                .picture(self.c, &user, path, self.now, self.report)?;
+        }
         Ok(())
     }
 

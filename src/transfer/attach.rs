@@ -9,6 +9,9 @@
 //! refused (too large, a bad name, an image over the resolution limit) is left out and
 //! reported, the post is still imported. A post that has files already keeps them, so a second
 //! run adds none. Files stored by an import that does not commit are removed again.
+//!
+//! Profile pictures go the same way: a user's uploaded picture (`users/<id>/profile.png` in the
+//! store) is the user line's `profile_image`, and an import makes it the user's picture.
 
 use super::archive::{Source, Writer};
 use super::export::{Failure, Summary};
@@ -39,6 +42,10 @@ pub(super) struct Attacher {
     dry_run: bool,
     /// Files this import stored (removed again when it does not commit).
     placed: Vec<FileInfo>,
+    /// Profile pictures this import stored (likewise).
+    pictures: Vec<String>,
+    max_size: u64,
+    max_pixels: u64,
 }
 
 impl Attacher {
@@ -48,7 +55,64 @@ impl Attacher {
             files: Files::new(config),
             dry_run,
             placed: Vec::new(),
+            pictures: Vec::new(),
+            max_size: config.files.max_file_size.max(0) as u64,
+            max_pixels: config.files.max_image_resolution.max(0) as u64,
         })
+    }
+
+    /// Gives a user the profile picture a `profile_image` names (under `data/` in the zip),
+    /// made a 128-pixel PNG as an upload from the profile settings is. A user who has a picture
+    /// keeps it (so a second run changes nothing); one missing from the zip or that is no
+    /// image is left out and reported.
+    pub(super) fn picture(
+        &mut self,
+        c: &Conn,
+        user: &crate::model::user::User,
+        path: &str,
+        now: i64,
+        report: &mut Report,
+    ) -> Result<(), Problem> {
+        if user.last_picture_update > 0 {
+            report.note("profile images kept: the user has a picture already");
+            return Ok(());
+        }
+        let Some(archive) = self.archive.as_mut() else {
+            report.note("profile images skipped: a bare JSONL carries no files");
+            return Ok(());
+        };
+        let Ok(mut entry) = archive.by_name(&format!("data/{}", path.trim_start_matches('/')))
+        else {
+            report.note("profile images missing from the zip: left out");
+            return Ok(());
+        };
+        if self.dry_run {
+            report.pictures += 1;
+            return Ok(());
+        }
+        let storage = &self.files.storage;
+        let png = match storage.receive(&mut entry, self.max_size) {
+            Ok(received) => files::images::profile_picture(received.tmp_path(), self.max_pixels),
+            Err(_) => {
+                report.note("profile images too large or unreadable: left out");
+                return Ok(());
+            }
+        };
+        let Ok(png) = png else {
+            report.note("profile images that are no image Perch reads: left out");
+            return Ok(());
+        };
+        let rel = format!("users/{}/profile.png", user.id);
+        storage.write_small(&rel, &png).map_err(|e| {
+            Problem::new(
+                "app.import.import_user.save_profile_image.error",
+                format!("storing {rel}: {e}"),
+            )
+        })?;
+        self.pictures.push(rel);
+        store::users::set_last_picture_update(c, &user.id, now, now).map_err(db)?;
+        report.pictures += 1;
+        Ok(())
     }
 
     /// Stores the files of one post and attaches them to it.
@@ -129,6 +193,9 @@ impl Attacher {
     /// Removes the files this import stored: its transaction did not commit.
     pub(super) fn discard(&self) {
         self.files.discard_infos(&self.placed);
+        for rel in &self.pictures {
+            self.files.storage.remove_dir_of(rel);
+        }
     }
 }
 
@@ -158,6 +225,28 @@ pub(super) fn attachments(
         list.push(Attachment { path: Some(f.path) });
     }
     Ok((!list.is_empty()).then_some(list))
+}
+
+/// The user's profile picture, if they uploaded one and it is in the store, as a
+/// `profile_image` path (added to the files the zip carries).
+pub(super) fn profile_image(
+    files: &Path,
+    user: &crate::model::user::User,
+    sum: &mut Summary,
+) -> Option<String> {
+    if user.last_picture_update <= 0 {
+        return None;
+    }
+    let path = format!("users/{}/profile.png", user.id);
+    if !files.join(&path).is_file() {
+        sum.warnings.push(format!(
+            "profile picture of {}: not in the file store: left out",
+            user.username
+        ));
+        return None;
+    }
+    sum.files.push(path.clone());
+    Some(path)
 }
 
 /// Copies the attached files into the zip under `data/`, after the JSONL. A file that

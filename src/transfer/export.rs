@@ -254,7 +254,8 @@ fn write_all(
     let members = Members::load(snap)?;
     // Without `bot` lines, bots are ordinary users (with their memberships) to the target.
     for u in users.iter().filter(|u| !u.is_bot() || !opts.bot_lines) {
-        let line = user_line(u, &names, &members);
+        let mut line = user_line(u, &names, &members);
+        line.profile_image = attach::profile_image(files, u, &mut sum);
         if let Err(p) = validate::user(&line) {
             sum.warnings.push(format!(
                 "user {}: {p}: Mattermost would refuse it, so it and its posts are left out",

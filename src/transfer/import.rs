@@ -79,6 +79,8 @@ pub struct Report {
     pub reactions: usize,
     /// Attached files stored (with `--dry-run`: found in the zip).
     pub files: usize,
+    /// Profile pictures stored (with `--dry-run`: found in the zip).
+    pub pictures: usize,
     /// Hooks, commands, tokens and password hashes restored from the manifest.
     pub manifest_items: usize,
     /// Imported accounts that have no password: they cannot log in until one is set.
@@ -447,10 +449,6 @@ impl<'a> Checker<'a> {
                 .hash(pw)
                 .map_err(|e| Problem::new(e.id.to_string(), e.message))?;
             self.hashes.insert(name.clone(), hash);
-        }
-        if u.profile_image.is_some() {
-            self.report
-                .note("profile images ignored (Perch does not import profile pictures)");
         }
         if u.auth_service.as_deref().is_some_and(|s| !s.is_empty()) {
             self.report.note(

@@ -264,3 +264,68 @@ fn a_file_missing_from_the_zip_is_left_out_and_its_post_imported() {
     assert_eq!(got["with a file"].keys().collect::<Vec<_>>(), ["here.txt"]);
     assert_eq!(got["with a file"]["here.txt"], b"present");
 }
+
+/// The pixels of a PNG.
+fn pixels(png: &[u8]) -> (u32, u32, Vec<u8>) {
+    let img = image::load_from_memory(png).unwrap().to_rgba8();
+    (img.width(), img.height(), img.into_raw())
+}
+
+#[test]
+fn profile_pictures_travel_through_export_and_import() {
+    let a = Acme::on(start(TempDir::new()));
+    let (ct, body) = crate::files::multipart(&[("image", Some("me.png"), &png(200, 150))]);
+    let r = a
+        .bob
+        .post_raw(&format!("/api/v4/users/{}/image", a.bob.id()), &ct, &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, _, bob_picture) = a
+        .bob
+        .get_bytes(&format!("/api/v4/users/{}/image", a.bob.id()));
+
+    let out = TempDir::new();
+    let zip = out.0.join("export.zip");
+    ok(&perch(
+        &a.ts.dir.0,
+        &["export", "--to", zip.to_str().unwrap()],
+    ));
+    let jsonl = jsonl_of(&zip);
+    check_bulk_rules(&jsonl);
+    let users: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter_map(|v| v.get("user").cloned())
+        .collect();
+    let bob = users.iter().find(|u| u["username"] == "bob").unwrap();
+    let path = bob["profile_image"].as_str().unwrap();
+    assert_eq!(entries(&zip)[&format!("data/{path}")], bob_picture);
+    // The admin has no picture of their own: none is exported.
+    let admin = users.iter().find(|u| u["username"] == "admin").unwrap();
+    assert!(admin.get("profile_image").is_none(), "{admin}");
+
+    let fresh = TempDir::new();
+    let dry = ok(&perch(
+        &fresh.0,
+        &["import", "--dry-run", zip.to_str().unwrap()],
+    ));
+    assert!(dry.contains("profile pictures: 1"), "{dry}");
+    let report = ok(&perch(&fresh.0, &["import", zip.to_str().unwrap()]));
+    assert!(report.contains("profile pictures: 1 stored"), "{report}");
+    let again = ok(&perch(&fresh.0, &["import", zip.to_str().unwrap()]));
+    assert!(!again.contains("profile pictures: "), "{again}");
+    assert!(again.contains("the user has a picture already"), "{again}");
+
+    let b = start(fresh);
+    let admin_b = b.login("admin", "admin-password");
+    let bob_b = admin_b.get("/api/v4/users/username/bob").json();
+    assert!(
+        bob_b["last_picture_update"].as_i64().unwrap() > 0,
+        "{bob_b}"
+    );
+    let (status, _, imported) = admin_b.get_bytes(&format!(
+        "/api/v4/users/{}/image",
+        bob_b["id"].as_str().unwrap()
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(pixels(&imported), pixels(&bob_picture));
+}
