@@ -104,19 +104,27 @@ pub fn find_member(c: &Conn, team_id: &str, user_id: &str) -> Result<Option<Team
     )
 }
 
-pub fn list_members(c: &Conn, team_id: &str, page: i64, per_page: i64) -> Result<Vec<TeamMember>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
-         ORDER BY user_id LIMIT ?2 OFFSET ?3",
-    )?;
-    let rows = stmt.query_map(params![team_id, per_page, page * per_page], |r| {
+/// A `team_members` row of `user_id, roles, delete_at` as a member of `team_id`.
+fn member_row(team_id: &str) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<TeamMember> + '_ {
+    move |r| {
         Ok(TeamMember::new(
             team_id,
             &r.get::<_, String>(0)?,
             &r.get::<_, String>(1)?,
             r.get(2)?,
         ))
-    })?;
+    }
+}
+
+pub fn list_members(c: &Conn, team_id: &str, page: i64, per_page: i64) -> Result<Vec<TeamMember>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
+         ORDER BY user_id LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![team_id, per_page, page * per_page],
+        member_row(team_id),
+    )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -165,14 +173,7 @@ pub fn list_members_by_ids(
         "SELECT user_id, roles, delete_at FROM team_members WHERE team_id = ?1 AND delete_at = 0 \
          AND user_id IN (SELECT value FROM json_each(?2)) ORDER BY user_id",
     )?;
-    let rows = stmt.query_map(params![team_id, ids], |r| {
-        Ok(TeamMember::new(
-            team_id,
-            &r.get::<_, String>(0)?,
-            &r.get::<_, String>(1)?,
-            r.get(2)?,
-        ))
-    })?;
+    let rows = stmt.query_map(params![team_id, ids], member_row(team_id))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
