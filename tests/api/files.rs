@@ -838,11 +838,7 @@ fn client4_uploads_posts_and_downloads_files() {
 fn every_post_list_carries_the_files_metadata() {
     let srv = TestServer::start();
     let (admin, _bob, tid) = srv.admin_and_bob_on_acme();
-    let ts = id_of(
-        &admin
-            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-            .json(),
-    );
+    let ts = admin.town_square(&tid);
     let f = upload_one(&admin, &ts, "notes.txt", b"some notes");
     let r = admin.post(
         "/api/v4/posts",

@@ -185,11 +185,7 @@ fn today_utc() -> String {
 fn paging_and_the_answer_shape() {
     let srv = TestServer::start();
     let (admin, _bob, tid) = srv.admin_and_bob_on_acme();
-    let ts = id_of(
-        &admin
-            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-            .json(),
-    );
+    let ts = admin.town_square(&tid);
     for i in 0..5 {
         admin.create_post(&ts, &format!("paged message {i}"));
     }
@@ -225,11 +221,7 @@ fn recent_mentions_search_every_team() {
     let other = id_of(&admin.create_team("other"));
     admin.add_to_team(&other, &bob.id());
     for t in [&tid, &other] {
-        let ts = id_of(
-            &admin
-                .get(&format!("/api/v4/teams/{t}/channels/name/town-square"))
-                .json(),
-        );
+        let ts = admin.town_square(&t);
         admin.create_post(&ts, "hey @bob, a question");
     }
     // The web app's recent mentions: the user's mention keys, any of them, every team.
@@ -246,11 +238,7 @@ fn recent_mentions_search_every_team() {
 fn file_search_by_name_and_extension() {
     let srv = TestServer::start();
     let (admin, bob, tid) = srv.admin_and_bob_on_acme();
-    let ts = id_of(
-        &admin
-            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-            .json(),
-    );
+    let ts = admin.town_square(&tid);
     let secret = id_of(&admin.create_channel(&tid, "secret", "P"));
     let attach = |c: &Client, ch: &str, name: &str| {
         let f = crate::files::upload_one(c, ch, name, b"some bytes");
@@ -332,11 +320,7 @@ fn errors() {
 fn the_janitor_indexes_new_posts_without_a_search() {
     let srv = TestServer::start();
     let (admin, _bob, tid) = srv.admin_and_bob_on_acme();
-    let ts = id_of(
-        &admin
-            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-            .json(),
-    );
+    let ts = admin.town_square(&tid);
     for i in 0..3 {
         admin.create_post(&ts, &format!("background {i}"));
     }

@@ -113,11 +113,7 @@ fn direct_messages_and_webhook_posts_mention() {
     assert_eq!(member(&bob, &dm)["mention_count"], 0);
 
     // A webhook posting as the admin who made it still mentions that admin.
-    let ts = id_of(
-        &admin
-            .get(&format!("/api/v4/teams/{tid}/channels/name/town-square"))
-            .json(),
-    );
+    let ts = admin.town_square(&tid);
     let hook = admin.post(
         "/api/v4/hooks/incoming",
         &json!({"channel_id": ts, "display_name": "ci"}),

@@ -368,6 +368,15 @@ impl Client {
     }
 
     /// The posts of a channel, newest first.
+    /// The id of a team's Town Square.
+    pub fn town_square(&self, team_id: &str) -> String {
+        let r = self.get(&format!(
+            "/api/v4/teams/{team_id}/channels/name/town-square"
+        ));
+        assert_eq!(r.status, 200, "{}", r.body);
+        id_of(&r.json())
+    }
+
     pub fn channel_posts(&self, channel_id: &str) -> Vec<Value> {
         let r = self.get(&format!("/api/v4/channels/{channel_id}/posts?per_page=200"));
         assert_eq!(r.status, 200, "{}", r.body);
