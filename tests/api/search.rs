@@ -221,7 +221,7 @@ fn recent_mentions_search_every_team() {
     let other = id_of(&admin.create_team("other"));
     admin.add_to_team(&other, &bob.id());
     for t in [&tid, &other] {
-        let ts = admin.town_square(&t);
+        let ts = admin.town_square(t);
         admin.create_post(&ts, "hey @bob, a question");
     }
     // The web app's recent mentions: the user's mention keys, any of them, every team.
