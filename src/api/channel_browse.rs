@@ -9,7 +9,6 @@ use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::now_ms;
-use crate::model::post::NewPost;
 use crate::model::session::Session;
 use crate::permissions;
 use crate::posting;
@@ -168,17 +167,12 @@ pub fn restore(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
     }
     ch.delete_at = 0;
     ch.update_at = now_ms();
-    let mut props = Map::new();
-    props.insert("username".into(), Value::from(s.user.username.clone()));
-    let post = NewPost {
-        channel_id: ch.id.clone(),
-        user_id: s.user_id().to_string(),
-        author_is_bot: s.user.is_bot(),
-        message: format!("{} unarchived the channel.", s.user.username),
-        kind: "system_channel_restored".into(),
-        props,
-        ..Default::default()
-    };
+    let post = super::channels::system_note(
+        s,
+        &ch.id,
+        "system_channel_restored",
+        format!("{} unarchived the channel.", s.user.username),
+    );
     let (id, at) = (ch.id.clone(), ch.update_at);
     let written = posting::create_with(ctx.app, ctx.db, &ch, post, move |c| {
         if store::channels::restore(c, &id, at)? == 0 {

@@ -10,7 +10,6 @@ use crate::error::ApiError;
 use crate::http::{Req, Resp};
 use crate::model::channel::Channel;
 use crate::model::now_ms;
-use crate::model::post::NewPost;
 use crate::model::session::Session;
 use crate::permissions;
 use crate::posting;
@@ -86,17 +85,8 @@ fn set(ctx: &Ctx, s: &Session, mut ch: Channel, kind: &str) -> Result<Resp, ApiE
     } else {
         "This channel has been converted to a Public Channel and can be joined by any team member."
     };
-    let mut props = Map::new();
-    props.insert("username".into(), Value::from(s.user.username.clone()));
-    let post = NewPost {
-        channel_id: ch.id.clone(),
-        user_id: s.user_id().to_string(),
-        author_is_bot: s.user.is_bot(),
-        message: message.into(),
-        kind: "system_change_chan_privacy".into(),
-        props,
-        ..Default::default()
-    };
+    let post =
+        super::channels::system_note(s, &ch.id, "system_change_chan_privacy", message.into());
     let (id, k, at) = (ch.id.clone(), ch.kind.clone(), ch.update_at);
     let written = posting::create_with(ctx.app, ctx.db, &ch, post, move |c| {
         store::channels::update_type(c, &id, &k, at)?;

@@ -625,21 +625,30 @@ fn change_notes(s: &Session, old: &Channel, new: &Channel) -> Vec<NewPost> {
         } else {
             format!("{who} updated the channel {what} from: {was} to: {now}")
         };
-        let mut props = Map::new();
-        props.insert("username".into(), Value::from(who));
-        props.insert(format!("old_{prop}"), Value::from(was.as_str()));
-        props.insert(format!("new_{prop}"), Value::from(now.as_str()));
-        notes.push(NewPost {
-            channel_id: new.id.clone(),
-            user_id: s.user_id().to_string(),
-            author_is_bot: s.user.is_bot(),
-            message,
-            kind: kind.into(),
-            props,
-            ..Default::default()
-        });
+        let mut note = system_note(s, &new.id, kind, message);
+        note.props
+            .insert(format!("old_{prop}"), Value::from(was.as_str()));
+        note.props
+            .insert(format!("new_{prop}"), Value::from(now.as_str()));
+        notes.push(note);
     }
     notes
+}
+
+/// A system message the caller's change writes in a channel (Mattermost's channel notes:
+/// archived, unarchived, renamed, privacy changed), with the caller's `username` in its props.
+pub(super) fn system_note(s: &Session, channel_id: &str, kind: &str, message: String) -> NewPost {
+    let mut props = Map::new();
+    props.insert("username".into(), Value::from(s.user.username.clone()));
+    NewPost {
+        channel_id: channel_id.to_string(),
+        user_id: s.user_id().to_string(),
+        author_is_bot: s.user.is_bot(),
+        message,
+        kind: kind.into(),
+        props,
+        ..Default::default()
+    }
 }
 
 /// `DELETE /api/v4/channels/{channel_id}`: archive. The channel's webhooks are deleted; the
@@ -672,17 +681,12 @@ pub fn delete(ctx: &Ctx, s: &Session, cid: &str) -> Result<Resp, ApiError> {
     permissions::require_channel(ctx.db, s, &ch, perm)?;
     let (chid, at) = (ch.id.clone(), now_ms());
     // Mattermost's "… archived the channel." note goes in first, by the caller.
-    let mut props = Map::new();
-    props.insert("username".into(), Value::from(s.user.username.clone()));
-    let note = NewPost {
-        channel_id: ch.id.clone(),
-        user_id: s.user_id().to_string(),
-        author_is_bot: s.user.is_bot(),
-        message: format!("{} archived the channel.", s.user.username),
-        kind: "system_channel_deleted".into(),
-        props,
-        ..Default::default()
-    };
+    let note = system_note(
+        s,
+        &ch.id,
+        "system_channel_deleted",
+        format!("{} archived the channel.", s.user.username),
+    );
     let written = crate::posting::create_with(ctx.app, ctx.db, &ch, note, move |c| {
         // Archived meanwhile by another request: no second note.
         if store::channels::find(c, &chid)?.is_none_or(|x| x.delete_at != 0) {

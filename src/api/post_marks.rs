@@ -108,9 +108,7 @@ pub fn set_unread(ctx: &Ctx, s: &Session, uid: &str, pid: &str) -> Result<Resp, 
         "channel_id": ch.id,
         "user_id": uid,
         "urgent_mention_count": 0,
-        "notify_props": store::channels::find_member(ctx.db, &ch.id, uid)?
-            .map(|m| m.notify_props)
-            .unwrap_or_default(),
+        "notify_props": u.notify_props,
     });
     if let (Some(o), serde_json::Value::Object(c)) = (out.as_object_mut(), counts) {
         o.extend(c);

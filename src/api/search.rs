@@ -37,6 +37,14 @@ struct Asked {
 }
 
 impl Asked {
+    /// Cuts a list read with one row more than the page (`limit + 1`) to the page; true if
+    /// there was more.
+    fn trim<T>(&self, found: &mut Vec<T>) -> bool {
+        let more = found.len() as i64 > self.limit;
+        found.truncate(self.limit as usize);
+        more
+    }
+
     /// The caller's channels of `tid` (every team's for `None`).
     fn scope<'a>(&self, s: &'a Session, tid: Option<&'a str>) -> store::search::Scope<'a> {
         store::search::Scope {
@@ -56,6 +64,13 @@ fn team<'a>(ctx: &Ctx, s: &Session, tid: Option<&'a str>) -> Result<Option<&'a s
     permissions::require_team(ctx.db, s, tid, "view_team")?;
     Ok(Some(tid))
 }
+
+/// The most words, hashtags and flags one search may have (each is a clause of the SQL; a few
+/// thousand overran SQLite's expression depth).
+const MAX_TERMS: usize = 100;
+
+/// The farthest a time zone is from UTC, in seconds (a day; real ones stay within 14 hours).
+const MAX_TZ_OFFSET: i64 = 86_400;
 
 fn read(req: &Req, what: &str) -> Result<Asked, ApiError> {
     let b: Body = serde_json::from_slice(&req.body).map_err(|e| {
@@ -79,8 +94,19 @@ fn read(req: &Req, what: &str) -> Result<Asked, ApiError> {
         }));
     }
     let limit = per_page.min(200);
+    let tz = b.time_zone_offset.unwrap_or(0);
+    if tz.abs() > MAX_TZ_OFFSET {
+        return Err(ApiError::invalid_param("time_zone_offset"));
+    }
+    let search = parse(&terms, tz);
+    if search.term_count() > MAX_TERMS {
+        return Err(ApiError::invalid_param("terms").with_detail(format!(
+            "{} words, hashtags and flags; at most {MAX_TERMS}",
+            search.term_count()
+        )));
+    }
     Ok(Asked {
-        search: parse(&terms, b.time_zone_offset.unwrap_or(0)),
+        search,
         or: b.is_or_search.unwrap_or(false),
         offset: page.min(crate::http::request::MAX_PAGE) * limit,
         limit,
@@ -202,8 +228,7 @@ pub fn posts(ctx: &Ctx, s: &Session, req: &Req, tid: Option<&str>) -> Result<Res
                 a.offset,
                 a.limit + 1,
             )?;
-            has_next = found.len() as i64 > a.limit;
-            found.truncate(a.limit as usize);
+            has_next = a.trim(&mut found);
         }
     }
     super::reactions::attach(ctx, &mut found)?;
@@ -264,8 +289,7 @@ pub fn files(ctx: &Ctx, s: &Session, req: &Req, tid: &str) -> Result<Resp, ApiEr
             a.offset,
             a.limit + 1,
         )?;
-        has_next = found.len() as i64 > a.limit;
-        found.truncate(a.limit as usize);
+        has_next = a.trim(&mut found);
     }
     Ok(Resp::ok(&FileResults {
         order: found.iter().map(|f| f.id.as_str()).collect(),

@@ -33,6 +33,26 @@ pub struct Search {
 }
 
 impl Search {
+    /// How many words, hashtags and flags were asked for (each one a clause of the query).
+    pub fn term_count(&self) -> usize {
+        [
+            &self.words,
+            &self.excluded_words,
+            &self.hashtags,
+            &self.excluded_hashtags,
+            &self.in_channels,
+            &self.excluded_channels,
+            &self.from_users,
+            &self.excluded_users,
+            &self.extensions,
+            &self.excluded_extensions,
+        ]
+        .iter()
+        .map(|l| l.len())
+        .sum::<usize>()
+            + self.excluded_ranges.len()
+    }
+
     /// True when nothing at all was asked for (Mattermost then answers an empty list).
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
@@ -211,7 +231,7 @@ fn day_start(date: &str, tz_offset: i64) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1..=9999).contains(&y) {
         return None;
     }
-    Some(days_from_civil(y, m, d) * DAY_MS - tz_offset * 1000)
+    Some((days_from_civil(y, m, d) * DAY_MS).saturating_sub(tz_offset.saturating_mul(1000)))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -312,6 +332,12 @@ mod tests {
         let s = parse("-on:2026-12-07 on:2026-13-01", 0);
         assert_eq!(s.excluded_ranges, vec![(day, day + DAY_MS - 1)]);
         assert_eq!(s.since, None);
+    }
+
+    #[test]
+    fn far_time_zones_do_not_overflow() {
+        let s = parse("on:2026-12-07", i64::MAX);
+        assert!(s.since.is_some());
     }
 
     #[test]

@@ -434,12 +434,14 @@ pub fn set_member_notify_props(
 }
 
 /// A member's counts after marking a channel unread from a post (Mattermost's ChannelUnreadAt).
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct UnreadFrom {
     pub last_viewed_at: i64,
     pub msg_count: i64,
     pub mention_count: i64,
     pub mention_count_root: i64,
+    /// The member's notification settings (ChannelUnreadAt carries them).
+    pub notify_props: serde_json::Value,
 }
 
 /// Marks `channel_id` unread for the user from the post made at `from` on: seen up to just
@@ -453,9 +455,9 @@ pub fn mark_unread_from(
     from: i64,
 ) -> Result<Option<UnreadFrom>> {
     use crate::model::mention;
-    if find_member(c, channel_id, user_id)?.is_none() {
+    let Some(member) = find_member(c, channel_id, user_id)? else {
         return Ok(None);
-    }
+    };
     let kind: String = c
         .prepare_cached("SELECT type FROM channels WHERE id = ?1")?
         .query_row([channel_id], |r| r.get(0))?;
@@ -473,6 +475,7 @@ pub fn mark_unread_from(
     })?;
     let mut out = UnreadFrom {
         last_viewed_at: from - 1,
+        notify_props: member.notify_props,
         ..Default::default()
     };
     let mut unread = 0;

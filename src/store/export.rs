@@ -283,13 +283,7 @@ mod tests {
                 .replace("?2", "1")
                 .replace("?3", "''")
                 .replace("?4", "'m'");
-            let plan: Vec<String> =
-                c.0.prepare(&format!("EXPLAIN QUERY PLAN {literal}"))
-                    .unwrap()
-                    .query_map([], |r| r.get::<_, String>(3))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
+            let plan = c.query_plan(&literal);
             assert!(
                 plan.iter()
                     .all(|p| !p.starts_with("SCAN posts") && !p.starts_with("SCAN r")),

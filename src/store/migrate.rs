@@ -99,16 +99,10 @@ mod tests {
             .collect();
         assert_eq!(page, ["b", "a"]);
         // The newest-first page reads straight off the index: no sort step.
-        let plan: Vec<String> = conn
-            .prepare_cached(
-                "EXPLAIN QUERY PLAN SELECT id FROM posts WHERE channel_id = 'c' AND delete_at = 0 \
+        let plan = conn.query_plan(
+            "SELECT id FROM posts WHERE channel_id = 'c' AND delete_at = 0 \
                  ORDER BY create_at DESC, id DESC LIMIT 60",
-            )
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        );
         assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{plan:?}");
         // "Changed since": new posts and edited ones, both found through an index.
         conn.0
@@ -128,17 +122,11 @@ mod tests {
         assert_eq!(since(1), ["b", "a"]);
         assert_eq!(since(2), ["a"]);
         assert_eq!(since(9), Vec::<String>::new());
-        let plan: Vec<String> = conn
-            .prepare_cached(
-                "EXPLAIN QUERY PLAN SELECT id FROM posts WHERE channel_id = 'c' AND create_at > 1 \
+        let plan = conn.query_plan(
+            "SELECT id FROM posts WHERE channel_id = 'c' AND create_at > 1 \
                  AND update_at = create_at UNION ALL SELECT id FROM posts WHERE channel_id = 'c' \
                  AND update_at > 1 AND update_at != create_at",
-            )
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        );
         assert!(
             plan.iter().filter(|p| p.contains("USING INDEX")).count() == 2,
             "{plan:?}"

@@ -300,6 +300,18 @@ impl Conn {
     }
 
     /// A migrated in-memory database, for unit tests.
+    /// SQLite's plan for `sql` (one line a step), for tests of which index a query uses.
+    #[cfg(test)]
+    pub(crate) fn query_plan(&self, sql: &str) -> Vec<String> {
+        self.0
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("a query to plan")
+            .query_map([], |r| r.get::<_, String>(3))
+            .expect("its plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("its plan's rows")
+    }
+
     #[cfg(test)]
     pub(crate) fn in_memory() -> Conn {
         let mut c = Connection::open_in_memory().expect("in-memory database");

@@ -277,13 +277,7 @@ mod tests {
             "SELECT COUNT(*) FROM posts INDEXED BY posts_pinned WHERE channel_id = 'c' \
              AND is_pinned = 1 AND delete_at = 0",
         ] {
-            let plan: Vec<String> =
-                c.0.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .unwrap()
-                    .query_map([], |r| r.get::<_, String>(3))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
+            let plan = c.query_plan(sql);
             assert!(
                 plan.iter().any(|p| p.contains("posts_pinned")),
                 "{sql}: {plan:?}"
@@ -301,13 +295,7 @@ mod tests {
             format!("SELECT id FROM posts WHERE {where_clause} ORDER BY create_at ASC"),
             format!("UPDATE posts SET delete_at = 1 WHERE {where_clause}"),
         ] {
-            let plan: Vec<String> =
-                c.0.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .unwrap()
-                    .query_map([], |r| r.get::<_, String>(3))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
+            let plan = c.query_plan(&sql);
             assert!(
                 plan.iter().all(|p| !p.starts_with("SCAN posts")),
                 "{sql}: {plan:?}"

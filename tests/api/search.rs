@@ -300,6 +300,28 @@ fn errors() {
         &json!({"terms": []}),
     )
     .assert_error(400, "api.file.search_files.invalid_body.app_error");
+    // Thousands of hashtags or file names overran SQLite's expression depth (a 500): too
+    // many terms, or a time zone farther than a day, is a bad parameter.
+    let tags: Vec<String> = (0..3000).map(|i| format!("#tag{i}")).collect();
+    bob.post(
+        &path,
+        &json!({"terms": tags.join(" "), "is_or_search": true}),
+    )
+    .assert_error(400, "api.context.invalid_param.app_error");
+    let names: Vec<String> = (0..101).map(|i| format!("n{i}")).collect();
+    bob.post(
+        &format!("/api/v4/teams/{tid}/files/search"),
+        &json!({"terms": names.join(" ")}),
+    )
+    .assert_error(400, "api.context.invalid_param.app_error");
+    let hundred: Vec<String> = (0..100).map(|i| format!("n{i}")).collect();
+    let r = bob.post(&path, &json!({"terms": hundred.join(" ")}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    bob.post(
+        &path,
+        &json!({"terms": "on:2026-12-07", "time_zone_offset": i64::MAX}),
+    )
+    .assert_error(400, "api.context.invalid_param.app_error");
     // A team the searcher is not in; a bad team id; no session.
     let other = id_of(&admin.create_team("other"));
     bob.post(
